@@ -1,0 +1,209 @@
+"""Writes to action cards: import from card data, publish a version."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Max
+
+from cards.models import (
+    ActionCard,
+    Announcement,
+    Block,
+    CardVersion,
+    ExternalCard,
+    MessageTemplate,
+    PhoneLine,
+    Scenario,
+    ScenarioBlock,
+    ScenarioLink,
+    ScenarioTimer,
+    Step,
+    StepAlternative,
+)
+from cards.serialization import card_to_data
+from contacts.models import ContactGroup, ContactGroupMember, Organisation, Person, SupportLine
+
+
+def _time(value):
+    return dt.time.fromisoformat(value) if value else None
+
+
+def _import_contacts(data):
+    orgs = {}
+    for item in data["organisations"]:
+        orgs[item["slug"]], _ = Organisation.objects.update_or_create(
+            slug=item["slug"],
+            defaults={"name": item["name"], "kind": item["kind"], "url": item.get("url", "")},
+        )
+    people = {}
+    for item in data["people"]:
+        people[item["slug"]], _ = Person.objects.update_or_create(
+            slug=item["slug"],
+            defaults={
+                "name": item["name"],
+                "title": item.get("title", ""),
+                "organisation": orgs.get(item.get("organisation")),
+                "phone": item.get("phone", ""),
+                "phone_secondary": item.get("phone_secondary", ""),
+                "email": item.get("email", ""),
+            },
+        )
+    lines = {}
+    for item in data["support_lines"]:
+        hours = item.get("hours") or {}
+        lines[item["slug"]], _ = SupportLine.objects.update_or_create(
+            slug=item["slug"],
+            defaults={
+                "name": item["name"],
+                "organisation": orgs.get(item.get("organisation")),
+                "phone": item.get("phone", ""),
+                "days": ",".join(hours.get("days", ["mon", "tue", "wed", "thu", "fri"])),
+                "opens_at": _time(hours.get("opens")),
+                "closes_at": _time(hours.get("closes")),
+                "open_on_holidays": bool(hours.get("open_on_holidays", False)),
+            },
+        )
+    groups = {}
+    for item in data["contact_groups"]:
+        group, _ = ContactGroup.objects.update_or_create(
+            slug=item["slug"], defaults={"name": item["name"]}
+        )
+        group.members.all().delete()
+        for order, member in enumerate(item.get("members", [])):
+            ContactGroupMember.objects.create(
+                group=group,
+                order=order,
+                person=people.get(member.get("person")),
+                email=member.get("email", ""),
+            )
+        groups[item["slug"]] = group
+    return people, lines, groups
+
+
+def _create_steps(block, steps, refs):
+    for order, item in enumerate(steps):
+        step = Step.objects.create(
+            block=block,
+            order=order,
+            kind=item["kind"],
+            text=item.get("text", ""),
+            template=refs["templates"].get(item.get("template")),
+            person=refs["people"].get(item.get("person")),
+            contact_group=refs["groups"].get(item.get("contact_group")),
+            support_line=refs["lines"].get(item.get("support_line")),
+            announcement=refs["announcements"].get(item.get("announcement")),
+            external_card=refs["external_cards"].get(item.get("external_card")),
+        )
+        step.phone_lines.set([refs["phone_lines"][s] for s in item.get("phone_lines", [])])
+        for alt_order, alt in enumerate(item.get("alternatives", [])):
+            StepAlternative.objects.create(
+                step=step, order=alt_order, label=alt["label"], text=alt["text"]
+            )
+
+
+@transaction.atomic
+def card_import(*, data: dict) -> ActionCard:
+    """Create or replace a card (and upsert the contacts it carries) from card data.
+
+    The card's own content is replaced whole, so the result is exactly the file.
+    Published versions are kept: they are snapshots, not references.
+    """
+    people, lines, groups = _import_contacts(data)
+    meta = data["card"]
+    card, _ = ActionCard.objects.update_or_create(
+        slug=meta["slug"],
+        defaults={
+            "title": meta["title"],
+            "owner": people.get(meta.get("owner")),
+            "log_keeper": people.get(meta.get("log_keeper")),
+            "next_review": dt.date.fromisoformat(meta["next_review"])
+            if meta.get("next_review")
+            else None,
+        },
+    )
+    # Replace the card's content: children first, so PROTECT references never block.
+    Step.objects.filter(block__card=card).delete()
+    card.blocks.all().delete()
+    card.scenarios.all().delete()
+    for model in (PhoneLine, Announcement, ExternalCard, MessageTemplate):
+        model.objects.filter(card=card).delete()
+
+    refs = {"people": people, "lines": lines, "groups": groups}
+    refs["phone_lines"] = {
+        item["slug"]: PhoneLine.objects.create(
+            card=card, order=i, slug=item["slug"], name=item["name"], number=item["number"]
+        )
+        for i, item in enumerate(data["phone_lines"])
+    }
+    refs["announcements"] = {
+        item["slug"]: Announcement.objects.create(card=card, **item)
+        for item in data["announcements"]
+    }
+    refs["external_cards"] = {
+        item["slug"]: ExternalCard.objects.create(card=card, **item)
+        for item in data["external_cards"]
+    }
+    refs["templates"] = {
+        item["slug"]: MessageTemplate.objects.create(card=card, **item)
+        for item in data["message_templates"]
+    }
+    footer = {slug: i for i, slug in enumerate(meta.get("footer_blocks", []))}
+    shared = {}
+    for item in data["shared_blocks"]:
+        block = Block.objects.create(
+            card=card,
+            slug=item["slug"],
+            title=item.get("title", ""),
+            is_shared=True,
+            footer_order=footer.get(item["slug"]),
+        )
+        _create_steps(block, item["steps"], refs)
+        shared[item["slug"]] = block
+
+    scenarios = {}
+    for order, item in enumerate(data["scenarios"]):
+        scenarios[item["slug"]] = Scenario.objects.create(
+            card=card,
+            order=order,
+            slug=item["slug"],
+            title=item["title"],
+            reason=item["reason"],
+            description=item.get("description", ""),
+        )
+    for item in data["scenarios"]:
+        scenario = scenarios[item["slug"]]
+        for timer in item.get("timers", []):
+            ScenarioTimer.objects.create(scenario=scenario, **timer)
+        for order, link in enumerate(item.get("links", [])):
+            ScenarioLink.objects.create(
+                scenario=scenario,
+                order=order,
+                target_scenario=scenarios.get(link.get("scenario")),
+                external_card=refs["external_cards"].get(link.get("external_card")),
+                text=link["text"],
+            )
+        own = 0
+        for order, use in enumerate(item["blocks"]):
+            if "shared" in use:
+                block = shared[use["shared"]]
+            else:
+                own += 1
+                block = Block.objects.create(card=card, slug=f"{scenario.slug}-{own}")
+                _create_steps(block, use["steps"], refs)
+            ScenarioBlock.objects.create(scenario=scenario, block=block, order=order)
+    return card
+
+
+@transaction.atomic
+def card_publish(*, card: ActionCard, user=None, note: str = "") -> CardVersion:
+    """Freeze the card as the next numbered version."""
+    # Lock the card row so two editors publishing at once get versions n and n+1.
+    ActionCard.objects.select_for_update().get(pk=card.pk)
+    latest = card.versions.aggregate(n=Max("number"))["n"] or 0
+    return CardVersion.objects.create(
+        card=card,
+        number=latest + 1,
+        published_by=user,
+        note=note,
+        snapshot=card_to_data(card),
+    )

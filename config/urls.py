@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from config import views
+
+handler403 = "config.views.permission_denied"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "login/",
+        login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("kontakter/", include("contacts.urls")),
+    path("haendelser/", include("incidents.urls")),
+    path("notifikationer/", include("notifications.urls")),
+    path("", include("cards.urls")),
+]
+
+admin.site.site_header = "Aktionskort"
+admin.site.site_title = "Aktionskort"

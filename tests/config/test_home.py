@@ -1,0 +1,46 @@
+import pytest
+from django.urls import reverse
+
+SCENARIO_TITLES = [
+    "Evakuering af Dokk1",
+    "Strømsvigt på Dokk1",
+    "Strømsvigt i Aarhus Kommune",
+    "Systemnedbrud af Miralix kontaktcenterløsning",
+    "Nedbrud af andre systemer, der har betydning for telefonien fx mobildata "
+    "(TDC eller anden udbyder)",
+    "Nedbrud af netværk på Dokk1",
+    "Nedbrud af netværk i Aarhus Kommune",
+]
+
+
+@pytest.mark.django_db
+def test_home_lists_the_seven_scenarios_in_order(client, staff_user, seeded_card):
+    client.force_login(staff_user)
+
+    html = client.get(reverse("home")).text
+
+    positions = [html.index(title) for title in SCENARIO_TITLES]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.django_db
+def test_home_is_built_for_phones(client, staff_user, seeded_card):
+    client.force_login(staff_user)
+
+    html = client.get(reverse("home")).text
+
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
+    assert "https://" not in html.split("<body")[0], "no CDN in <head>"
+
+
+@pytest.mark.django_db
+def test_load_seed_twice_changes_nothing(seeded_card):
+    from django.core.management import call_command
+
+    from cards.models import CardVersion, Step
+    from contacts.models import Person
+
+    before = (Person.objects.count(), Step.objects.count(), CardVersion.objects.count())
+    call_command("load_seed")
+
+    assert (Person.objects.count(), Step.objects.count(), CardVersion.objects.count()) == before
