@@ -70,7 +70,7 @@ def recipients_ensure_defaults(*, incident: Incident) -> None:
 
     Only once per incident: a recipient the coordinator removed stays removed.
     """
-    if incident.recipients.exists():
+    if incident.recipients.filter(source=Recipient.Source.CARD).exists():
         return
     snapshot = CardSnapshot(incident.card_version.snapshot)
     group = snapshot.groups.get(CRISIS_TEAM_GROUP)

@@ -7,6 +7,7 @@ sender (≤ 11 alphanumerics or ≤ 15 digits) and recipients[{msisdn}], and ans
 ``{"ids": [...], "usage": {...}}`` or a JSON error with 400/401/422.
 """
 
+import asyncio
 import base64
 import email
 import email.policy
@@ -15,6 +16,7 @@ import json
 import re
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
@@ -34,8 +36,11 @@ class RecordingHandler:
         self.lock = threading.Lock()
         self.messages = []  # (recipient, parsed message)
         self.reject_domains: set[str] = set()
+        self.rcpt_delay = 0.0  # a slow server: the window in which the fault tests strike
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_delay:
+            await asyncio.sleep(self.rcpt_delay)
         domain = address.rsplit("@", 1)[-1].lower()
         if domain in self.reject_domains:
             return f"550 5.1.2 {domain}: mail for this domain is not accepted"
@@ -44,6 +49,7 @@ class RecordingHandler:
 
     async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        parsed["X-Test-Received-At"] = str(time.time())
         with self.lock:
             for rcpt in envelope.rcpt_tos:
                 self.messages.append((rcpt.lower(), parsed))
