@@ -90,11 +90,11 @@ def msisdn_for(phone: str) -> str:
     digits = re.sub(r"[\s\-().]", "", phone)
     if digits.startswith("+"):
         digits = digits[1:]
-    elif digits.startswith("00"):
-        digits = digits[2:]
     elif len(digits) == 8:
         # A bare 8-digit number is Danish.
         digits = "45" + digits
+    elif digits.startswith("00"):
+        digits = digits[2:]
     if not MSISDN.match(digits):
         raise PermanentFailure(f"Ugyldigt mobilnummer: {phone!r}")
     return digits

@@ -66,7 +66,12 @@ def assert_exactly_once(incident, smtp, gateway, *, settle=6):
     time.sleep(settle)
     expected = expected_keys(incident)
     received = received_keys(smtp, gateway)
-    assert set(received) == expected
+    states = list(
+        OutboxMessage.objects.filter(update__incident=incident).values_list(
+            "recipient_id", "channel", "status", "attempts", "last_error"
+        )
+    )
+    assert set(received) == expected, states
     assert {k: n for k, n in received.items() if n != 1} == {}
     assert not OutboxMessage.objects.filter(
         update__incident=incident, status=OutboxMessage.Status.FAILED
