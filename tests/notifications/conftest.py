@@ -218,8 +218,12 @@ def worker_env(*, redis_url, smtp, gateway, **extra):
 
 
 @pytest.fixture
-def worker_factory(tmp_path, broker, smtp_server, sms_gateway):
+def postgres():
     postgres_required()
+
+
+@pytest.fixture
+def worker_factory(postgres, tmp_path, broker, smtp_server, sms_gateway):
     workers = []
 
     def make(**extra):

@@ -102,7 +102,7 @@ def test_one_minute_interval_updates_arrive_on_time_with_the_figures(
         late = float(mail["X-Test-Received-At"]) - due
         # One beat tick (5 s here) plus delivery; never before it is due.
         assert 0 <= late < 15, f"update {slot} arrived {late:.1f} s after it was due"
-        assert mail["Subject"].startswith("Statusopdatering: Strømsvigt på Dokk1")
+        assert mail["Subject"].strip().startswith("Statusopdatering: Strømsvigt på Dokk1")
     assert "Ledige medarbejdere: 7" in text_body(first)
     assert "Opkald i kø: 23" in text_body(first)
     assert "Ledige medarbejdere: 3" in text_body(second)
