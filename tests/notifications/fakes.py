@@ -37,10 +37,15 @@ class RecordingHandler:
         self.messages = []  # (recipient, parsed message)
         self.reject_domains: set[str] = set()
         self.rcpt_delay = 0.0  # a slow server: the window in which the fault tests strike
+        self.in_rcpt = 0  # clients now waiting in that slow RCPT
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_delay:
-            await asyncio.sleep(self.rcpt_delay)
+            self.in_rcpt += 1
+            try:
+                await asyncio.sleep(self.rcpt_delay)
+            finally:
+                self.in_rcpt -= 1
         domain = address.rsplit("@", 1)[-1].lower()
         if domain in self.reject_domains:
             return f"550 5.1.2 {domain}: mail for this domain is not accepted"
