@@ -84,19 +84,24 @@ def qr_data_uri(url: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def render_pdf(template_name, context, *, stylesheets=("base.css",), fetcher=None) -> bytes:
-    """Render ``template_name`` (which extends ``cards/pdf/base.html``) to PDF bytes.
-
-    ``stylesheets`` are file names in ``css/``. Text is rendered in Danish whatever
-    language the caller (a Celery worker, a management command) happens to be in.
-    """
+def html_to_pdf(html: str, *, stylesheets=("base.css",), fetcher=None) -> bytes:
+    """PDF bytes of ``html``; ``stylesheets`` are file names in ``css/``."""
     fetcher = fetcher or LocalOnlyFetcher()
     font_config = FontConfiguration()
-    with translation.override("da"):
-        html = render_to_string(template_name, context)
     css = [
         CSS(filename=str(CSS_DIR / name), url_fetcher=fetcher, font_config=font_config)
         for name in stylesheets
     ]
     document = HTML(string=html, base_url=CSS_DIR.as_uri() + "/", url_fetcher=fetcher)
     return document.write_pdf(stylesheets=css, font_config=font_config)
+
+
+def render_pdf(template_name, context, *, stylesheets=("base.css",), fetcher=None) -> bytes:
+    """Render ``template_name`` (which extends ``cards/pdf/base.html``) to PDF bytes.
+
+    Text is rendered in Danish whatever language the caller (a Celery worker, a
+    management command) happens to be in.
+    """
+    with translation.override("da"):
+        html = render_to_string(template_name, context)
+    return html_to_pdf(html, stylesheets=stylesheets, fetcher=fetcher)
