@@ -5,6 +5,7 @@ Everything here is read from the snapshot of a published ``CardVersion`` through
 was published. The version row itself only gives its number and publish time.
 """
 
+import datetime as dt
 import re
 
 from django.conf import settings
@@ -255,8 +256,10 @@ class CardDocument:
         }
 
     def bundle_context(self):
+        next_review = self.card.get("next_review")
         return {
             **self.base_context(),
+            "next_review": dt.date.fromisoformat(next_review) if next_review else None,
             "in_bundle": True,
             "scenarios": [self.scenario(s) for s in self.scenarios],
             "footer_blocks": self.footer_blocks(),

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from cards.pdf.selectors import published_version
 from cards.pdf.services import ensure_bundle, ensure_scenario_card
@@ -29,7 +29,7 @@ def _pdf_response(path, filename, *, immutable):
     return response
 
 
-@require_GET
+@require_safe
 def card_bundle_download(request, card_slug, number=None):
     if denied := _print_denied(request):
         return denied
@@ -39,7 +39,7 @@ def card_bundle_download(request, card_slug, number=None):
     return _pdf_response(path, filename, immutable=number is not None)
 
 
-@require_GET
+@require_safe
 def scenario_card_download(request, card_slug, scenario_slug, number=None):
     if denied := _print_denied(request):
         return denied

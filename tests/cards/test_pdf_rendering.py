@@ -17,6 +17,7 @@ from PIL import Image
 
 from cards.models import CardVersion
 from cards.pdf import rendering
+from cards.pdf.bench import bench_card_bundle
 from cards.pdf.documents import (
     CARD_STYLESHEETS,
     CardDocument,
@@ -314,15 +315,17 @@ def no_network(monkeypatch):
     return attempts
 
 
-def test_the_seed_bundle_renders_from_local_files_only(seed_version_data, no_network):
+def test_the_bundle_renders_from_local_files_only(seed_version_data, no_network):
+    snapshot = _seed_data(seed_version_data)
+    snapshot["card"]["next_review"] = "2027-03-01"
     fetcher = LocalOnlyFetcher()
-    context = CardDocument(seed_version_data["version"]).bundle_context()
+    context = CardDocument(_version(seed_version_data, snapshot)).bundle_context()
 
     data = rendering.render_pdf(
         "cards/pdf/bundle.html", context, stylesheets=CARD_STYLESHEETS, fetcher=fetcher
     )
 
-    assert data.startswith(b"%PDF")
+    assert "Næste gennemgang 1. marts 2027" in normalise(pdf_pages(data)[0])
     assert no_network == []
     assert fetcher.refused == []
     fonts = [u for u in fetcher.fetched if u.startswith("file:")]
@@ -378,3 +381,11 @@ def test_hours_label():
     assert hours_label(workdays) == "Hverdage kl. 08:00–16:00, lukket på helligdage"
     assert hours_label(weekend) == "Lørdag, søndag kl. 10:00–14:00"
     assert hours_label(None) == "Åbningstid ikke oplyst"
+
+
+def test_bench_reports_time_memory_and_size_without_a_database():
+    result = bench_card_bundle(runs=1)
+
+    assert result["render_ms"] > 0 and result["render_ms_best"] == result["render_ms"]
+    assert result["peak_rss_mb"] > 10
+    assert result["bytes"] > 10_000
