@@ -149,6 +149,26 @@ def test_a_continued_scenario_repeats_the_header_row_and_names_the_scenario(bund
     assert "Problem Løsning Kommunikation Ansvarlig" in continued[0]
 
 
+def test_every_contact_number_is_printed_bold_and_at_least_12_pt(seed_version_data):
+    snapshot = seed_version_data["version"].snapshot
+    numbers = {p["phone"] for p in snapshot["people"] if p["phone"]}
+    numbers |= {line["phone"] for line in snapshot["support_lines"]}
+    seen = []
+
+    def visit(text, cm, tm, font, size):
+        for number in numbers:
+            if number in text:
+                # WeasyPrint draws in CSS px scaled by cm[0] (0.75) to PDF points.
+                seen.append((number, str(font["/BaseFont"]), round(size * abs(cm[0]), 2)))
+
+    for page in pypdf.PdfReader(io.BytesIO(seed_version_data["bundle"])).pages:
+        page.extract_text(visitor_text=visit)
+
+    assert {number for number, _, _ in seen} == numbers
+    too_small = [s for s in seen if s[2] < 12 or not s[1].endswith("-Bold")]
+    assert too_small == []
+
+
 def test_missing_contact_data_is_printed_not_hidden(bundle_text):
     text = normalise(" ".join(bundle_text))
 
