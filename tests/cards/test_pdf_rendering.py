@@ -28,6 +28,7 @@ from cards.pdf.documents import (
     with_phone_numbers,
 )
 from cards.pdf.rendering import FONT_DIR, FetchRefused, LocalOnlyFetcher
+from contacts.models import Person
 from tests.conftest import require
 
 # The module renders the seed once (in a module fixture); the mark makes pytest-django
@@ -289,6 +290,22 @@ def test_free_text_is_printed_escaped(seed_version_data):
 
     assert '<img src="https://example.invalid/x.png"> <b>fed</b> & 12345678' in text
     assert fetcher.refused == []  # it was text, not an image
+
+
+def test_a_version_prints_what_was_published_not_what_was_edited_since(seeded_card):
+    Person.objects.filter(slug="per-ryolf").update(phone="00001234")
+    seeded_card.title = "Omdøbt kort"
+    seeded_card.save()
+    version = seeded_card.versions.get(number=1)
+
+    text = normalise(
+        " ".join(
+            pdf_pages(render_scenario_card(version=version, scenario_slug="nedbrud-mobildata"))
+        )
+    )
+
+    assert "29204259" in text and "00001234" not in text
+    assert "Aktionskort – Telefoni · Version 1" in text and "Omdøbt kort" not in text
 
 
 # --- fetching ---------------------------------------------------------------------------------
