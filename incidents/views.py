@@ -26,7 +26,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from cards.models import ActionCard
 from cards.snapshots import CardSnapshot
-from config.roles import has_any_role
+from config.roles import user_roles
 from incidents import selectors, services
 from incidents.forms import (
     CloseForm,
@@ -63,7 +63,10 @@ def requires(perm):
                 if request.htmx:
                     return HttpResponseClientRedirect(reverse("login"))
                 return redirect_to_login(request.get_full_path())
-            if not has_any_role(request.user):
+            user = request.user
+            # Cached where config.context_processors.roles looks, so a page asks once.
+            request._roles = user_roles(user)
+            if not (user.is_superuser or request._roles):
                 return render(request, "no_role.html", status=403)
             if not request.user.has_perm(perm):
                 raise PermissionDenied
@@ -117,9 +120,10 @@ def _dashboard_context(request, incident, **extra):
     return context
 
 
-def _live(request, incident, status=200, **extra):
+def _live(request, incident, status=200, refetch=True, **extra):
     """The dashboard's fragments, out-of-band, for an htmx poll or form post."""
-    incident.refresh_from_db()
+    if refetch:  # after a write: the revision and status have just changed
+        incident = selectors.incident_get(pk=incident.pk)
     context = _dashboard_context(request, incident, **extra)
     if not incident.is_running:
         status = STOP_POLLING
@@ -179,10 +183,13 @@ def dashboard(request, pk):
 
 @requires(VIEW)
 def _dashboard(request, pk):
-    incident = get_object_or_404(Incident.objects.select_related("card_version"), pk=pk)
+    try:
+        incident = selectors.incident_get(pk=pk)
+    except Incident.DoesNotExist as exc:
+        raise Http404 from exc
     _remember_viewer(request)
     if request.htmx:
-        return _live(request, incident)
+        return _live(request, incident, refetch=False)
     return _page(request, incident)
 
 
