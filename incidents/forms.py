@@ -152,19 +152,20 @@ class StepAssignForm(StepVersionForm):
         return {"person_slug": person["slug"], "person_name": person["name"]}
 
 
-WAIT_RE = re.compile(r"^\s*(\d{1,4})(?:[:.,](\d{1,2}))?\s*$")
+# "3" and "3,5" are minutes (Danish decimal comma), "3:30" is minutes:seconds.
+WAIT_RE = re.compile(r"^\s*(\d{1,4})(?::(\d{1,2})|[.,](\d{1,2}))?\s*$")
 
 
 class WaitField(forms.CharField):
     """A wait time as staff say it: "3" (minutes) or "3:30" (minutes:seconds)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 10)
         kwargs.setdefault(
             "error_messages", {"required": _("Udfyld feltet (skriv 0, hvis ingen venter).")}
         )
         kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "3:30"})
+            "widget",
+            forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "3:30", "maxlength": 10}),
         )
         super().__init__(**kwargs)
 
@@ -177,10 +178,14 @@ class WaitField(forms.CharField):
         match = WAIT_RE.match(value)
         if not match:
             raise ValidationError(
-                _("Skriv ventetiden som minutter eller minutter:sekunder, fx 3 eller 3:30."),
+                _("Skriv ventetiden som minutter eller minutter:sekunder, fx 3, 3,5 eller 3:30."),
                 code="invalid",
             )
-        minutes, seconds = int(match[1]), int(match[2] or 0)
+        minutes = int(match[1])
+        if match[3]:
+            seconds = round(float(f"0.{match[3]}") * 60)
+        else:
+            seconds = int(match[2] or 0)
         if seconds >= 60:
             raise ValidationError(_("Sekunderne skal være under 60."), code="invalid")
         total = minutes * 60 + seconds

@@ -28,7 +28,9 @@ def _token_from(html):
     return re.search(r'\?rev=([\d.]+)"', html).group(1)
 
 
-def test_unchanged_poll_is_204_in_two_queries(client, incident, staff_user, django_assert_num_queries):
+def test_unchanged_poll_is_204_in_two_queries(
+    client, incident, staff_user, django_assert_num_queries
+):
     client.force_login(staff_user)
     token = _token_from(client.get(_url(incident)).text)
 
@@ -64,7 +66,9 @@ def test_a_poll_without_htmx_gets_the_whole_page(client, incident, staff_user):
 
 def test_the_minute_changes_the_token_so_countdowns_move(incident):
     a = live_token(revision=5, now=incident.started_at)
-    b = live_token(revision=5, now=incident.started_at + __import__("datetime").timedelta(minutes=1))
+    b = live_token(
+        revision=5, now=incident.started_at + __import__("datetime").timedelta(minutes=1)
+    )
     assert a != b
 
 

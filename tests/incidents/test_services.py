@@ -83,7 +83,9 @@ def test_escalation_adds_steps_without_duplicating_shared_ones(incident, coordin
     assert "kommunikation/0" in before
     assert keys.count("kommunikation/0") == 1
     new = set(keys) - before
-    assert new and all(k.startswith(("infobesked", "yammer", "evakuering", "scenarie")) for k in new)
+    assert new and all(
+        k.startswith(("infobesked", "yammer", "evakuering", "scenarie")) for k in new
+    )
     assert set(incident.steps.filter(scenario=joined).values_list("key", flat=True)) == new
     last = incident.log_entries.order_by("-sequence").first()
     assert "tilføjede scenariet »Evakuering af Dokk1«" in last.text
@@ -181,7 +183,9 @@ def test_every_write_bumps_the_revision(incident, staff_user):
 
 
 def test_log_correction_points_at_the_corrected_entry(incident, staff_user):
-    wrong = services.incident_log_write(incident=incident, text="Strømmen gik 9:30", author=staff_user)
+    wrong = services.incident_log_write(
+        incident=incident, text="Strømmen gik 9:30", author=staff_user
+    )
     fixed = services.incident_log_write(
         incident=incident, text="Strømmen gik 9:20", author=staff_user, corrects=wrong
     )
