@@ -182,10 +182,7 @@ class WaitField(forms.CharField):
                 code="invalid",
             )
         minutes = int(match[1])
-        if match[3]:
-            seconds = round(float(f"0.{match[3]}") * 60)
-        else:
-            seconds = int(match[2] or 0)
+        seconds = round(float(f"0.{match[3]}") * 60) if match[3] else int(match[2] or 0)
         if seconds >= 60:
             raise ValidationError(_("Sekunderne skal være under 60."), code="invalid")
         total = minutes * 60 + seconds

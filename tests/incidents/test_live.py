@@ -122,7 +122,7 @@ def test_dashboard_query_count_does_not_grow_with_volume(client, seeded_card, co
     client.force_login(coordinator)
     _dashboard_queries(client, small)  # warm the session/permission caches alike
 
-    small_count, small_page = _dashboard_queries(client, small)
+    small_count, _small_page = _dashboard_queries(client, small)
     large_count, large_page = _dashboard_queries(client, large)
 
     assert small_count == large_count

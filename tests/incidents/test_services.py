@@ -148,7 +148,7 @@ def test_undo_needs_a_reason_and_is_logged(incident, staff_user):
 def test_a_decision_records_the_chosen_alternative(evacuation, staff_user):
     step = _task(evacuation, "decision")
 
-    with pytest.raises(ValidationError, match="1. scenarie, 2. scenarie"):
+    with pytest.raises(ValidationError, match=r"1\. scenarie, 2\. scenarie"):
         services.step_complete(step=step, user=staff_user, version=1)
     services.step_complete(step=step, user=staff_user, version=1, alternative="2. scenarie")
 
