@@ -125,6 +125,7 @@ def test_dashboard_query_count_does_not_grow_with_volume(client, seeded_card, co
     small_count, _small_page = _dashboard_queries(client, small)
     large_count, large_page = _dashboard_queries(client, large)
 
+    print(f"dashboard: {small_count} queries with 10, {large_count} with 500")
     assert small_count == large_count
     assert "Testtrin 499" in large_page.text  # every step is drawn …
     assert "Testindlæg 499" in large_page.text  # … the newest log entries …

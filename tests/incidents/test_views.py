@@ -141,6 +141,9 @@ def test_exercise_is_marked_on_every_page(client, seeded_card, coordinator):
 def test_tick_without_javascript_redirects_to_the_step(client, incident, staff_user):
     client.force_login(staff_user)
     step = first_task(incident)
+    before = client.get(dash(incident)).text
+    assert f'action="{step_url(step, "done")}"' in before
+    assert f'href="{reverse("incidents:step", args=[incident.pk, step.pk])}"' in before
 
     response = client.post(step_url(step, "done"), {"version": 1})
 
