@@ -62,6 +62,8 @@ def test_a_poll_without_htmx_gets_the_whole_page(client, incident, staff_user):
     client.force_login(staff_user)
     response = client.get(_url(incident), {"rev": "0.0"})
     assert response.status_code == 200 and "<html" in response.text
+    assert "HX-Request" in response["Vary"]
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_the_minute_changes_the_token_so_countdowns_move(incident):
