@@ -26,11 +26,7 @@ setup: install
 run: export DEBUG ?= 1
 run: setup
 	@echo "Aktionskort kører på http://127.0.0.1:8000  (Ctrl-C stopper web, worker og beat)"
-	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
-	$(BIN)/celery -A config beat --loglevel=INFO & \
-	$(BIN)/python manage.py runserver 127.0.0.1:8000 & \
-	wait
+	$(BIN)/python -m config.devrun
 
 test: install
 	$(BIN)/python manage.py compile_translations
