@@ -23,3 +23,17 @@ def role_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+class EditorAdminMixin:
+    """The admin is for editing. Readers hold ``view_*`` permissions for the staff pages,
+    and Django would show them read-only admin pages; here only those who may change a
+    model may see it in the admin, so a Medarbejder with ``is_staff`` gets 403.
+    """
+
+    def has_view_permission(self, request, obj=None):
+        from django.contrib.auth import get_permission_codename
+
+        opts = self.opts
+        codename = get_permission_codename("change", opts)
+        return request.user.has_perm(f"{opts.app_label}.{codename}")

@@ -6,8 +6,9 @@ number field); "Forhåndsvis" renders a scenario from the unpublished draft with
 template staff see; "Udgiv ny version" publishes after a confirmation page.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import messages, models
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from cards.access import EditorAdminMixin
 from cards.models import (
     ActionCard,
     Announcement,
@@ -37,7 +39,7 @@ from cards.services import card_publish
 from cards.snapshots import CardSnapshot
 
 
-class ScenarioInline(admin.TabularInline):
+class ScenarioInline(EditorAdminMixin, admin.TabularInline):
     model = Scenario
     fields = ["order", "title", "slug", "reason"]
     prepopulated_fields = {"slug": ["title"]}
@@ -45,32 +47,33 @@ class ScenarioInline(admin.TabularInline):
     extra = 0
 
 
-class PhoneLineInline(admin.TabularInline):
+class PhoneLineInline(EditorAdminMixin, admin.TabularInline):
     model = PhoneLine
     fields = ["order", "name", "slug", "number"]
     extra = 0
 
 
-class AnnouncementInline(admin.StackedInline):
+class AnnouncementInline(EditorAdminMixin, admin.StackedInline):
     model = Announcement
     fields = ["name", "slug", "audio_file", "text"]
     extra = 0
 
 
-class MessageTemplateInline(admin.TabularInline):
+class MessageTemplateInline(EditorAdminMixin, admin.TabularInline):
     model = MessageTemplate
     fields = ["slug", "kind", "text"]
     extra = 0
 
 
-class ExternalCardInline(admin.TabularInline):
+class ExternalCardInline(EditorAdminMixin, admin.TabularInline):
     model = ExternalCard
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ["title", "slug", "url"]
     extra = 0
 
 
 @admin.register(ActionCard)
-class ActionCardAdmin(SimpleHistoryAdmin):
+class ActionCardAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "slug", "next_review", "latest_version", "pages"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
@@ -134,28 +137,28 @@ class ActionCardAdmin(SimpleHistoryAdmin):
         )
 
 
-class ScenarioBlockInline(admin.TabularInline):
+class ScenarioBlockInline(EditorAdminMixin, admin.TabularInline):
     model = ScenarioBlock
     fields = ["order", "block"]
     autocomplete_fields = ["block"]
     extra = 0
 
 
-class ScenarioLinkInline(admin.TabularInline):
+class ScenarioLinkInline(EditorAdminMixin, admin.TabularInline):
     model = ScenarioLink
     fk_name = "scenario"
     fields = ["order", "text", "target_scenario", "external_card"]
     extra = 0
 
 
-class ScenarioTimerInline(admin.TabularInline):
+class ScenarioTimerInline(EditorAdminMixin, admin.TabularInline):
     model = ScenarioTimer
     fields = ["name", "slug", "minutes", "text"]
     extra = 0
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(SimpleHistoryAdmin):
+class ScenarioAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "card", "order", "reason", "preview_link"]
     list_filter = ["card"]
     search_fields = ["title", "description", "reason", "slug"]
@@ -191,7 +194,7 @@ class ScenarioAdmin(SimpleHistoryAdmin):
         )
 
 
-class StepInline(admin.StackedInline):
+class StepInline(EditorAdminMixin, admin.StackedInline):
     model = Step
     fields = [
         ("order", "kind"),
@@ -206,7 +209,7 @@ class StepInline(admin.StackedInline):
 
 
 @admin.register(Block)
-class BlockAdmin(SimpleHistoryAdmin):
+class BlockAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "card", "is_shared", "footer_order", "use_count"]
     list_filter = ["card", "is_shared"]
     search_fields = ["title", "slug", "steps__text"]
@@ -224,14 +227,14 @@ class BlockAdmin(SimpleHistoryAdmin):
         return queryset, True if search_term else may_have_duplicates
 
 
-class StepAlternativeInline(admin.TabularInline):
+class StepAlternativeInline(EditorAdminMixin, admin.TabularInline):
     model = StepAlternative
     fields = ["order", "label", "text"]
     extra = 0
 
 
 @admin.register(Step)
-class StepAdmin(SimpleHistoryAdmin):
+class StepAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "kind", "block", "order"]
     list_filter = ["kind", "block__card", "block__is_shared"]
     search_fields = ["text", "block__title", "block__slug", "alternatives__text"]
@@ -242,35 +245,36 @@ class StepAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PhoneLine)
-class PhoneLineAdmin(SimpleHistoryAdmin):
+class PhoneLineAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "number", "card", "order"]
     list_filter = ["card"]
     search_fields = ["name", "number"]
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(SimpleHistoryAdmin):
+class AnnouncementAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "audio_file", "card"]
     list_filter = ["card"]
     search_fields = ["name", "audio_file", "text"]
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(SimpleHistoryAdmin):
+class MessageTemplateAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["slug", "kind", "text", "card"]
     list_filter = ["card", "kind"]
     search_fields = ["slug", "text"]
 
 
 @admin.register(ExternalCard)
-class ExternalCardAdmin(SimpleHistoryAdmin):
+class ExternalCardAdmin(EditorAdminMixin, SimpleHistoryAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "url", "card"]
     list_filter = ["card"]
     search_fields = ["title", "url"]
 
 
 @admin.register(CardVersion)
-class CardVersionAdmin(admin.ModelAdmin):
+class CardVersionAdmin(EditorAdminMixin, admin.ModelAdmin):
     """Versions are snapshots: read only, made by "Udgiv ny version"."""
 
     list_display = ["card", "number", "published_at", "published_by", "note"]
