@@ -6,9 +6,9 @@ number field); "Forhåndsvis" renders a scenario from the unpublished draft with
 template staff see; "Udgiv ny version" publishes after a confirmation page.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import messages, models
+from django.db import models
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
