@@ -1,5 +1,6 @@
 """Reads of action cards for the staff pages: always the latest *published* version."""
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -132,6 +133,15 @@ def _display(value):
     return str(value)
 
 
+def _label(record):
+    """The object's name; some names follow a link to an object deleted since (by pk then)."""
+    try:
+        # A historical record prints as "<object> as of <date>"; the date is shown apart.
+        return str(record).rsplit(" as of ", 1)[0][:120]
+    except ObjectDoesNotExist:
+        return f"#{record.id}"
+
+
 HISTORY_TYPES = {"+": _("Oprettet"), "~": _("Ændret"), "-": _("Slettet")}
 
 
@@ -165,8 +175,7 @@ def card_history(*, card, limit: int = 200) -> list[dict]:
                 "user": record.history_user,
                 "type": HISTORY_TYPES[record.history_type],
                 "model": model._meta.verbose_name,
-                # A historical record prints as "<object> as of <date>"; the date is shown apart.
-                "object": str(record).rsplit(" as of ", 1)[0][:120],
+                "object": _label(record),
                 "changes": diffs,
             }
         )
