@@ -25,6 +25,20 @@ COLUMNS = (
 )
 
 
+def _first_group_steps(steps):
+    """Keys of the steps that list a contact group's members: the group's first step only.
+
+    The communication block names the crisis team in two consecutive steps; the same
+    phone list twice is noise on a small screen.
+    """
+    seen, keys = set(), set()
+    for step in steps:
+        if step.contact_group and step.contact_group["slug"] not in seen:
+            seen.add(step.contact_group["slug"])
+            keys.add(step.key)
+    return keys
+
+
 def _published(card_slug):
     version = latest_version(card_slug=card_slug)
     if version is None:
@@ -44,6 +58,7 @@ def card_detail(request, card_slug):
     problems = None
     if request.user.has_perm("cards.change_actioncard"):
         problems = card_problems(version.card)
+    footer_steps = snapshot.footer_steps()
     return render(
         request,
         "cards/card.html",
@@ -51,7 +66,8 @@ def card_detail(request, card_slug):
             "card": version.card,
             "version": version,
             "scenarios": snapshot.scenarios(),
-            "footer_steps": snapshot.footer_steps(),
+            "footer_steps": footer_steps,
+            "group_steps": _first_group_steps(footer_steps),
             "problems": problems,
         },
     )
@@ -76,6 +92,7 @@ def render_scenario(request, *, card, snapshot, scenario_slug, version=None):
             "preview": version is None,
             "scenario": scenario,
             "columns": columns,
+            "group_steps": _first_group_steps(scenario.steps),
             "now": timezone.now(),
         },
     )

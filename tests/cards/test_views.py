@@ -219,3 +219,14 @@ def test_search_query_is_escaped(client, staff_user, seeded_card):
 
     assert "<b>x</b>" not in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+@pytest.mark.django_db
+def test_a_groups_members_are_listed_once_per_scenario(client, staff_user, seeded_card):
+    client.force_login(staff_user)
+
+    html = client.get(scenario_url("evakuering-dokk1")).text
+
+    # Both communication steps name the crisis team; its phone list is shown once.
+    assert html.count('<a class="tel" href="tel:+4529204259">') == 1
+    assert html.count("Mangler telefonnummer") == 1  # Lene
