@@ -15,7 +15,7 @@ import string
 from dataclasses import dataclass
 
 import yaml
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import URLValidator, validate_email
 
 from cards.models import MessageTemplate, Step
@@ -154,6 +154,39 @@ SHAPES = {
     "alternative": {"label": ("text", True), "text": ("text", True)},
 }
 
+
+def _shape_models():
+    """The model each shape is written to, so text longer than its column is caught here."""
+    from cards import models as m
+    from contacts import models as c
+
+    return {
+        "card": m.ActionCard,
+        "organisation": c.Organisation,
+        "person": c.Person,
+        "support_line": c.SupportLine,
+        "contact_group": c.ContactGroup,
+        "phone_line": m.PhoneLine,
+        "announcement": m.Announcement,
+        "external_card": m.ExternalCard,
+        "message_template": m.MessageTemplate,
+        "shared_block": m.Block,
+        "scenario": m.Scenario,
+        "timer": m.ScenarioTimer,
+        "link": m.ScenarioLink,
+        "step": m.Step,
+        "alternative": m.StepAlternative,
+    }
+
+
+def _max_length(shape_name, key):
+    model = _shape_models().get(shape_name)
+    try:
+        return model._meta.get_field(key).max_length if model else None
+    except FieldDoesNotExist:
+        return None
+
+
 # Top-level list -> (shape of its items, what a reference to one is called in Danish).
 COLLECTIONS = {
     "organisations": ("organisation", "organisationen"),
@@ -212,6 +245,9 @@ class _Checker:
             check, description = KINDS[kind]
             if not check(item):
                 self.add((*path, key), f"forventede {description}, fandt {_describe(item)}")
+            elif isinstance(item, str) and len(item) > (_max_length(shape_name, key) or len(item)):
+                limit = _max_length(shape_name, key)
+                self.add((*path, key), f"højst {limit} tegn, fandt {len(item)}")
         for key, (_, required) in shape.items():
             if required and key not in value:
                 self.add(path, f"mangler det krævede felt »{key}«")

@@ -186,3 +186,15 @@ def test_failure_while_writing_rolls_everything_back(seeded_card, tmp_path):
 
     assert db_state() == before
     assert not Person.objects.filter(slug="testperson-1").exists()
+
+
+def test_text_longer_than_its_column_is_reported():
+    data = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    data["scenarios"][0]["slug"] = "s" * 51
+    data["phone_lines"][0]["number"] = "0" * 41
+
+    _, problems = parse_card_yaml(yaml.safe_dump(data, allow_unicode=True))
+
+    found = {p.path: p.message for p in problems}
+    assert found["scenarios[0].slug"] == "højst 50 tegn, fandt 51"
+    assert found["phone_lines[0].number"] == "højst 40 tegn, fandt 41"
