@@ -3,16 +3,12 @@
 serialized_rollback: a transactional test flushes the roles that migrations created.
 """
 
-import os
-
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import CHROMIUM_ARGS
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [
     pytest.mark.browser,
@@ -21,9 +17,12 @@ pytestmark = [
 
 
 @pytest.fixture
-def phone_page(live_server, chromium_path, coordinator, seeded_card):
+def phone_page(live_server, chromium_path, coordinator, seeded_card, monkeypatch):
     from playwright.sync_api import sync_playwright
 
+    # Playwright runs an event loop in this thread; set per test, never for the whole
+    # session (`check --deploy` in another test rejects the variable).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     client = Client()
     client.force_login(coordinator)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
