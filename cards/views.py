@@ -112,7 +112,10 @@ def search(request):
     results = []
     if query:
         results = card_search(query=query) + contact_search(query=query)
-    return render(request, "cards/search.html", {"query": query, "results": results})
+    template = "cards/search.html"
+    if request.htmx and request.htmx.target == "search-results":
+        template += "#search-results"  # typing in the field: only the results change
+    return render(request, template, {"query": query, "results": results})
 
 
 def history(request, card_slug):

@@ -230,3 +230,18 @@ def test_a_groups_members_are_listed_once_per_scenario(client, staff_user, seede
     # Both communication steps name the crisis team; its phone list is shown once.
     assert html.count('<a class="tel" href="tel:+4529204259">') == 1
     assert html.count("Mangler telefonnummer") == 1  # Lene
+
+
+@pytest.mark.django_db
+def test_search_while_typing_returns_only_the_results(client, staff_user, seeded_card):
+    client.force_login(staff_user)
+
+    response = client.get(
+        reverse("cards:search"),
+        {"q": "oplader"},
+        headers={"HX-Request": "true", "HX-Target": "search-results"},
+    )
+
+    assert response.text.lstrip().startswith('<div id="search-results"')
+    assert "<html" not in response.text
+    assert "Pose med oplader" in response.text
