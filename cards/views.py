@@ -69,6 +69,7 @@ def card_detail(request, card_slug):
             "footer_steps": footer_steps,
             "group_steps": _first_group_steps(footer_steps),
             "problems": problems,
+            "now": timezone.now(),
         },
     )
 
