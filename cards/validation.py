@@ -279,6 +279,14 @@ class _Checker:
         if isinstance(value, str) and value not in self.slugs.get(collection, set()):
             self.add(path, f"henviser til {COLLECTIONS[collection][1]} »{value}«, som ikke findes")
 
+    def list_item(self, path, value, kind) -> bool:
+        """Items of a list of names (no shape checks them): must be of ``kind``."""
+        check, description = KINDS[kind]
+        if not check(value):
+            self.add(path, f"forventede {description}, fandt {_describe(value)}")
+            return False
+        return True
+
     def choice(self, path, value, choices, what):
         if isinstance(value, str) and value not in choices:
             self.add(path, f"ukendt {what} »{value}« (brug {', '.join(choices)})")
@@ -296,6 +304,11 @@ class _Checker:
                 URLValidator()(value)
             except ValidationError:
                 self.add(path, f"»{value}« er ikke en gyldig webadresse")
+
+
+def _list(value):
+    """A list to walk; anything else was already reported as the wrong type."""
+    return value if isinstance(value, list) else []
 
 
 def _describe(value):
@@ -370,8 +383,9 @@ def _check_contacts(c: _Checker, data):
         c.ref((*path, "organisation"), item.get("organisation"), "organisations")
         hours = item.get("hours")
         if isinstance(hours, dict) and c.shape(hours, (*path, "hours"), "hours"):
-            for i, day in enumerate(hours.get("days") or []):
-                c.choice((*path, "hours", "days", i), day, WEEKDAYS, "dag")
+            for i, day in enumerate(_list(hours.get("days"))):
+                if c.list_item((*path, "hours", "days", i), day, "text"):
+                    c.choice((*path, "hours", "days", i), day, WEEKDAYS, "dag")
             opens, closes = hours.get("opens"), hours.get("closes")
             well_formed = all(isinstance(t, str) and TIME_RE.match(t) for t in (opens, closes))
             if well_formed and opens >= closes:
@@ -380,7 +394,7 @@ def _check_contacts(c: _Checker, data):
     groups = c.items(data, "contact_groups", "contact_group")
     c.unique_slugs(groups, "contact_groups")
     for path, item in groups:
-        for i, member in enumerate(item.get("members") or []):
+        for i, member in enumerate(_list(item.get("members"))):
             mpath = (*path, "members", i)
             if not c.shape(member, mpath, "member"):
                 continue
@@ -402,14 +416,14 @@ def _check_steps(c: _Checker, steps, path):
             c.add(spath, "trinnet har ingen tekst (og ingen skabelon)")
         for field, collection in STEP_REFS.items():
             c.ref((*spath, field), step.get(field), collection)
-        for j, line in enumerate(step.get("phone_lines") or []):
-            c.ref((*spath, "phone_lines", j), line, "phone_lines")
-        alternatives = step.get("alternatives") or []
+        for j, line in enumerate(_list(step.get("phone_lines"))):
+            if c.list_item((*spath, "phone_lines", j), line, "slug"):
+                c.ref((*spath, "phone_lines", j), line, "phone_lines")
+        alternatives = _list(step.get("alternatives"))
         if alternatives and step.get("kind") != Step.Kind.DECISION:
             c.add((*spath, "alternatives"), "kun et trin af typen decision har alternativer")
-        if isinstance(alternatives, list):
-            for j, alt in enumerate(alternatives):
-                c.shape(alt, (*spath, "alternatives", j), "alternative")
+        for j, alt in enumerate(alternatives):
+            c.shape(alt, (*spath, "alternatives", j), "alternative")
 
 
 def _check_card_content(c: _Checker, data):
@@ -436,7 +450,7 @@ def _check_card_content(c: _Checker, data):
     for path, item in scenarios:
         timers = [
             ((*path, "timers", i), t)
-            for i, t in enumerate(item.get("timers") or [])
+            for i, t in enumerate(_list(item.get("timers")))
             if c.shape(t, (*path, "timers", i), "timer")
         ]
         seen = set()
@@ -446,7 +460,7 @@ def _check_card_content(c: _Checker, data):
             seen.add(timer.get("slug"))
             if isinstance(timer.get("minutes"), int) and timer["minutes"] < 1:
                 c.add((*tpath, "minutes"), "en timer skal vare mindst ét minut")
-        for i, link in enumerate(item.get("links") or []):
+        for i, link in enumerate(_list(item.get("links"))):
             lpath = (*path, "links", i)
             if not c.shape(link, lpath, "link"):
                 continue
@@ -455,7 +469,7 @@ def _check_card_content(c: _Checker, data):
             c.ref((*lpath, "scenario"), link.get("scenario"), "scenarios")
             c.ref((*lpath, "external_card"), link.get("external_card"), "external_cards")
         own = 0
-        for i, use in enumerate(item.get("blocks") or []):
+        for i, use in enumerate(_list(item.get("blocks"))):
             bpath = (*path, "blocks", i)
             if not c.shape(use, bpath, "block_use"):
                 continue
@@ -474,8 +488,9 @@ def _check_card_content(c: _Checker, data):
     if isinstance(meta, dict):
         c.ref(("card", "owner"), meta.get("owner"), "people")
         c.ref(("card", "log_keeper"), meta.get("log_keeper"), "people")
-        for i, slug in enumerate(meta.get("footer_blocks") or []):
-            c.ref(("card", "footer_blocks", i), slug, "shared_blocks")
+        for i, slug in enumerate(_list(meta.get("footer_blocks"))):
+            if c.list_item(("card", "footer_blocks", i), slug, "slug"):
+                c.ref(("card", "footer_blocks", i), slug, "shared_blocks")
 
 
 def validate_card_data(data, lines=None) -> list[Problem]:

@@ -198,3 +198,23 @@ def test_text_longer_than_its_column_is_reported():
     found = {p.path: p.message for p in problems}
     assert found["scenarios[0].slug"] == "højst 50 tegn, fandt 51"
     assert found["phone_lines[0].number"] == "højst 40 tegn, fandt 41"
+
+
+def test_wrong_shapes_inside_lists_are_reported_not_crashed_on():
+    data = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    data["card"]["footer_blocks"] = "aarhus-dk-nedbrud"
+    data["contact_groups"][0]["members"] = {"person": "lene"}
+    data["shared_blocks"][2]["steps"][0]["phone_lines"] = [1, "hovednummer"]
+    data["support_lines"][1]["hours"]["days"] = ["mon", 2, "fre"]
+    data["scenarios"][0]["blocks"] = "kommunikation"
+
+    _, problems = parse_card_yaml(yaml.safe_dump(data, allow_unicode=True))
+
+    assert {p.path: p.message.split(",")[0] for p in problems} == {
+        "card.footer_blocks": "forventede en liste",
+        "contact_groups[0].members": "forventede en liste",
+        "shared_blocks[2].steps[0].phone_lines[0]": "forventede et kort navn (a-z",
+        "support_lines[1].hours.days[1]": "forventede tekst",
+        "support_lines[1].hours.days[2]": "ukendt dag »fre« (brug mon",
+        "scenarios[0].blocks": "forventede en liste",
+    }
