@@ -73,6 +73,25 @@ def _line_history(log_entries, lines) -> dict[str, list]:
     return history
 
 
+def _timer_moves(log_entries, timers) -> dict[str, list]:
+    """Each timer's start moves (to when the trouble began), oldest first, from the log."""
+    moved = _pattern(
+        _("Timeren »%(name)s« regnes nu fra kl. %(new)s (før %(old)s)"),
+        name=".+?",
+        new=r"\d\d:\d\d",
+        old=r"\d\d:\d\d",
+    )
+    moves: dict[str, list] = {timer.name: [] for timer in timers}
+    for entry in log_entries:
+        if entry.kind != LogEntry.Kind.SYSTEM:
+            continue
+        if (match := moved.match(entry.text)) and match["name"] in moves:
+            moves[match["name"]].append(
+                SimpleNamespace(entry=entry, new=match["new"], old=match["old"])
+            )
+    return moves
+
+
 def delivery_changed_at(*, incident: Incident):
     """When a message of the incident last changed state (sent, failed, retried, queued)."""
     state = OutboxMessage.objects.filter(update__incident=incident).aggregate(
@@ -103,6 +122,10 @@ def incident_report(*, incident: Incident, now=None) -> dict:
     history = _line_history(log_entries, phone_lines)
     for line in phone_lines:
         line.history = history[line.name]
+    timers = list(incident.timers.all())
+    moves = _timer_moves(log_entries, timers)
+    for timer in timers:
+        timer.moves = moves[timer.name]
     figures = list(incident.figures.select_related("reported_by").order_by("reported_at"))
     updates = list(
         StatusUpdate.objects.filter(incident=incident)
@@ -136,7 +159,7 @@ def incident_report(*, incident: Incident, now=None) -> dict:
         "tasks_done": sum(1 for s in tasks if s.is_done),
         "reopened_total": sum(len(s.undo_reasons) for s in steps),
         "log_entries": log_entries,
-        "timers": list(incident.timers.select_related("changed_by")),
+        "timers": timers,
         "phone_lines": phone_lines,
         "figures": figures,
         "charts": figure_charts(incident=incident, now=now),

@@ -1,5 +1,6 @@
 """The incident report (issue 6): content, exercise marking, task, downloads, permissions."""
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -67,6 +68,7 @@ def _work_and_close(incident, *, coordinator, staff_user):
         calls_in_queue=42,
         longest_wait_seconds=754,
         average_wait_seconds=185,
+        reported_at=incident.started_at - dt.timedelta(minutes=25),  # before anyone opened it
     )
     services.figure_report_create(
         incident=incident,
@@ -76,6 +78,10 @@ def _work_and_close(incident, *, coordinator, staff_user):
         calls_in_queue=5,
         longest_wait_seconds=95,
         average_wait_seconds=40,
+    )
+    timer = incident.timers.get()
+    services.timer_start_set(
+        timer=timer, user=staff_user, started_at=incident.started_at - dt.timedelta(minutes=20)
     )
     line = incident.phone_lines.get(line_slug="hovednummer")
     services.phone_line_switch(line=line, user=coordinator, announcement_slug="nedbrud")
@@ -123,6 +129,10 @@ def test_report_has_timeline_checklist_figures_deliveries_and_summary(
     assert f"Retter #{wrong.sequence}" in text
     assert f"Rettet i #{right.sequence}" in text
     assert "Infobesked »" in text and "skiftet tilbage til normal" in text
+    # Phone lines and timers, with their history from the log.
+    assert "»Nedbrud« slået til" in text and "tilbage til normal" in text
+    moved = f"flyttede {_who(staff_user)} starten fra"
+    assert moved in text
     # Checklist: who ticked, who was assigned, the undo reason.
     done = closed.steps.get(done_by=staff_user)
     assert re.search(re.escape(done.text[:40]) + r".{0,200}?" + re.escape(_who(staff_user)), text)
