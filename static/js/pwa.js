@@ -91,7 +91,8 @@
     var values = { when: when(fetchedAt), age: age(fetchedAt) };
     var message = "";
     if (savedAt && !online) message = fill(texts.textOfflineCopy, values);
-    else if (savedAt && servedSlow && !freshAvailable) message = fill(texts.textSlowCopy, values);
+    else if (savedAt && freshAvailable) message = texts.textFresh;
+    else if (savedAt && servedSlow) message = fill(texts.textSlowCopy, values);
     else if (savedAt) message = fill(texts.textOnlineCopy, values);
     else if (!online) message = fill(texts.textOfflineLive, values);
     if (!online && document.querySelector("form")) message += " " + texts.textForms;

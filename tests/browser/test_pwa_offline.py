@@ -1,8 +1,11 @@
 """The card on a phone with no network (issue 7), in Debian's Chromium."""
 
 import re
+import shutil
+import time
 
 import pytest
+from django.core.signals import request_started
 from django.urls import reverse
 
 from cards.snapshots import CardSnapshot
@@ -14,7 +17,7 @@ from tests.browser.conftest import (
     wait_for_service_worker,
     wait_until,
 )
-from tests.conftest import require
+from tests.conftest import CHROMIUM, require
 
 pytestmark = [
     pytest.mark.browser,
@@ -133,3 +136,87 @@ def test_incident_dashboard_offline_shows_its_last_state_and_age(
 
     assert "Testperson 3 har ringet til TDC." in page.content()
     assert_saved_copy_banner(page)
+
+
+def test_slow3g_benchmark_measures_a_throttled_first_load(live_server, staff_user, seeded_card):
+    """Not a budget (that is `make bench`): the function works and the link is slow."""
+    from tests.browser.bench_slow3g import SLOW_3G, slow3g_load
+    from tests.factories import PASSWORD
+
+    require(shutil.which(CHROMIUM) is not None, f"{CHROMIUM} is not installed")
+    result = slow3g_load(
+        base_url=live_server.url,
+        path=reverse("home"),
+        username=staff_user.username,
+        password=PASSWORD,
+    )
+    print(f"slow 3G first load of {result.url}: {result.ms:.0f} ms, {result.bytes} bytes")
+
+    # Connection, request and the subresources: at least two emulated round trips, and
+    # the bytes cannot arrive faster than the emulated throughput.
+    assert result.ms >= 2 * SLOW_3G["latency"]
+    assert result.ms >= 1000 * result.bytes / SLOW_3G["downloadThroughput"]
+    assert result.requests >= 4, "the page, its CSS, htmx and pwa.js"
+
+
+def test_forms_say_they_cannot_be_sent_offline(phone, live_server, staff_user, seeded_card):
+    page = phone.new_page()
+    log_in(page, live_server.url, staff_user)
+    wait_for_precache(page)
+    language_button = page.locator(".site-footer form button[type=submit]")
+    assert language_button.is_enabled()
+
+    phone.set_offline(True)
+    wait_until(page, "!navigator.onLine")
+
+    banner = page.locator(".offline-banner")
+    assert banner.is_visible()
+    assert "Formularer kan ikke sendes, mens du er offline." in banner.inner_text()
+    assert language_button.is_disabled()
+    # Logging out stays possible: it is what a shared phone needs most.
+    assert page.locator(".site-nav form button[type=submit]").is_enabled()
+    # Pressing Enter in a form (or a script submitting it) is stopped with the message too.
+    page.locator(".site-footer form").evaluate("form => form.requestSubmit()")
+    assert "det blev ikke sendt" in banner.inner_text()
+    assert page.url == f"{live_server.url}{reverse('home')}"
+
+    phone.set_offline(False)
+    wait_until(page, "navigator.onLine")
+
+    assert language_button.is_enabled()
+    assert banner.is_hidden()
+
+
+def test_a_server_that_does_not_answer_in_3_s_gets_the_saved_copy(
+    phone, live_server, staff_user, seeded_card
+):
+    page = phone.new_page()
+    log_in(page, live_server.url, staff_user)
+    wait_for_precache(page)
+    home = reverse("home")
+
+    def slow_home(sender, environ, **kwargs):
+        # The live server answers each request in its own thread: only this one waits.
+        if environ["PATH_INFO"] == home and "HTTP_HX_REQUEST" not in environ:
+            time.sleep(4.5)
+
+    request_started.connect(slow_home)
+    try:
+        started = time.monotonic()
+        page.reload()
+        waited = time.monotonic() - started
+
+        assert waited < 4.5, "the copy is shown without waiting for the server"
+        assert page.evaluate("Number(document.body.dataset.pwaSavedAt) > 0"), "a saved copy"
+        banner = page.locator(".offline-banner")
+        assert "Serveren svarer ikke. Dette er en gemt kopi fra kl." in banner.inner_text()
+        assert banner.locator("button", has_text="Hent nyeste").is_visible()
+        # When the late answer arrives it is stored, and the page says so.
+        banner.get_by_text("En nyere udgave af siden er hentet.").wait_for(timeout=10_000)
+        assert page.evaluate(
+            "caches.keys().then(names => caches.match(location.href, "
+            "{cacheName: names.find(n => n.startsWith('ak-pages-'))}))"
+            ".then(r => Number(r.headers.get('X-AK-Saved-At')))"
+        ) > page.evaluate("Number(document.body.dataset.pwaSavedAt)")
+    finally:
+        request_started.disconnect(slow_home)
