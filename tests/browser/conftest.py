@@ -1,6 +1,5 @@
 """Chromium on a phone-sized screen, driven through Playwright's sync API."""
 
-import os
 import shutil
 import time
 
@@ -9,10 +8,6 @@ from django.urls import NoReverseMatch, reverse
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require
 from tests.factories import PASSWORD
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls in the test
-# bodies are still synchronous and safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 PHONE = {"width": 360, "height": 740}
 
@@ -25,8 +20,24 @@ def url_exists(name, *args):
     return True
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
+def allow_orm_next_to_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread; the ORM calls in the test
+    bodies are still synchronous and safe. A fixture, not a module-level assignment, so
+    another module's teardown cannot take it away."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
 def browser():
+    """Chromium for one test.
+
+    Not session-scoped: while Playwright's sync API is running, the thread looks like it
+    has an event loop, so Django keeps the database connection per context instead of
+    per thread. A browser left running across tests would then hide the test database's
+    serialized contents from the next test's setup, which would silently start without
+    the role groups. Closing it at the end of each test avoids that.
+    """
     require(shutil.which(CHROMIUM) is not None, f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
 
