@@ -136,6 +136,15 @@ def test_incident_dashboard_offline_shows_its_last_state_and_age(
 
     assert "Testperson 3 har ringet til TDC." in page.content()
     assert_saved_copy_banner(page)
+    # Ticking a step or writing the log cannot work now, and the page says so.
+    banner = page.locator(".offline-banner")
+    assert "Formularer kan ikke sendes, mens du er offline." in banner.inner_text()
+    done_buttons = page.locator("form[hx-post] button[type=submit]")
+    assert done_buttons.count() > 0
+    assert all(done_buttons.nth(i).is_disabled() for i in range(done_buttons.count()))
+    log_url = reverse("incidents:log_write", args=[incident.pk])
+    page.evaluate(f"htmx.ajax('POST', '{log_url}', {{source: '#main', swap: 'none'}})")
+    assert "det blev ikke sendt" in banner.inner_text()
 
 
 def test_slow3g_benchmark_measures_a_throttled_first_load(live_server, staff_user, seeded_card):
