@@ -174,6 +174,16 @@
     else render();
   });
 
+  // The service worker never sees POSTs; after the user's own change it must store the
+  // page again, or the saved copy would lack it (the next poll answers 204).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var verb = (event.detail.requestConfig && event.detail.requestConfig.verb) || "get";
+    var controller = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (verb !== "get" && event.detail.successful && controller) {
+      controller.postMessage({ type: "refresh" });
+    }
+  });
+
   // ---- Logout: nothing of the card may stay on a shared phone
 
   function clearEverything() {

@@ -12,9 +12,9 @@
  *   data-pwa-session attribute the server puts on <body>); a page without a marker (the
  *   login page) is never stored. A new login drops the pages of the previous one.
  * - htmx fragment requests (HX-Request): network only, never stored as pages. When one
- *   answers 200 (something changed; an unchanged dashboard poll answers 204), the page
- *   behind it is fetched again and stored, so an open incident dashboard's stored copy is
- *   the last state the user saw.
+ *   answers 200 (something changed; an unchanged dashboard poll answers 204), or pwa.js
+ *   reports that the user's own htmx action succeeded, the page behind it is fetched again
+ *   and stored, so an open incident dashboard's stored copy is the last state the user saw.
  * - POST and every other non-GET: not touched, so network only and never queued. A form
  *   sent offline must fail visibly; static/js/pwa.js stops it first and says why.
  *
@@ -225,12 +225,12 @@ async function fragment(event) {
   return response;
 }
 
-async function refreshPageOf(clientId) {
+async function refreshPageOf(clientId, force) {
   const client = await self.clients.get(clientId);
   if (!client || !isPage(new URL(client.url))) return;
   const key = pageKey(client.url);
   const now = Date.now();
-  if (now - (lastRefresh.get(key) || 0) < REFRESH_EVERY_MS) return;
+  if (!force && now - (lastRefresh.get(key) || 0) < REFRESH_EVERY_MS) return;
   lastRefresh.set(key, now);
   const gen = generation;
   const response = await fetch(key, { cache: "no-store", credentials: "same-origin" });
@@ -376,6 +376,10 @@ self.addEventListener("message", (event) => {
     event.waitUntil(
       hello(data).then(reply, (e) => reply({ precache: "failed", status: String(e) }))
     );
+  } else if (data.type === "refresh" && event.source) {
+    // The user's own htmx action succeeded (a POST, which this worker never touches):
+    // the page's stored copy must show it, and the next poll will answer 204.
+    event.waitUntil(refreshPageOf(event.source.id, true).catch(() => undefined));
   } else if (data.type === "logout") {
     event.waitUntil(forget().then(() => reply({ ok: true })));
   }

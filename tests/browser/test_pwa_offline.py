@@ -29,6 +29,14 @@ SAVED_COPY = re.compile(
 )
 
 
+def stored_copy_contains(text):
+    """JS: does the service worker's stored copy of this page contain ``text``?"""
+    return (
+        "caches.match(location.href, {ignoreVary: true})"
+        f".then(r => r ? r.text() : '').then(t => t.includes({text!r}))"
+    )
+
+
 def assert_saved_copy_banner(page):
     banner = page.locator(".offline-banner")
     assert banner.is_visible()
@@ -124,17 +132,18 @@ def test_incident_dashboard_offline_shows_its_last_state_and_age(
     # and the stored copy must follow.
     services.log_entry_create(incident=incident, text="Testperson 3 har ringet til TDC.")
     page.locator("text=Testperson 3 har ringet til TDC.").wait_for(timeout=20_000)
-    wait_until(
-        page,
-        "caches.match(location.href, {ignoreVary: true})"
-        ".then(r => r ? r.text() : '').then(t => t.includes('Testperson 3 har ringet til TDC.'))",
-        timeout=15,
-    )
+    wait_until(page, stored_copy_contains("Testperson 3 har ringet til TDC."), timeout=15)
+    # Written on this phone (an htmx POST, which the service worker leaves alone).
+    page.fill("#incident-log-form textarea", "Testperson 4 har slået infobeskeden til.")
+    page.click("#incident-log-form button[type=submit]")
+    page.locator("#incident-log", has_text="Testperson 4 har slået infobeskeden til.").wait_for()
+    wait_until(page, stored_copy_contains("Testperson 4 har slået infobeskeden til."), timeout=15)
 
     phone.set_offline(True)
     page.reload()
 
     assert "Testperson 3 har ringet til TDC." in page.content()
+    assert "Testperson 4 har slået infobeskeden til." in page.content()
     assert_saved_copy_banner(page)
     # Ticking a step or writing the log cannot work now, and the page says so.
     banner = page.locator(".offline-banner")
