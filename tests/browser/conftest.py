@@ -4,6 +4,7 @@ import shutil
 import time
 
 import pytest
+from django.db import connections
 from django.urls import NoReverseMatch, reverse
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require
@@ -45,6 +46,9 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # ORM calls made meanwhile used a connection of their own (see above): close it,
+        # or PostgreSQL refuses to drop the test database at the end of the run.
+        connections.close_all()
 
 
 @pytest.fixture
