@@ -249,3 +249,23 @@ def test_a_server_that_does_not_answer_in_3_s_gets_the_saved_copy(
         ) > page.evaluate("Number(document.body.dataset.pwaSavedAt)")
     finally:
         request_started.disconnect(slow_home)
+
+
+def test_next_login_on_the_same_phone_drops_the_previous_users_pages(
+    phone, live_server, staff_user, coordinator, seeded_card
+):
+    page = phone.new_page()
+    log_in(page, live_server.url, staff_user)
+    wait_for_precache(page)
+    first = page.evaluate("document.body.dataset.pwaSession")
+
+    # The session ends without a logout (it expired, or the phone was handed over).
+    phone.clear_cookies()
+    log_in(page, live_server.url, coordinator)
+    wait_for_precache(page)
+    second = page.evaluate("document.body.dataset.pwaSession")
+
+    pages_caches = [n for n in cache_names(page) if n.startswith("ak-pages-")]
+    assert first != second
+    assert len(pages_caches) == 1
+    assert pages_caches[0].endswith(f"-{second}")
