@@ -12,6 +12,13 @@ def test_danish_by_default(client):
 
 
 @pytest.mark.django_db
+def test_a_browser_set_to_english_still_gets_danish(client):
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").text
+
+    assert '<html lang="da">' in html
+
+
+@pytest.mark.django_db
 def test_english_is_available_from_the_language_switch(client):
     client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
 
