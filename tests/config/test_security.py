@@ -83,3 +83,12 @@ def test_post_without_csrf_token_is_refused(staff_user):
     response = client.post(reverse("logout"))
 
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_pages_are_compressed_for_slow_links(client, staff_user, seeded_card):
+    client.force_login(staff_user)
+
+    response = client.get(reverse("home"), HTTP_ACCEPT_ENCODING="gzip")
+
+    assert response.headers["Content-Encoding"] == "gzip"
