@@ -1,0 +1,51 @@
+"""Fixtures for the security tests: one user per role and the objects URLs point at."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import URLResolver, get_resolver
+
+from config.roles import COORDINATOR, EDITOR, STAFF
+from tests.factories import UserFactory
+
+ANONYMOUS = "anonym"
+NO_ROLE = "ingen rolle"
+SUPERUSER = "superbruger"
+ROLES = (ANONYMOUS, NO_ROLE, STAFF, COORDINATOR, EDITOR, SUPERUSER)
+
+
+def url_patterns(resolver=None, prefix=""):
+    """Every URL pattern of the project as its full route string, e.g.
+    ``haendelser/<int:pk>/``, with its name (``incidents:dashboard``)."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{pattern.namespace}:" if pattern.namespace else ""
+            for route, name in url_patterns(pattern, prefix + str(pattern.pattern)):
+                yield route, (namespace + name) if name else None
+        else:
+            yield prefix + str(pattern.pattern), pattern.name
+
+
+@pytest.fixture
+def users(db):
+    """{role: user or None}. The editor is staff, as editors work in the admin."""
+
+    def with_group(name, **extra):
+        user = UserFactory(**extra)
+        user.groups.add(Group.objects.get(name=name))
+        return user
+
+    return {
+        ANONYMOUS: None,
+        NO_ROLE: UserFactory(),
+        STAFF: with_group(STAFF),
+        COORDINATOR: with_group(COORDINATOR),
+        EDITOR: with_group(EDITOR, is_staff=True),
+        SUPERUSER: UserFactory(is_superuser=True, is_staff=True),
+    }
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The default PBKDF2 costs ~0.5 s per user on this machine; six users per test add up.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,173 @@
+"""Every URL of the project × every role → the status it must answer.
+
+A new URL fails `test_every_url_is_in_the_matrix` until it gets a row here: access
+rules are decided on purpose, never by default. Each request runs in a savepoint that
+is rolled back, so one row's POST never changes what the next row sees.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.db import transaction
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from config.roles import COORDINATOR, EDITOR, STAFF
+from tests.security.conftest import ANONYMOUS, NO_ROLE, ROLES, SUPERUSER, url_patterns
+
+LOGIN = "→ login"  # 302 to the login page
+ADMIN_LOGIN = "→ admin login"  # 302 to the admin's login page (or the site's, when anonymous)
+FORBIDDEN = 403
+
+
+@dataclass(frozen=True)
+class Rule:
+    expect: dict
+    method: str = "GET"
+    kwargs: Callable = field(default=lambda world: {})
+    data: Callable = field(default=lambda world: {})
+    headers: dict = field(default_factory=dict)
+
+
+def by_role(anonymous, no_role, staff, coordinator, editor, superuser):
+    return {
+        ANONYMOUS: anonymous,
+        NO_ROLE: no_role,
+        STAFF: staff,
+        COORDINATOR: coordinator,
+        EDITOR: editor,
+        SUPERUSER: superuser,
+    }
+
+
+EVERYONE = by_role(200, 200, 200, 200, 200, 200)
+# The no-role page is answered with 200 where it replaces a page everyone with a role
+# sees (the home page).
+ANY_ROLE = by_role(LOGIN, 200, 200, 200, 200, 200)
+LOGGED_IN_REDIRECT = by_role(200, 302, 302, 302, 302, 302)
+POST_REDIRECT = by_role(LOGIN, 302, 302, 302, 302, 302)
+
+# Route (as written in the URLconf, prefixes included) → rule. Admin is one prefix rule.
+MATRIX: dict[str, Rule] = {
+    "healthz": Rule(by_role(*[(200, 503)] * 6)),  # 503 while a service is down
+    "login/": Rule(LOGGED_IN_REDIRECT),
+    "logout/": Rule(POST_REDIRECT, method="POST"),
+    "i18n/setlang/": Rule(POST_REDIRECT, method="POST", data=lambda w: {"language": "en"}),
+    "": Rule(ANY_ROLE),
+}
+ADMIN_PREFIX = "admin/"
+ADMIN_INDEX = by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)
+
+
+def project_routes():
+    return {route: name for route, name in url_patterns() if not route.startswith(ADMIN_PREFIX)}
+
+
+def test_every_url_is_in_the_matrix():
+    routes = project_routes()
+
+    missing = sorted(set(routes) - set(MATRIX))
+    stale = sorted(set(MATRIX) - set(routes))
+
+    assert not missing, f"URLs without a row in the permission matrix: {missing}"
+    assert not stale, f"Rows for URLs that no longer exist: {stale}"
+
+
+def test_admin_is_the_only_prefix_rule():
+    admin_routes = [r for r, _ in url_patterns() if r.startswith(ADMIN_PREFIX)]
+
+    assert admin_routes, "the admin is mounted under admin/"
+    assert all(r.startswith(ADMIN_PREFIX) for r in admin_routes)
+
+
+@pytest.fixture
+def world(seeded_card):
+    """The objects URL kwargs are built from."""
+    return {"card": seeded_card, "scenario": seeded_card.scenarios.first()}
+
+
+def _client(user):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _outcome(response, expected):
+    if expected in (LOGIN, ADMIN_LOGIN):
+        logins = [reverse("login")] + ([reverse("admin:login")] if expected == ADMIN_LOGIN else [])
+        location = response.headers.get("Location", "")
+        return response.status_code == 302 and location.startswith(tuple(logins))
+    allowed = expected if isinstance(expected, tuple) else (expected,)
+    return response.status_code in allowed
+
+
+def _request(user, method, path, data, headers):
+    # A savepoint per request: a POST that changes data is undone before the next row.
+    with transaction.atomic():
+        client = _client(user)
+        response = getattr(client, method.lower())(path, data=data, headers=headers)
+        transaction.set_rollback(True)
+    return response
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(role, users, world):
+    routes = project_routes()
+    user = users[role]
+    failures = []
+    for route, rule in MATRIX.items():
+        name = routes.get(route)
+        assert name, f"{route!r} has no URL name to reverse"
+        path = reverse(name, kwargs=rule.kwargs(world))
+        response = _request(user, rule.method, path, rule.data(world), rule.headers)
+        expected = rule.expect[role]
+        if not _outcome(response, expected):
+            failures.append(
+                f"{rule.method} {path}: expected {expected}, got {response.status_code} "
+                f"{response.headers.get('Location', '')}"
+            )
+
+    assert not failures, f"{role}:\n" + "\n".join(failures)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_index(role, users):
+    response = _request(users[role], "GET", reverse("admin:index"), {}, {})
+
+    assert _outcome(response, ADMIN_INDEX[role]), (response.status_code, response.headers)
+
+
+@pytest.mark.django_db
+def test_superuser_opens_every_admin_list_and_add_form(users, world):
+    """The prefix rule's promise for the superuser, checked on every registered model."""
+    client = _client(users[SUPERUSER])
+    request = RequestFactory().get("/")
+    request.user = users[SUPERUSER]
+    failures = []
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        # Read-only registrations (django-axes' logs) have no add form by design.
+        views = ["changelist"] + (["add"] if model_admin.has_add_permission(request) else [])
+        for view in views:
+            path = reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}")
+            status = client.get(path).status_code
+            if status != 200:
+                failures.append(f"{path}: {status}")
+
+    assert not failures, failures
+
+
+@pytest.mark.django_db
+def test_roles_without_staff_never_reach_an_admin_page(users, world):
+    """Non-staff roles are sent to the admin login from every admin list, not just the
+    index."""
+    model = next(iter(admin.site._registry))
+    path = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    for role in (ANONYMOUS, NO_ROLE, STAFF, COORDINATOR):
+        response = _request(users[role], "GET", path, {}, {})
+        assert _outcome(response, ADMIN_LOGIN), (role, response.status_code)
