@@ -88,8 +88,11 @@ def world(seeded_card):
     return {"card": seeded_card, "scenario": seeded_card.scenarios.first()}
 
 
-def _client(user):
-    client = Client()
+def _client(user, client=None):
+    """A client logged in as ``user``. Reuse one per test: a new Client loads the whole
+    middleware stack again (WhiteNoise scans every static file)."""
+    client = client or Client()
+    client.cookies.clear()
     if user is not None:
         client.force_login(user)
     return client
@@ -104,10 +107,10 @@ def _outcome(response, expected):
     return response.status_code in allowed
 
 
-def _request(user, method, path, data, headers):
+def _request(user, method, path, data, headers, client=None):
     # A savepoint per request: a POST that changes data is undone before the next row.
     with transaction.atomic():
-        client = _client(user)
+        client = _client(user, client)
         response = getattr(client, method.lower())(path, data=data, headers=headers)
         transaction.set_rollback(True)
     return response
@@ -118,12 +121,13 @@ def _request(user, method, path, data, headers):
 def test_permission_matrix(role, users, world):
     routes = project_routes()
     user = users[role]
+    client = Client()
     failures = []
     for route, rule in MATRIX.items():
         name = routes.get(route)
         assert name, f"{route!r} has no URL name to reverse"
         path = reverse(name, kwargs=rule.kwargs(world))
-        response = _request(user, rule.method, path, rule.data(world), rule.headers)
+        response = _request(user, rule.method, path, rule.data(world), rule.headers, client)
         expected = rule.expect[role]
         if not _outcome(response, expected):
             failures.append(
@@ -168,6 +172,7 @@ def test_roles_without_staff_never_reach_an_admin_page(users, world):
     index."""
     model = next(iter(admin.site._registry))
     path = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    client = Client()
     for role in (ANONYMOUS, NO_ROLE, STAFF, COORDINATOR):
-        response = _request(users[role], "GET", path, {}, {})
+        response = _request(users[role], "GET", path, {}, {}, client)
         assert _outcome(response, ADMIN_LOGIN), (role, response.status_code)
