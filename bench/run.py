@@ -438,6 +438,8 @@ def main() -> int:
                 "30",
                 "--log-level",
                 "warning",
+                # Its default path is shared by every gunicorn of the user.
+                "--no-control-socket",
             ],
             env,
             ROOT,
