@@ -33,7 +33,7 @@ def _workers(master_pid):
     return sorted(children)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_app_recovers_from_a_postgresql_restart_by_itself(
     private_postgres, gunicorn_factory, seeded_card, staff_user
 ):

@@ -40,7 +40,7 @@ def _timed(call):
     return response, time.monotonic() - started
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pages_keep_working_while_redis_is_down(client, broker, seeded_card, staff_user):
     client.force_login(staff_user)
     assert client.get(reverse("healthz")).json()["broker"]["ok"] is True
