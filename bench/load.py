@@ -83,6 +83,7 @@ class Stats:
         self.latencies: dict[str, list[float]] = {}
         self.statuses: dict[str, Counter] = {}
         self.errors: list[str] = []
+        self.actions: Counter = Counter()
         self.measuring = False
 
     def record(self, kind, started, status=None, error=None):
@@ -204,7 +205,7 @@ def _fill(form, text):
 
 
 async def writer(plan, stats, number, session_key, t_measure, t_end):
-    """Alternates: a log entry, then a step tick (done, and on the next round undone)."""
+    """Alternates a log entry and a step tick; with no open step left, writes the log."""
     user = User(plan, session_key)
     page_url = plan["dashboard_path"]
     await asyncio.sleep(random.uniform(0, max(0.0, t_measure - time.monotonic() - 1)))
@@ -222,26 +223,25 @@ async def writer(plan, stats, number, session_key, t_measure, t_end):
     round_no = 0
     while True:
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        next_at += interval
         if time.monotonic() >= t_end:
             return
         round_no += 1
         forms = scan(html).forms
-        if round_no % 2:
-            candidates = _form_matching(forms, plan["log_form"])
-            text = f"Bench: skribent {number}, indlæg {round_no} <b>ikke fed</b>"
+        ticks = [f for pattern in plan["step_forms"] for f in _form_matching(forms, pattern)]
+        # Each writer keeps to its own steps, as people split the checklist.
+        mine = [f for i, f in enumerate(ticks) if i % plan["writers"] == number] or ticks
+        if round_no % 2 == 0 and mine:
+            action, form = "tick", random.choice(mine)
+            text = ""
         else:
-            candidates = [
-                f for pattern in plan["step_forms"] for f in _form_matching(forms, pattern)
-            ]
-            # Each writer keeps to its own steps, as people split the checklist.
-            mine = [f for i, f in enumerate(candidates) if i % plan["writers"] == number]
-            candidates = mine or candidates
-            text = f"Bench: skribent {number} fortryder"
-        if not candidates:
-            stats.record("write", time.perf_counter(), "no-form", "no form to post")
-            next_at += interval
-            continue
-        form = candidates[0] if round_no % 2 else random.choice(candidates)
+            logs = _form_matching(forms, plan["log_form"])
+            if not logs:
+                stats.record("write", time.perf_counter(), "no-form", "no log form in page")
+                continue
+            action, form = "log", logs[0]
+            text = f"Bench: skribent {number}, indlæg {round_no} <b>ikke fed</b>"
+        stats.actions[action] += 1
         started = time.perf_counter()
         try:
             response = await user.post(
@@ -252,15 +252,17 @@ async def writer(plan, stats, number, session_key, t_measure, t_end):
             )
         except Exception as exc:
             stats.record("write", started, error=repr(exc))
+            continue
+        # 409: someone else ticked the step first; the app says so, as designed.
+        ok = response.status < 400 or response.status == 409
+        stats.record("write", started, response.status, None if ok else response.status)
+        # The htmx answer carries the fresh fragments; a browser reloads nothing else.
+        if response.status in (200, 409) and _form_matching(
+            scan(response.text).forms, plan["log_form"]
+        ):
+            html = response.text
         else:
-            ok = response.status < 400 or response.status == 409
-            stats.record("write", started, response.status, None if ok else response.status)
-            if response.status in (200, 409) and "<form" in response.text:
-                html = response.text
-            else:
-                refreshed = await user.get(page_url)
-                html = refreshed.text
-        next_at += interval
+            html = (await user.get(page_url)).text
 
 
 async def main(plan):
@@ -313,6 +315,7 @@ def summarise(plan, stats):
         "write_p95_ms": percentile(writes, 95),
         "page_p95_ms": percentile(stats.latencies.get("warmup_page", []), 95),
         "statuses": {k: dict(v) for k, v in sorted(stats.statuses.items())},
+        "write_actions": dict(stats.actions),
         "warmup_errors": sum(1 for e in stats.errors if e.startswith("warmup_")),
         "error_samples": stats.errors[:10],
     }

@@ -70,3 +70,40 @@ def wait_http(url: str, *, timeout: float, proc: subprocess.Popen | None = None)
             last = exc
         time.sleep(0.3)
     raise RuntimeError(f"{url} did not answer within {timeout} s: {last}")
+
+
+def _stat_fields(pid: str) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may contain spaces; everything after its ")" is fixed.
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def cpu_seconds(*, process_group: int | None = None, cmdline_contains: str | None = None) -> float:
+    """CPU time (user + system) used so far by a process group's members, or by the
+    processes whose command line contains a string (PostgreSQL backends of one database).
+
+    Wall-clock latencies depend on what else the shared machine runs; CPU time per
+    request does not, so the two together tell load from cost.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(entry.name)
+        if fields is None:
+            continue
+        if process_group is not None and int(fields[2]) != process_group:
+            continue
+        if cmdline_contains is not None:
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if cmdline_contains not in cmdline:
+                continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
