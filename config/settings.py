@@ -220,6 +220,34 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# --- Notifications (status updates to the crisis communication team) -------------------------
+# SMS: GatewayAPI when a token is set, else the console backend (prints, for `make run`).
+GATEWAYAPI_URL = env("GATEWAYAPI_URL", default="https://gatewayapi.com/rest/mtsms")
+GATEWAYAPI_TOKEN = env("GATEWAYAPI_TOKEN", default="")
+SMS_BACKEND = env(
+    "SMS_BACKEND",
+    default="notifications.channels.GatewayAPISMSBackend"
+    if GATEWAYAPI_TOKEN
+    else "notifications.channels.ConsoleSMSBackend",
+)
+SMS_SENDER = env("SMS_SENDER", default="Aktionskort")
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
+NOTIFY_REMINDER_MINUTES = env.int("NOTIFY_REMINDER_MINUTES", default=5)
+NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
+# Temporary failures are retried until this long after the first attempt, then the
+# recipient's next channel is used (or the message is marked failed).
+NOTIFY_RETRY_TOTAL_SECONDS = env.int("NOTIFY_RETRY_TOTAL_SECONDS", default=1800)
+# The sweep re-enqueues queued messages whose attempt has been due this long.
+NOTIFY_SWEEP_AFTER_SECONDS = env.int("NOTIFY_SWEEP_AFTER_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["notifications-tick"] = {
+    "task": "notifications.tasks.status_updates_tick",
+    "schedule": env.float("NOTIFY_TICK_SECONDS", default=60.0),
+}
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "notifications.tasks.outbox_sweep",
+    "schedule": env.float("NOTIFY_SWEEP_SECONDS", default=60.0),
+}
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -1,0 +1,193 @@
+"""The delivery channels behind one interface: ``channel_for(name).send(...)``.
+
+A channel either returns the provider's reference or raises ``PermanentFailure`` (this
+address will not work: use the recipient's next channel) or ``TemporaryFailure`` (try
+the same channel again later).
+"""
+
+import json
+import logging
+import re
+import smtplib
+import sys
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from notifications.content import sms_units
+from notifications.models import Channel
+
+logger = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    permanent = False
+
+
+class PermanentFailure(DeliveryError):
+    permanent = True
+
+
+class TemporaryFailure(DeliveryError):
+    permanent = False
+
+
+# --- E-mail -------------------------------------------------------------------------------
+
+
+def _smtp_failure(exc: Exception) -> DeliveryError:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        detail = "; ".join(
+            f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+            for code, msg in exc.recipients.values()
+        )
+        cls = PermanentFailure if codes and all(c >= 500 for c in codes) else TemporaryFailure
+        return cls(f"SMTP afviste modtageren: {detail}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        msg = exc.smtp_error
+        msg = msg.decode(errors="replace") if isinstance(msg, bytes) else str(msg)
+        cls = PermanentFailure if exc.smtp_code >= 500 else TemporaryFailure
+        return cls(f"SMTP-fejl {exc.smtp_code}: {msg}")
+    return TemporaryFailure(f"SMTP-serveren svarer ikke: {exc.__class__.__name__}: {exc}")
+
+
+def message_id_for(reference: str) -> str:
+    # The same Message-ID on every attempt lets mail clients fold a rare duplicate.
+    return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', reference)}@aktionskort>"
+
+
+class EmailChannel:
+    name = Channel.EMAIL
+
+    def send(self, *, update, address: str, reference: str, connection=None) -> str:
+        message = EmailMultiAlternatives(
+            subject=update.subject,
+            body=update.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[address],
+            headers={"Message-ID": message_id_for(reference), "X-Aktionskort-Key": reference},
+            connection=connection or get_connection(fail_silently=False),
+        )
+        message.attach_alternative(update.body_html, "text/html")
+        try:
+            message.send(fail_silently=False)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise _smtp_failure(exc) from exc
+        return message.extra_headers["Message-ID"]
+
+
+# --- SMS ------------------------------------------------------------------------------------
+
+MSISDN = re.compile(r"^[1-9]\d{7,14}$")
+
+
+def msisdn_for(phone: str) -> str:
+    """A phone number as an MSISDN: country code and number, digits only (4512345678)."""
+    digits = re.sub(r"[\s\-().]", "", phone)
+    if digits.startswith("+"):
+        digits = digits[1:]
+    elif len(digits) == 8:
+        # A bare 8-digit number is Danish.
+        digits = "45" + digits
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    if not MSISDN.match(digits):
+        raise PermanentFailure(f"Ugyldigt mobilnummer: {phone!r}")
+    return digits
+
+
+class GatewayAPISMSBackend:
+    """GatewayAPI's REST API: POST /rest/mtsms, API token as Basic-auth username."""
+
+    def send(self, *, msisdn: str, text: str, reference: str) -> str:
+        encoding, _units = sms_units(text)
+        body = {
+            "sender": settings.SMS_SENDER,
+            "message": text,
+            "recipients": [{"msisdn": int(msisdn)}],
+            "userref": reference,
+        }
+        if encoding == "UCS2":
+            body["encoding"] = "UCS2"
+        try:
+            response = requests.post(
+                settings.GATEWAYAPI_URL,
+                json=body,
+                auth=(settings.GATEWAYAPI_TOKEN, ""),
+                headers={"Accept": "application/json"},
+                timeout=settings.SMS_TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            raise TemporaryFailure(f"SMS-gatewayen svarer ikke: {exc.__class__.__name__}") from exc
+        if response.status_code == 200:
+            ids = response.json().get("ids") or []
+            return str(ids[0]) if ids else ""
+        try:
+            detail = response.json().get("message", "")
+        except ValueError:
+            detail = response.text[:200]
+        error = f"SMS-gatewayen svarede {response.status_code}: {detail}"
+        if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+            raise PermanentFailure(error)
+        raise TemporaryFailure(error)
+
+
+class ConsoleSMSBackend:
+    """For `make run`: the SMS is printed by the worker instead of sent."""
+
+    stream = sys.stdout
+
+    def send(self, *, msisdn: str, text: str, reference: str) -> str:
+        self.stream.write(f"--- SMS til +{msisdn} ({reference}) ---\n{text}\n---\n")
+        self.stream.flush()
+        return f"console:{reference}"
+
+
+class FileSMSBackend:
+    """Appends each SMS as a JSON line to var/sms.jsonl."""
+
+    def send(self, *, msisdn: str, text: str, reference: str) -> str:
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        line = {"at": timezone.now().isoformat(), "msisdn": msisdn, "text": text, "ref": reference}
+        with open(settings.VAR_DIR / "sms.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return f"file:{reference}"
+
+
+class SMSChannel:
+    name = Channel.SMS
+
+    def send(self, *, update, address: str, reference: str) -> str:
+        backend = import_string(settings.SMS_BACKEND)()
+        return backend.send(msisdn=msisdn_for(address), text=update.sms_text, reference=reference)
+
+
+# --- Webhook (Teams / Viva Engage incoming webhook) ----------------------------------------
+
+
+class WebhookChannel:
+    name = Channel.WEBHOOK
+
+    def send(self, *, update, address: str, reference: str) -> str:
+        payload = {"title": update.subject, "text": update.body_text, "reference": reference}
+        try:
+            response = requests.post(address, json=payload, timeout=settings.SMS_TIMEOUT)
+        except requests.RequestException as exc:
+            raise TemporaryFailure(f"Webhooken svarer ikke: {exc.__class__.__name__}") from exc
+        if response.status_code < 300:
+            return ""
+        error = f"Webhooken svarede {response.status_code}: {response.text[:200]}"
+        if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+            raise PermanentFailure(error)
+        raise TemporaryFailure(error)
+
+
+CHANNELS = {c.name: c for c in (EmailChannel(), SMSChannel(), WebhookChannel())}
+
+
+def channel_for(name: str):
+    return CHANNELS[name]

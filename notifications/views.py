@@ -1,0 +1,102 @@
+"""The notification panel of an incident: send now, add and remove recipients.
+
+The incidents dashboard includes the panel; these views answer its forms (htmx swaps
+the panel, plain POSTs redirect to the panel page).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from incidents.models import Incident
+from notifications import services
+from notifications.forms import RecipientAddForm
+from notifications.models import Recipient
+
+PANEL = "notifications/incident_panel.html#notifications-panel"
+
+
+def _panel_response(request, incident, *, form=None, status=200):
+    if request.htmx:
+        return render(
+            request, PANEL, {"incident": incident, "panel_form": form, "oob": True}, status=status
+        )
+    if form is not None and form.errors:
+        return render(
+            request,
+            "notifications/incident_page.html",
+            {"incident": incident, "panel_form": form},
+            status=status,
+        )
+    return redirect("notifications:incident-panel", incident_id=incident.pk)
+
+
+@permission_required("incidents.view_incident", raise_exception=True)
+def incident_panel(request, incident_id):
+    incident = get_object_or_404(Incident, pk=incident_id)
+    if request.htmx:
+        return render(request, PANEL, {"incident": incident})
+    return render(request, "notifications/incident_page.html", {"incident": incident})
+
+
+@require_POST
+@permission_required("incidents.send_status_update", raise_exception=True)
+def status_update_send(request, incident_id):
+    incident = get_object_or_404(Incident, pk=incident_id)
+    if not incident.is_running:
+        messages.error(request, _("Hændelsen er afsluttet; der sendes ikke flere opdateringer."))
+    else:
+        update = services.status_update_create(
+            incident=incident, reason="manual", user=request.user
+        )
+        if update is None:
+            messages.info(request, _("Der er allerede sendt en opdatering i dette minut."))
+        else:
+            messages.success(
+                request,
+                _("Statusopdateringen er sat i kø til %(count)d modtagere.")
+                % {"count": update.messages.values("recipient").distinct().count()},
+            )
+    return _panel_response(request, incident)
+
+
+@require_POST
+@permission_required("incidents.send_status_update", raise_exception=True)
+def recipient_add(request, incident_id):
+    incident = get_object_or_404(Incident, pk=incident_id)
+    form = RecipientAddForm(request.POST)
+    if not form.is_valid():
+        return _panel_response(request, incident, form=form, status=422 if request.htmx else 200)
+    data = form.cleaned_data
+    if data["person"]:
+        services.recipient_add_person(incident=incident, person=data["person"], user=request.user)
+        added = data["person"].name
+    elif data["group"]:
+        services.recipient_add_group(incident=incident, group=data["group"], user=request.user)
+        added = data["group"].name
+    else:
+        recipient = services.recipient_add_adhoc(
+            incident=incident,
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            webhook_url=data["webhook_url"],
+            sms_first=data["sms_first"],
+            user=request.user,
+        )
+        added = recipient.name
+    messages.success(request, _("%(name)s får nu statusopdateringerne.") % {"name": added})
+    return _panel_response(request, incident)
+
+
+@require_POST
+@permission_required("incidents.send_status_update", raise_exception=True)
+def recipient_remove(request, recipient_id):
+    recipient = get_object_or_404(Recipient.objects.select_related("incident"), pk=recipient_id)
+    services.recipient_remove(recipient=recipient)
+    messages.success(
+        request, _("%(name)s får ikke flere statusopdateringer.") % {"name": recipient.name}
+    )
+    return _panel_response(request, recipient.incident)

@@ -1,0 +1,253 @@
+"""Fixtures for notifications: an incident from the seed card, the fake servers, and for
+the delivery tests a private Redis and a real Celery worker (with embedded beat)."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from config.celery import app as celery_app
+from incidents.models import Incident, IncidentScenario
+from tests.conftest import require
+from tests.notifications.fakes import GatewayAPIServer, SMTPServer, free_port
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+CELERY = Path(sys.executable).with_name("celery")
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def incident_create(card, *, interval=30, is_exercise=False, started_at=None, **fields):
+    from django.utils import timezone
+
+    version = card.versions.get(number=1)
+    incident = Incident.objects.create(
+        card_version=version,
+        title="Strømsvigt på Dokk1",
+        is_exercise=is_exercise,
+        update_interval_minutes=interval,
+        started_at=started_at or timezone.now(),
+        **fields,
+    )
+    IncidentScenario.objects.create(
+        incident=incident,
+        scenario_slug="stroemsvigt-dokk1",
+        title="Strømsvigt på Dokk1",
+        reason="strømsvigt",
+    )
+    return incident
+
+
+@pytest.fixture
+def incident(seeded_card):
+    return incident_create(seeded_card)
+
+
+@pytest.fixture
+def smtp_server():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sms_gateway():
+    server = GatewayAPIServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gatewayapi_settings(settings, sms_gateway):
+    settings.SMS_BACKEND = "notifications.channels.GatewayAPISMSBackend"
+    settings.GATEWAYAPI_URL = sms_gateway.url
+    settings.GATEWAYAPI_TOKEN = sms_gateway.token
+    return settings
+
+
+# --- Real services --------------------------------------------------------------------------
+
+
+class RedisServer:
+    """Our own redis-server: the fault tests stop and restart it, never the shared one."""
+
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.workdir = workdir
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with __import__("socket").create_connection(("127.0.0.1", self.port), 0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    require(os.path.exists(REDIS_SERVER), "redis-server is not installed")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def broker(redis_server):
+    """Point this (web) process's Celery app at our Redis for the test."""
+    conf = celery_app.conf
+    saved = conf.broker_url, conf.broker_transport_options
+    conf.broker_url = redis_server.url
+    conf.broker_transport_options = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 3,
+    }
+    yield redis_server
+    conf.broker_url, conf.broker_transport_options = saved
+
+
+def postgres_required():
+    require(
+        connection.vendor == "postgresql",
+        "a worker in another process needs PostgreSQL (set DATABASE_URL)",
+    )
+
+
+class Worker:
+    """`celery -A config worker -B` in its own process group, on the test database."""
+
+    def __init__(self, env, log_path: Path, schedule: Path):
+        self.env = env
+        self.log_path = log_path
+        self.schedule = schedule
+        self.process = None
+
+    def start(self, timeout=30):
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the process
+        self.process = subprocess.Popen(
+            [str(CELERY), "-A", "config", "worker", "-B", "-s", str(self.schedule),
+             "--concurrency=2", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+             "-n", f"notify-test-{os.getpid()}@%h"],
+            cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited:\n{self.log()}")
+            if b" ready." in self.log_path.read_bytes()[offset:]:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"worker not ready:\n{self.log()}")
+
+    def kill9(self):
+        """SIGKILL the whole worker: main process, pool children and beat."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+        self.process = None
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        self.process = None
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+
+def worker_env(*, redis_url, smtp, gateway, **extra):
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        {
+            # The worker must see what the test writes: the same (test) database.
+            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}"
+            f":{db['PORT'] or 5432}/{db['NAME']}",
+            "REDIS_URL": redis_url,
+            "EMAIL_URL": smtp.url,
+            "EMAIL_TIMEOUT": "5",
+            "SMS_BACKEND": "notifications.channels.GatewayAPISMSBackend",
+            "GATEWAYAPI_URL": gateway.url,
+            "GATEWAYAPI_TOKEN": gateway.token,
+            "SMS_TIMEOUT": "5",
+            "NOTIFY_TICK_SECONDS": "5",
+            "NOTIFY_SWEEP_SECONDS": "3",
+            "NOTIFY_SWEEP_AFTER_SECONDS": "5",
+            "NOTIFY_RETRY_BASE_SECONDS": "1",
+            "NOTIFY_RETRY_TOTAL_SECONDS": "60",
+            "CONN_MAX_AGE": "0",
+            "LOG_LEVEL": "INFO",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            **extra,
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def postgres():
+    postgres_required()
+
+
+@pytest.fixture
+def worker_factory(postgres, tmp_path, broker, smtp_server, sms_gateway):
+    workers = []
+
+    def make(**extra):
+        env = worker_env(redis_url=broker.url, smtp=smtp_server, gateway=sms_gateway, **extra)
+        worker = Worker(env, tmp_path / "worker.log", tmp_path / "beat-schedule")
+        workers.append(worker)
+        return worker
+
+    yield make
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def worker(worker_factory):
+    w = worker_factory()
+    w.start()
+    return w
+
+
+def wait_for(condition, *, timeout, interval=0.25, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")

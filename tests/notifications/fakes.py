@@ -1,0 +1,232 @@
+"""Real servers in the test process: an SMTP server (aiosmtpd) and GatewayAPI's REST API.
+
+The GatewayAPI fake checks every request against the documented API
+(https://gatewayapi.com/docs, REST API → "Sending SMS'es"): POST /rest/mtsms, the API
+token as Basic-auth username with an empty password, a JSON body with message,
+sender (≤ 11 alphanumerics or ≤ 15 digits) and recipients[{msisdn}], and answers
+``{"ids": [...], "usage": {...}}`` or a JSON error with 400/401/422.
+"""
+
+import asyncio
+import base64
+import email
+import email.policy
+import itertools
+import json
+import re
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- SMTP -----------------------------------------------------------------------------------
+
+
+class RecordingHandler:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages = []  # (recipient, parsed message)
+        self.reject_domains: set[str] = set()
+        self.rcpt_delay = 0.0  # a slow server: the window in which the fault tests strike
+        self.in_rcpt = 0  # clients now waiting in that slow RCPT
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_delay:
+            self.in_rcpt += 1
+            try:
+                await asyncio.sleep(self.rcpt_delay)
+            finally:
+                self.in_rcpt -= 1
+        domain = address.rsplit("@", 1)[-1].lower()
+        if domain in self.reject_domains:
+            return f"550 5.1.2 {domain}: mail for this domain is not accepted"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        parsed["X-Test-Received-At"] = str(time.time())
+        with self.lock:
+            for rcpt in envelope.rcpt_tos:
+                self.messages.append((rcpt.lower(), parsed))
+        return "250 Message accepted for delivery"
+
+
+class SMTPServer:
+    """aiosmtpd on 127.0.0.1:<port>; ``stop()``/``start()`` simulate an outage."""
+
+    def __init__(self):
+        self.handler = RecordingHandler()
+        self.port = free_port()
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def url(self):
+        return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def messages(self):
+        with self.handler.lock:
+            return list(self.handler.messages)
+
+    def to(self, address):
+        return [m for rcpt, m in self.messages if rcpt == address.lower()]
+
+
+def text_body(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_body(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+# --- GatewayAPI ----------------------------------------------------------------------------
+
+GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXT = set("^{}\\[~]|€\f")
+ALLOWED_FIELDS = {
+    "class", "message", "sender", "sendtime", "tags", "userref", "priority",
+    "validity_period", "encoding", "destaddr", "payload", "udh", "callback_url", "label",
+    "recipients", "max_parts",
+}  # fmt: skip
+MSISDN = re.compile(r"^[1-9]\d{7,14}$")
+SENDER = re.compile(r"^([A-Za-z0-9 ÆØÅæøå]{1,11}|\d{1,15})$")
+
+
+def validate_mtsms(body) -> str | None:
+    """The first problem with a /rest/mtsms JSON body, or None."""
+    if not isinstance(body, dict):
+        return "root must be an object"
+    unknown = set(body) - ALLOWED_FIELDS
+    if unknown:
+        return f"unknown fields: {sorted(unknown)}"
+    message = body.get("message")
+    if not isinstance(message, str) or not message:
+        return "message is required"
+    if "sender" in body and not (isinstance(body["sender"], str) and SENDER.match(body["sender"])):
+        return "sender must be up to 11 alphanumeric characters or 15 digits"
+    encoding = body.get("encoding", "UTF8")
+    if encoding not in ("UTF8", "UCS2"):
+        return "encoding must be UTF8 or UCS2"
+    if encoding == "UTF8":
+        if any(c not in GSM7 and c not in GSM7_EXT for c in message):
+            return "message has characters outside GSM 03.38; use encoding UCS2"
+        septets = sum(2 if c in GSM7_EXT else 1 for c in message)
+        if septets > 306:
+            return f"message is {septets} septets, more than 2 parts"
+    elif len(message.encode("utf-16-le")) // 2 > 134:
+        return "UCS2 message is more than 2 parts"
+    recipients = body.get("recipients")
+    if not isinstance(recipients, list) or not recipients:
+        return "recipients must be a non-empty list"
+    for r in recipients:
+        if not isinstance(r, dict) or "msisdn" not in r:
+            return "each recipient needs an msisdn"
+        if not isinstance(r["msisdn"], int | str) or not MSISDN.match(str(r["msisdn"])):
+            return f"invalid msisdn: {r['msisdn']!r}"
+    return None
+
+
+class GatewayAPIServer:
+    def __init__(self, token="test-gatewayapi-token"):
+        self.token = token
+        self.lock = threading.Lock()
+        self.messages = []  # (msisdn, body)
+        self.invalid = []  # (status, reason): requests the real API would refuse
+        self.fail_with: int | None = None  # answer every request with this status
+        self.ids = itertools.count(421332671)
+        self.port = free_port()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _answer(self, status, payload):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _refuse(self, status, reason):
+                with fake.lock:
+                    fake.invalid.append((status, reason))
+                self._answer(status, {"code": "0x0000", "message": reason})
+
+            def do_GET(self):
+                self._refuse(405, "only POST is used by the adapter")
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                if self.path.split("?")[0] != "/rest/mtsms":
+                    return self._refuse(404, f"unknown path {self.path}")
+                expected = "Basic " + base64.b64encode(f"{fake.token}:".encode()).decode()
+                if self.headers.get("Authorization") != expected:
+                    return self._refuse(401, "invalid API token")
+                if not (self.headers.get("Content-Type") or "").startswith("application/json"):
+                    return self._refuse(422, "Content-Type must be application/json")
+                try:
+                    body = json.loads(raw.decode("utf-8"))
+                except ValueError:
+                    return self._refuse(422, "invalid JSON")
+                problem = validate_mtsms(body)
+                if problem:
+                    return self._refuse(400, problem)
+                if fake.fail_with:
+                    return self._answer(fake.fail_with, {"message": "simulated failure"})
+                ids = []
+                with fake.lock:
+                    for r in body["recipients"]:
+                        fake.messages.append((str(r["msisdn"]), body))
+                        ids.append(next(fake.ids))
+                self._answer(
+                    200,
+                    {
+                        "ids": ids,
+                        "usage": {"countries": {"DK": len(ids)}, "currency": "DKK",
+                                  "total_cost": 0.12 * len(ids)},
+                    },
+                )  # fmt: skip
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/rest/mtsms"
+
+    def to(self, msisdn):
+        with self.lock:
+            return [body for m, body in self.messages if m == msisdn]
