@@ -1,5 +1,5 @@
 """Private servers for the fault tests. The shared PostgreSQL (5432) and Redis (6379) are
-never stopped: each test stops and restarts only what it started here."""
+never stopped: each test stops and restarts only what it started itself."""
 
 import contextlib
 import glob
@@ -20,8 +20,19 @@ from django.db import connection
 
 from tests.conftest import require
 
+# The notifications app's real-service fixtures (own redis-server, broker switch, SMTP and
+# SMS fakes, a real worker) are reused here, not duplicated.
+from tests.notifications.conftest import (  # noqa: F401
+    broker,
+    postgres,
+    redis_server,
+    sms_gateway,
+    smtp_server,
+    worker,
+    worker_factory,
+)
+
 BASE_DIR = Path(__file__).resolve().parents[2]
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 PG_BIN = next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), "")
 
 
@@ -46,41 +57,6 @@ def _port_open(port):
             return True
     except OSError:
         return False
-
-
-class PrivateRedis:
-    """A redis-server of our own on a free port; stop() and start() keep the port."""
-
-    def __init__(self, workdir: Path):
-        self.port = free_port()
-        self.workdir = workdir
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
-        wait_for(lambda: _port_open(self.port), timeout=10, message="redis-server")
-
-    def stop(self):
-        if self.process:
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
-
-    def url(self, db=0):
-        return f"redis://127.0.0.1:{self.port}/{db}"
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    require(os.path.exists(REDIS_SERVER), "redis-server is not installed")
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 class PrivatePostgres:

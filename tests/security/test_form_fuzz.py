@@ -15,13 +15,14 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.roles import STAFF
+from config.roles import COORDINATOR, STAFF
 from tests.security.conftest import ANONYMOUS
 from tests.security.strategies import (
     ESCAPED_SCRIPT,
     RAW_MARKERS,
     SCRIPT,
     nasty_choice,
+    nasty_number,
     nasty_text,
 )
 from tests.security.test_permission_matrix import MATRIX, project_routes
@@ -60,12 +61,27 @@ ENDPOINTS = {
     ),
     # Logging out takes no input; nothing to fuzz.
     "logout/": None,
+    # notifications
+    "notifikationer/haendelse/<int:incident_id>/modtagere/": FormEndpoint(
+        "notifications:recipient-add",
+        COORDINATOR,
+        {
+            "person": nasty_choice,
+            "group": nasty_choice,
+            "name": nasty_text,
+            "email": nasty_text,
+            "phone": nasty_number,
+            "webhook_url": nasty_text,
+            "sms_first": nasty_choice,
+        },
+        valid={"email": "testperson9@example.invalid"},
+        kwargs=lambda w: {"incident_id": w["incident"].pk},
+        echoed=("name",),
+    ),
+    # No input beyond the URL: the matrix covers them.
+    "notifikationer/haendelse/<int:incident_id>/send/": None,
+    "notifikationer/modtager/<int:recipient_id>/fjern/": None,
 }
-
-
-@pytest.fixture
-def world(seeded_card):
-    return {"card": seeded_card, "scenario": seeded_card.scenarios.first()}
 
 
 @pytest.fixture

@@ -43,6 +43,10 @@ def by_role(anonymous, no_role, staff, coordinator, editor, superuser):
 
 
 EVERYONE = by_role(200, 200, 200, 200, 200, 200)
+# Read an incident: every role; without a role 403.
+INCIDENT_READ = by_role(LOGIN, FORBIDDEN, 200, 200, 200, 200)
+# Coordinate an incident (send updates, manage recipients): Koordinator only.
+COORDINATE_POST = by_role(LOGIN, FORBIDDEN, FORBIDDEN, 302, FORBIDDEN, 302)
 # The no-role page is answered with 200 where it replaces a page everyone with a role
 # sees (the home page).
 ANY_ROLE = by_role(LOGIN, 200, 200, 200, 200, 200)
@@ -56,6 +60,22 @@ MATRIX: dict[str, Rule] = {
     "logout/": Rule(POST_REDIRECT, method="POST"),
     "i18n/setlang/": Rule(POST_REDIRECT, method="POST", data=lambda w: {"language": "en"}),
     "": Rule(ANY_ROLE),
+    # notifications
+    "notifikationer/haendelse/<int:incident_id>/": Rule(
+        INCIDENT_READ, kwargs=lambda w: {"incident_id": w["incident"].pk}
+    ),
+    "notifikationer/haendelse/<int:incident_id>/send/": Rule(
+        COORDINATE_POST, method="POST", kwargs=lambda w: {"incident_id": w["incident"].pk}
+    ),
+    "notifikationer/haendelse/<int:incident_id>/modtagere/": Rule(
+        {**COORDINATE_POST, COORDINATOR: 302, SUPERUSER: 302},
+        method="POST",
+        kwargs=lambda w: {"incident_id": w["incident"].pk},
+        data=lambda w: {"name": "Testperson 2", "email": "testperson2@example.invalid"},
+    ),
+    "notifikationer/modtager/<int:recipient_id>/fjern/": Rule(
+        COORDINATE_POST, method="POST", kwargs=lambda w: {"recipient_id": w["recipient"].pk}
+    ),
 }
 ADMIN_PREFIX = "admin/"
 ADMIN_INDEX = by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)
@@ -80,12 +100,6 @@ def test_admin_is_the_only_prefix_rule():
 
     assert admin_routes, "the admin is mounted under admin/"
     assert all(r.startswith(ADMIN_PREFIX) for r in admin_routes)
-
-
-@pytest.fixture
-def world(seeded_card):
-    """The objects URL kwargs are built from."""
-    return {"card": seeded_card, "scenario": seeded_card.scenarios.first()}
 
 
 def _client(user, client=None):
