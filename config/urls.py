@@ -21,6 +21,7 @@ urlpatterns = [
     path("kontakter/", include("contacts.urls")),
     path("haendelser/", include("incidents.urls")),
     path("notifikationer/", include("notifications.urls")),
+    path("pdf/", include("cards.pdf.urls")),
     path("", include("cards.urls")),
 ]
 

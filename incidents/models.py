@@ -4,6 +4,9 @@ An incident copies what it needs from the ``CardVersion`` it started from, so la
 edits of the card never change what it shows.
 """
 
+import datetime as dt
+import hashlib
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -55,6 +58,8 @@ class Incident(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
     # The last log sequence number handed out; incremented under a row lock.
     last_log_sequence = models.PositiveIntegerField(default=0)
+    # What the closing checklist confirmed: {"announcements_off": true, …, "yammer_text": "…"}.
+    closing_checklist = models.JSONField(_("afslutningstjekliste"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -167,8 +172,195 @@ class FigureReport(models.Model):
     class Meta:
         ordering = ["incident", "reported_at"]
         get_latest_by = "reported_at"
+        indexes = [models.Index(fields=["incident", "reported_at"], name="figures_by_time")]
         verbose_name = _("tal for bemanding og ventetid")
         verbose_name_plural = _("tal for bemanding og ventetid")
 
     def __str__(self):
         return f"{self.reported_at:%H:%M}: {self.agents_available}/{self.agents_on_duty}"
+
+
+class IncidentStep(models.Model):
+    """One step of the incident's checklist, copied from the card version it started from.
+
+    ``key`` is the snapshot's stable step key, so a shared block that two scenarios use
+    is on the checklist once. ``version`` is bumped by every change: a form posts the
+    version it was drawn with, and a stale post is refused instead of overwriting.
+    """
+
+    class Action(models.TextChoices):
+        DONE = "done", _("markeret som udført")
+        REOPENED = "reopened", _("genåbnet")
+        ASSIGNED = "assigned", _("tildelt")
+        NOTE = "note", _("fik en note")
+
+    TASK_KINDS = ("action", "communication", "decision")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="steps")
+    scenario = models.ForeignKey(IncidentScenario, on_delete=models.CASCADE, related_name="steps")
+    key = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+    block = models.CharField(max_length=200)
+    shared = models.BooleanField(default=False)
+    kind = models.CharField(max_length=20)
+    text = models.TextField(_("tekst"))
+    # The step's references as the snapshot resolved them (person, support line, …).
+    details = models.JSONField(default=dict, blank=True)
+    done_at = models.DateTimeField(_("udført"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("udført af"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    chosen_alternative = models.CharField(_("valgt alternativ"), max_length=100, blank=True)
+    assigned_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("tildelt bruger"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # A person from the card (by slug) who has no login, e.g. the vendor contact.
+    assigned_person_slug = models.SlugField(blank=True)
+    assigned_person_name = models.CharField(max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=1000)
+    version = models.PositiveIntegerField(default=1)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_action = models.CharField(max_length=20, choices=Action.choices, blank=True)
+
+    class Meta:
+        ordering = ["incident", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "key"], name="incident_step_key_unique")
+        ]
+        verbose_name = _("trin i hændelse")
+        verbose_name_plural = _("trin i hændelse")
+
+    def __str__(self):
+        return self.text[:80]
+
+    @property
+    def is_task(self):
+        return self.kind in self.TASK_KINDS
+
+    @property
+    def is_done(self):
+        return self.done_at is not None
+
+    @property
+    def alternatives(self):
+        return self.details.get("alternatives", [])
+
+    @property
+    def assignee_name(self):
+        if self.assigned_user_id:
+            return self.assigned_user.get_full_name() or self.assigned_user.get_username()
+        return self.assigned_person_name
+
+
+class IncidentTimer(models.Model):
+    """A scenario's deadline, counting from when the trouble began (not when we noticed)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timers")
+    scenario = models.ForeignKey(IncidentScenario, on_delete=models.CASCADE, related_name="timers")
+    slug = models.SlugField()
+    name = models.CharField(_("navn"), max_length=200)
+    minutes = models.PositiveIntegerField(_("minutter"))
+    text = models.TextField(_("forklaring"), blank=True)
+    started_at = models.DateTimeField(_("startet"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["incident", "started_at", "minutes", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "scenario", "slug"], name="incident_timer_unique"
+            )
+        ]
+        verbose_name = _("timer")
+        verbose_name_plural = _("timere")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def ends_at(self):
+        return self.started_at + dt.timedelta(minutes=self.minutes)
+
+
+class PhoneLineState(models.Model):
+    """Which recorded announcement is on a phone line during the incident (blank: normal)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="phone_lines")
+    line_slug = models.SlugField()
+    name = models.CharField(_("navn"), max_length=200)
+    number = models.CharField(_("nummer"), max_length=40, blank=True)
+    order = models.PositiveIntegerField(default=0)
+    announcement_slug = models.SlugField(blank=True)
+    announcement_name = models.CharField(_("infobesked"), max_length=200, blank=True)
+    switched_at = models.DateTimeField(_("skiftet"), null=True, blank=True)
+    switched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("skiftet af"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["incident", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "line_slug"], name="phone_line_unique")
+        ]
+        verbose_name = _("telefonlinje i hændelse")
+        verbose_name_plural = _("telefonlinjer i hændelse")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def has_announcement(self):
+        return bool(self.announcement_slug)
+
+
+def token_digest(raw: str) -> str:
+    # A random 256-bit token needs no slow hash: nothing to brute-force from the digest.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class IntegrationToken(models.Model):
+    """An API token for one integration (the telephony platform, a script), stored hashed."""
+
+    name = models.CharField(_("navn"), max_length=200)
+    prefix = models.CharField(_("start af token"), max_length=12, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("aktiv"), default=True)
+    created_at = models.DateTimeField(_("oprettet"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("oprettet af"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    last_used_at = models.DateTimeField(_("sidst brugt"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("API-token")
+        verbose_name_plural = _("API-tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -1,10 +1,88 @@
-"""Writes to incidents. Every write bumps ``Incident.revision`` (the dashboard's ETag)."""
+"""Writes to incidents. Every write bumps ``Incident.revision`` (the dashboard's ETag).
 
+Lock order, everywhere: the incident row first, then a step/line/timer row. Taking the
+incident row also serialises the log's sequence numbers and lets ``incident_close``
+shut out every late write.
+"""
+
+import dataclasses
+import datetime as dt
+import secrets
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
-from incidents.models import Incident, LogEntry
+from cards.models import ActionCard, CardVersion
+from cards.snapshots import CardSnapshot
+from incidents.models import (
+    FigureReport,
+    Incident,
+    IncidentScenario,
+    IncidentStep,
+    IncidentTimer,
+    IntegrationToken,
+    LogEntry,
+    PhoneLineState,
+    token_digest,
+)
+from notifications.services import status_update_create
+
+# How far before the incident a timer may start: the power may have failed before
+# anyone opened the app, but not days before.
+TIMER_MAX_BACKDATE = dt.timedelta(hours=48)
+SYSTEM = LogEntry.Kind.SYSTEM
+
+
+class IncidentClosedError(Exception):
+    """A write to an incident that has been closed."""
+
+    def __init__(self, incident: Incident):
+        self.incident = incident
+        when = timezone.localtime(incident.closed_at) if incident.closed_at else None
+        super().__init__(
+            _("Hændelsen blev afsluttet %(when)s og kan ikke længere ændres.")
+            % {"when": when.strftime("%d.%m.%Y kl. %H:%M") if when else ""}
+        )
+
+
+class StaleStepError(Exception):
+    """A change posted with an old step version: someone else changed the step first."""
+
+    def __init__(self, step: IncidentStep):
+        self.step = step
+        who = user_label(step.changed_by)
+        when = timezone.localtime(step.changed_at).strftime("%H:%M") if step.changed_at else ""
+        super().__init__(
+            _(
+                "Trinnet »%(step)s« blev %(action)s af %(who)s kl. %(when)s, mens du så på "
+                "det. Din ændring er ikke gemt. Se den aktuelle status og prøv igen, hvis det "
+                "stadig er nødvendigt."
+            )
+            % {
+                "step": short(step.text, 60),
+                "action": step.get_last_action_display() or _("ændret"),
+                "who": who,
+                "when": when,
+            }
+        )
+
+
+def user_label(user) -> str:
+    if user is None:
+        return _("ukendt")
+    return user.get_full_name() or user.get_username()
+
+
+def short(text: str, length: int = 100) -> str:
+    return Truncator(" ".join(text.split())).chars(length)
+
+
+def minutes_seconds(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def incident_touch(*, incident_id: int) -> None:
@@ -38,3 +116,448 @@ def log_entry_create(
     return LogEntry.objects.create(
         incident=locked, sequence=sequence, text=text, author=author, kind=kind, corrects=corrects
     )
+
+
+def _lock_running(incident_id: int) -> Incident:
+    incident = Incident.objects.select_for_update().get(pk=incident_id)
+    if not incident.is_running:
+        raise IncidentClosedError(incident)
+    return incident
+
+
+def _snapshot(incident: Incident) -> CardSnapshot:
+    return CardSnapshot(
+        CardVersion.objects.values_list("snapshot", flat=True).get(pk=incident.card_version_id)
+    )
+
+
+def _step_details(step) -> dict:
+    data = dataclasses.asdict(step)
+    keep = (
+        "person",
+        "contact_group",
+        "support_line",
+        "announcement",
+        "phone_lines",
+        "external_card",
+        "alternatives",
+    )
+    return {k: data[k] for k in keep if data[k]}
+
+
+def _scenario_join(*, incident, snapshot, scenario_slug, user, now) -> IncidentScenario:
+    """Add a scenario's steps (those not on the checklist yet) and timers to the incident."""
+    view = snapshot.scenario(scenario_slug)
+    joined = IncidentScenario.objects.create(
+        incident=incident,
+        scenario_slug=view.slug,
+        title=view.title,
+        reason=view.reason,
+        added_at=now,
+        added_by=user,
+    )
+    present = set(incident.steps.values_list("key", flat=True))
+    order = (incident.steps.aggregate(n=Max("order"))["n"] or 0) + 1
+    new_steps = []
+    for step in view.steps:
+        if step.key in present:
+            continue
+        present.add(step.key)
+        new_steps.append(
+            IncidentStep(
+                incident=incident,
+                scenario=joined,
+                key=step.key,
+                order=order,
+                block=step.block,
+                shared=step.shared,
+                kind=step.kind,
+                text=step.text,
+                details=_step_details(step),
+            )
+        )
+        order += 1
+    IncidentStep.objects.bulk_create(new_steps)
+    IncidentTimer.objects.bulk_create(
+        IncidentTimer(
+            incident=incident,
+            scenario=joined,
+            slug=timer["slug"],
+            name=timer["name"],
+            minutes=timer["minutes"],
+            text=timer.get("text", ""),
+            started_at=now,
+            changed_by=user,
+        )
+        for timer in view.timers
+    )
+    return joined
+
+
+@transaction.atomic
+def incident_start(
+    *,
+    card: ActionCard,
+    scenario_slug: str,
+    user,
+    is_exercise: bool = False,
+    update_interval_minutes: int | None = None,
+) -> Incident:
+    """Start an incident from a scenario of the card's published version in force."""
+    version = CardVersion.objects.filter(card=card).order_by("-number").first()
+    if version is None:
+        raise ValidationError(
+            _("Kortet »%(card)s« er ikke udgivet endnu, så der kan ikke startes en hændelse.")
+            % {"card": card.title}
+        )
+    snapshot = CardSnapshot(version.snapshot)
+    if scenario_slug not in snapshot.scenario_slugs():
+        raise ValidationError(_("Scenariet findes ikke i den udgivne version af kortet."))
+    now = timezone.now()
+    incident = Incident.objects.create(
+        card_version=version,
+        title=snapshot.scenario(scenario_slug).title,
+        is_exercise=is_exercise,
+        started_at=now,
+        started_by=user,
+        changed_at=now,
+        **({"update_interval_minutes": update_interval_minutes} if update_interval_minutes else {}),
+    )
+    PhoneLineState.objects.bulk_create(
+        PhoneLineState(
+            incident=incident,
+            line_slug=line["slug"],
+            name=line["name"],
+            number=line.get("number", ""),
+            order=order,
+        )
+        for order, line in enumerate(snapshot.data["phone_lines"])
+    )
+    _scenario_join(
+        incident=incident, snapshot=snapshot, scenario_slug=scenario_slug, user=user, now=now
+    )
+    text = _("%(who)s startede hændelsen fra scenariet »%(scenario)s« (kortversion %(v)s).") % {
+        "who": user_label(user),
+        "scenario": incident.title,
+        "v": version.number,
+    }
+    if is_exercise:
+        text = _("ØVELSE: ") + text
+    log_entry_create(incident=incident, text=text, author=user, kind=SYSTEM)
+    status_update_create(incident=incident, reason="started", user=user)
+    return incident
+
+
+@transaction.atomic
+def incident_scenario_add(*, incident: Incident, scenario_slug: str, user) -> IncidentScenario:
+    """Escalate: the scenario's steps join the checklist, shared steps only once."""
+    incident = _lock_running(incident.pk)
+    snapshot = _snapshot(incident)
+    if scenario_slug not in snapshot.scenario_slugs():
+        raise ValidationError(_("Scenariet findes ikke i kortversionen, hændelsen bruger."))
+    if incident.scenarios.filter(scenario_slug=scenario_slug).exists():
+        raise ValidationError(_("Scenariet er allerede en del af hændelsen."))
+    joined = _scenario_join(
+        incident=incident,
+        snapshot=snapshot,
+        scenario_slug=scenario_slug,
+        user=user,
+        now=timezone.now(),
+    )
+    log_entry_create(
+        incident=incident,
+        text=_("%(who)s tilføjede scenariet »%(scenario)s«.")
+        % {"who": user_label(user), "scenario": joined.title},
+        author=user,
+        kind=SYSTEM,
+    )
+    status_update_create(incident=incident, reason="scenario_added", user=user)
+    return joined
+
+
+def _lock_step(*, step: IncidentStep, version: int) -> IncidentStep:
+    incident = _lock_running(step.incident_id)
+    locked = (
+        IncidentStep.objects.select_for_update(of=("self",))
+        .select_related("changed_by")
+        .get(pk=step.pk)
+    )
+    if locked.version != version:
+        raise StaleStepError(locked)
+    locked.incident = incident
+    return locked
+
+
+def _step_changed(step, *, user, action, now, log_text):
+    step.version += 1
+    step.changed_at = now
+    step.changed_by = user
+    step.last_action = action
+    step.save()
+    log_entry_create(incident=step.incident, text=log_text, author=user, kind=SYSTEM)
+    return step
+
+
+@transaction.atomic
+def step_complete(*, step: IncidentStep, user, version: int, alternative: str = "") -> IncidentStep:
+    step = _lock_step(step=step, version=version)
+    if not step.is_task:
+        raise ValidationError(_("Dette trin er en oplysning og kan ikke afkrydses."))
+    if step.is_done:
+        raise ValidationError(_("Trinnet er allerede udført."))
+    labels = [a["label"] for a in step.alternatives]
+    if step.kind == "decision" and alternative not in labels:
+        raise ValidationError(
+            _("Vælg et af alternativerne: %(labels)s.") % {"labels": ", ".join(labels)}
+        )
+    now = timezone.now()
+    step.done_at = now
+    step.done_by = user
+    step.chosen_alternative = alternative if step.kind == "decision" else ""
+    text = _("Udført: »%(step)s«") % {"step": short(step.text)}
+    if step.chosen_alternative:
+        text += _(" – valgt: %(alt)s") % {"alt": step.chosen_alternative}
+    return _step_changed(step, user=user, action=step.Action.DONE, now=now, log_text=text)
+
+
+@transaction.atomic
+def step_reopen(*, step: IncidentStep, user, version: int, reason: str) -> IncidentStep:
+    step = _lock_step(step=step, version=version)
+    if not step.is_done:
+        raise ValidationError(_("Trinnet er ikke udført, så det kan ikke fortrydes."))
+    if not reason.strip():
+        raise ValidationError(_("Skriv hvorfor trinnet genåbnes."))
+    step.done_at = None
+    step.done_by = None
+    step.chosen_alternative = ""
+    text = _("Genåbnet: »%(step)s« – begrundelse: %(reason)s") % {
+        "step": short(step.text),
+        "reason": reason.strip(),
+    }
+    return _step_changed(
+        step, user=user, action=step.Action.REOPENED, now=timezone.now(), log_text=text
+    )
+
+
+@transaction.atomic
+def step_assign(
+    *,
+    step: IncidentStep,
+    user,
+    version: int,
+    assignee=None,
+    person_slug: str = "",
+    person_name: str = "",
+) -> IncidentStep:
+    """Assign to a user with a login, or to a person from the card; neither unassigns."""
+    step = _lock_step(step=step, version=version)
+    step.assigned_user = assignee
+    step.assigned_person_slug = "" if assignee else person_slug
+    step.assigned_person_name = "" if assignee else person_name
+    name = step.assignee_name
+    if name:
+        text = _("»%(step)s« tildelt %(name)s") % {"step": short(step.text), "name": name}
+    else:
+        text = _("Tildeling fjernet fra »%(step)s«") % {"step": short(step.text)}
+    return _step_changed(
+        step, user=user, action=step.Action.ASSIGNED, now=timezone.now(), log_text=text
+    )
+
+
+@transaction.atomic
+def step_note_set(*, step: IncidentStep, user, version: int, note: str) -> IncidentStep:
+    step = _lock_step(step=step, version=version)
+    step.note = note.strip()
+    if step.note:
+        text = _("Note til »%(step)s«: %(note)s") % {"step": short(step.text), "note": step.note}
+    else:
+        text = _("Note fjernet fra »%(step)s«") % {"step": short(step.text)}
+    return _step_changed(
+        step, user=user, action=step.Action.NOTE, now=timezone.now(), log_text=text
+    )
+
+
+@transaction.atomic
+def incident_log_write(
+    *, incident: Incident, text: str, author, corrects: LogEntry | None = None
+) -> LogEntry:
+    """A log entry written by a person; a correction points at the entry it corrects."""
+    _lock_running(incident.pk)
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Skriv en tekst til loggen."))
+    if corrects is not None and corrects.incident_id != incident.pk:
+        raise ValidationError(_("Rettelsen skal høre til samme hændelse."))
+    return log_entry_create(incident=incident, text=text, author=author, corrects=corrects)
+
+
+@transaction.atomic
+def figure_report_create(
+    *,
+    incident: Incident,
+    user=None,
+    source: str = "",
+    agents_on_duty: int,
+    agents_available: int,
+    calls_in_queue: int,
+    longest_wait_seconds: int,
+    average_wait_seconds: int,
+    reported_at=None,
+) -> FigureReport:
+    _lock_running(incident.pk)
+    if agents_available > agents_on_duty:
+        raise ValidationError(_("Der kan ikke være flere ledige end medarbejdere på vagt."))
+    report = FigureReport(
+        incident_id=incident.pk,
+        reported_by=user,
+        source=source,
+        agents_on_duty=agents_on_duty,
+        agents_available=agents_available,
+        calls_in_queue=calls_in_queue,
+        longest_wait_seconds=longest_wait_seconds,
+        average_wait_seconds=average_wait_seconds,
+        reported_at=reported_at or timezone.now(),
+    )
+    report.full_clean(exclude=["incident"])
+    report.save()
+    text = _(
+        "Tal: %(on)s på vagt, %(free)s ledige, %(queue)s i kø, længste ventetid %(longest)s, "
+        "gennemsnit %(avg)s"
+    ) % {
+        "on": agents_on_duty,
+        "free": agents_available,
+        "queue": calls_in_queue,
+        "longest": minutes_seconds(longest_wait_seconds),
+        "avg": minutes_seconds(average_wait_seconds),
+    }
+    if source:
+        text += _(" (fra %(source)s)") % {"source": source}
+    log_entry_create(incident=incident, text=text, author=user, kind=SYSTEM)
+    return report
+
+
+@transaction.atomic
+def phone_line_switch(*, line: PhoneLineState, user, announcement_slug: str) -> PhoneLineState:
+    """Record which announcement is now on the line ('' = back to normal)."""
+    incident = _lock_running(line.incident_id)
+    line = PhoneLineState.objects.select_for_update().get(pk=line.pk)
+    announcements = _snapshot(incident).announcements
+    if announcement_slug and announcement_slug not in announcements:
+        raise ValidationError(_("Ukendt infobesked."))
+    if announcement_slug == line.announcement_slug:
+        raise ValidationError(_("Linjen har allerede den infobesked."))
+    line.announcement_slug = announcement_slug
+    line.announcement_name = announcements[announcement_slug]["name"] if announcement_slug else ""
+    line.switched_at = timezone.now()
+    line.switched_by = user
+    line.save()
+    if announcement_slug:
+        text = _("Infobesked »%(a)s« slået til på %(line)s") % {
+            "a": line.announcement_name,
+            "line": line.name,
+        }
+    else:
+        text = _("%(line)s skiftet tilbage til normal (ingen infobesked)") % {"line": line.name}
+    log_entry_create(incident=incident, text=text, author=user, kind=SYSTEM)
+    return line
+
+
+def timer_start_validate(*, incident: Incident, started_at: dt.datetime) -> None:
+    if started_at > timezone.now():
+        raise ValidationError(_("Starttidspunktet kan ikke ligge i fremtiden."))
+    if started_at < incident.started_at - TIMER_MAX_BACKDATE:
+        raise ValidationError(
+            _("Starttidspunktet kan højst ligge 48 timer før hændelsen startede.")
+        )
+
+
+@transaction.atomic
+def timer_start_set(*, timer: IncidentTimer, user, started_at: dt.datetime) -> IncidentTimer:
+    """Move a timer's start back to when the trouble actually began."""
+    incident = _lock_running(timer.incident_id)
+    timer_start_validate(incident=incident, started_at=started_at)
+    timer = IncidentTimer.objects.select_for_update().get(pk=timer.pk)
+    before = timezone.localtime(timer.started_at)
+    timer.started_at = started_at
+    timer.changed_by = user
+    timer.save()
+    log_entry_create(
+        incident=incident,
+        text=_("Timeren »%(name)s« regnes nu fra kl. %(new)s (før %(old)s)")
+        % {
+            "name": timer.name,
+            "new": timezone.localtime(started_at).strftime("%H:%M"),
+            "old": before.strftime("%H:%M"),
+        },
+        author=user,
+        kind=SYSTEM,
+    )
+    return timer
+
+
+@transaction.atomic
+def incident_close(
+    *,
+    incident: Incident,
+    user,
+    summary: str = "",
+    announcements_off: bool,
+    crisis_team_informed: bool,
+    yammer_posted: bool,
+    yammer_text: str = "",
+) -> Incident:
+    """Close after the closing checklist; from then on the incident is read-only."""
+    incident = _lock_running(incident.pk)
+    still_on = list(
+        incident.phone_lines.exclude(announcement_slug="").values_list("announcement_name", "name")
+    )
+    errors = []
+    if still_on:
+        errors += [
+            _(
+                "Infobeskeden »%(a)s« er stadig slået til på %(line)s. Skift linjen tilbage til "
+                "normal, før hændelsen afsluttes."
+            )
+            % {"a": a, "line": line}
+            for a, line in still_on
+        ]
+    if not (announcements_off and crisis_team_informed and yammer_posted):
+        errors.append(_("Bekræft alle punkter på afslutningstjeklisten."))
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    incident.status = Incident.Status.CLOSED
+    incident.closed_at = now
+    incident.closed_by = user
+    incident.summary = summary.strip()
+    incident.closing_checklist = {
+        "announcements_off": announcements_off,
+        "crisis_team_informed": crisis_team_informed,
+        "yammer_posted": yammer_posted,
+        "yammer_text": yammer_text,
+    }
+    incident.save(
+        update_fields=["status", "closed_at", "closed_by", "summary", "closing_checklist"]
+    )
+    text = _("%(who)s afsluttede hændelsen.") % {"who": user_label(user)}
+    if incident.summary:
+        text += " " + _("Opsummering: %(summary)s") % {"summary": incident.summary}
+    log_entry_create(incident=incident, text=text, author=user, kind=SYSTEM)
+    status_update_create(incident=incident, reason="closed", user=user)
+    return incident
+
+
+def integration_token_create(*, name: str, user=None) -> tuple[IntegrationToken, str]:
+    """A new API token; the raw value is returned once and never stored."""
+    raw = secrets.token_urlsafe(32)
+    token = IntegrationToken.objects.create(
+        name=name, prefix=raw[:8], token_hash=token_digest(raw), created_by=user
+    )
+    return token, raw
+
+
+def integration_token_check(*, raw: str) -> IntegrationToken | None:
+    token = IntegrationToken.objects.filter(token_hash=token_digest(raw), is_active=True).first()
+    if token is not None:
+        IntegrationToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token

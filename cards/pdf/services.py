@@ -1,0 +1,100 @@
+"""Printed cards on disk: one bundle (and scenario cards) per published version.
+
+Files live under ``MEDIA_ROOT/cards/<slug>/v<number>/``; no model is needed because a
+version never changes after it is published, so the path *is* the cache key. Files are
+written to a temporary name and renamed, so a reader (a download during an incident)
+sees either no file or a whole one, never a half-written PDF.
+"""
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from cards.pdf.documents import render_card_bundle, render_scenario_card
+from cards.snapshots import CardSnapshot
+
+logger = logging.getLogger(__name__)
+
+
+def version_dir_for(version) -> Path:
+    return Path(settings.MEDIA_ROOT) / "cards" / version.card.slug / f"v{version.number}"
+
+
+def bundle_path_for(version) -> Path:
+    return version_dir_for(version) / f"{version.card.slug}-v{version.number}.pdf"
+
+
+def scenario_card_path_for(version, scenario_slug: str) -> Path:
+    return version_dir_for(version) / "scenarier" / f"{scenario_slug}.pdf"
+
+
+def _write_atomically(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def card_bundle_write(*, version) -> Path:
+    """Render the bundle of ``version`` and (re)write its file."""
+    path = _write_atomically(bundle_path_for(version), render_card_bundle(version=version))
+    logger.info("Trykt PDF skrevet: %s", path)
+    return path
+
+
+def ensure_bundle(*, version) -> Path:
+    """The bundle file of ``version``, rendered only if it is not on disk yet."""
+    path = bundle_path_for(version)
+    if path.is_file():
+        return path
+    return card_bundle_write(version=version)
+
+
+def scenario_card_write(*, version, scenario_slug: str) -> Path:
+    data = render_scenario_card(version=version, scenario_slug=scenario_slug)
+    return _write_atomically(scenario_card_path_for(version, scenario_slug), data)
+
+
+def ensure_scenario_card(*, version, scenario_slug: str) -> Path:
+    path = scenario_card_path_for(version, scenario_slug)
+    if path.is_file():
+        return path
+    return scenario_card_write(version=version, scenario_slug=scenario_slug)
+
+
+def card_version_render_all(*, version) -> list[Path]:
+    """Bundle first (the binder), then every scenario card of the version."""
+    paths = [ensure_bundle(version=version)]
+    for slug in CardSnapshot(version.snapshot).scenario_slugs():
+        paths.append(ensure_scenario_card(version=version, scenario_slug=slug))
+    return paths
+
+
+def card_bundle_schedule(*, version) -> None:
+    """Render the printed card in the background once the publishing transaction commits.
+
+    Called from ``card_publish``: if the broker is down the publish still succeeds, and
+    the first download renders the file instead.
+    """
+    from cards.tasks import card_bundle_render
+
+    def enqueue():
+        try:
+            card_bundle_render.delay(version.pk)
+        except Exception:
+            logger.exception("Kunne ikke sætte PDF-opgaven i kø for %s", version)
+
+    transaction.on_commit(enqueue)

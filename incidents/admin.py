@@ -1,0 +1,58 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+
+from incidents.models import Incident, IntegrationToken, LogEntry
+from incidents.services import integration_token_create
+
+
+@admin.register(IntegrationToken)
+class IntegrationTokenAdmin(admin.ModelAdmin):
+    """Tokens for the figures API. The raw token is shown once, right after it is created."""
+
+    list_display = ("name", "prefix", "is_active", "created_at", "last_used_at")
+    fields = ("name", "is_active", "prefix", "created_at", "created_by", "last_used_at")
+    readonly_fields = ("prefix", "created_at", "created_by", "last_used_at")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token, raw = integration_token_create(name=obj.name, user=request.user)
+        if not obj.is_active:
+            IntegrationToken.objects.filter(pk=token.pk).update(is_active=False)
+        obj.pk = token.pk
+        obj.refresh_from_db()
+        messages.warning(
+            request,
+            _("Kopiér tokenet nu – det vises kun denne ene gang og gemmes kun som hash: %(raw)s")
+            % {"raw": raw},
+        )
+
+
+class LogEntryInline(admin.TabularInline):
+    model = LogEntry
+    fields = ("sequence", "created_at", "author", "kind", "text", "corrects")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    """Read-only: incidents are worked on the dashboard, and the log is append-only."""
+
+    list_display = ("title", "is_exercise", "status", "started_at", "closed_at")
+    list_filter = ("status", "is_exercise")
+    inlines = [LogEntryInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,602 @@
+"""Incident pages. Every form works as a plain POST + redirect; with htmx the same views
+answer with the dashboard's fragments (out-of-band) instead of a redirect.
+
+The dashboard polls itself every 5 s; an unchanged poll is answered from the session and
+one indexed query (see ``_unchanged_poll`` and incidents/README.md).
+"""
+
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from cards.models import ActionCard
+from cards.snapshots import CardSnapshot
+from config.roles import user_roles
+from incidents import selectors, services
+from incidents.forms import (
+    CloseForm,
+    EscalateForm,
+    FigureApiForm,
+    FigureForm,
+    LogEntryForm,
+    PhoneLineSwitchForm,
+    StartForm,
+    StepAssignForm,
+    StepDoneForm,
+    StepNoteForm,
+    StepReopenForm,
+    TimerStartForm,
+)
+from incidents.models import Incident, IncidentStep, IncidentTimer, LogEntry, PhoneLineState
+
+VIEW = "incidents.view_incident"
+START = "incidents.start_incident"
+WORK = "incidents.work_incident"
+# Set in the session when a fully authenticated user with the view permission opens a
+# dashboard or the wall screen; lets an unchanged poll skip loading the user.
+VIEWER_KEY = "incidents_viewer"
+STOP_POLLING = 286
+
+
+def requires(perm):
+    """No role: the no-role page; a role without ``perm``: 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                if request.htmx:
+                    return HttpResponseClientRedirect(reverse("login"))
+                return redirect_to_login(request.get_full_path())
+            user = request.user
+            # Cached where config.context_processors.roles looks, so a page asks once.
+            request._roles = user_roles(user)
+            if not (user.is_superuser or request._roles):
+                return render(request, "no_role.html", status=403)
+            if not request.user.has_perm(perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _remember_viewer(request):
+    uid = request.session.get(SESSION_KEY)
+    if request.session.get(VIEWER_KEY) != uid:
+        request.session[VIEWER_KEY] = uid
+
+
+def _trusted_poller(request):
+    uid = request.session.get(SESSION_KEY)
+    return uid is not None and request.session.get(VIEWER_KEY) == uid
+
+
+def _unchanged_poll(request, pk):
+    """204 (or 286 once closed) without loading the user: session + one indexed query."""
+    if not _trusted_poller(request):
+        return None
+    state = selectors.incident_poll_state(pk=pk)
+    if state is None:
+        raise Http404
+    revision, status = state
+    token = request.GET.get("rev", "")
+    if status == Incident.Status.CLOSED:
+        if token.split(".")[0] == str(revision):
+            return HttpResponse(status=STOP_POLLING)
+        return None
+    if token == selectors.live_token(revision=revision, now=timezone.now()):
+        return HttpResponse(status=204)
+    return None
+
+
+def _dashboard_context(request, incident, **extra):
+    context = selectors.incident_dashboard(incident=incident)
+    user = request.user
+    context.update(
+        can_work=incident.is_running and user.has_perm(WORK),
+        can_coordinate=incident.is_running and user.has_perm(START),
+        log_form=LogEntryForm(),
+        figure_form=FigureForm(),
+        escalate_form=EscalateForm(options=context["escalation_options"]),
+        # One reverse() instead of three per step: the checklist can have hundreds.
+        step_base=reverse("incidents:step", args=[incident.pk, 0]).removesuffix("0/"),
+    )
+    context.update(extra)
+    return context
+
+
+def _live(request, incident, status=200, refetch=True, **extra):
+    """The dashboard's fragments, out-of-band, for an htmx poll or form post."""
+    if refetch:  # after a write: the revision and status have just changed
+        incident = selectors.incident_get(pk=incident.pk)
+    context = _dashboard_context(request, incident, **extra)
+    if not incident.is_running:
+        status = STOP_POLLING
+    return render(request, "incidents/dashboard.html#live", context, status=status)
+
+
+def _page(request, incident, status=200, **extra):
+    return render(
+        request,
+        "incidents/dashboard.html",
+        _dashboard_context(request, incident, **extra),
+        status=status,
+    )
+
+
+def _done(request, incident, anchor=""):
+    if request.htmx:
+        return _live(request, incident)
+    return redirect(reverse("incidents:dashboard", args=[incident.pk]) + anchor)
+
+
+def _refused(request, incident, exc, anchor=""):
+    """A write refused (closed incident, stale step): say why, show the fresh state."""
+    messages.error(request, str(exc))
+    return _done(request, incident, anchor)
+
+
+def _errors_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@requires(VIEW)
+@require_GET
+def incident_list(request):
+    incidents = selectors.incident_list()
+    return render(
+        request,
+        "incidents/list.html",
+        {
+            "running": [i for i in incidents if i.is_running],
+            "closed": [i for i in incidents if not i.is_running],
+        },
+    )
+
+
+@login_not_required  # the unchanged poll checks the session itself; see _unchanged_poll
+@never_cache
+@vary_on_headers("HX-Request")
+@require_GET
+def dashboard(request, pk):
+    if request.htmx and "rev" in request.GET:
+        answer = _unchanged_poll(request, pk)
+        if answer is not None:
+            return answer
+    return _dashboard(request, pk)
+
+
+@requires(VIEW)
+def _dashboard(request, pk):
+    try:
+        incident = selectors.incident_get(pk=pk)
+    except Incident.DoesNotExist as exc:
+        raise Http404 from exc
+    _remember_viewer(request)
+    if request.htmx:
+        return _live(request, incident, refetch=False)
+    return _page(request, incident)
+
+
+@requires(START)
+@require_POST
+def start(request):
+    card = get_object_or_404(ActionCard, slug=request.POST.get("card", ""))
+    form = StartForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "incidents/start_confirm.html", {"card": card, "form": form}, status=400
+        )
+    data = form.cleaned_data
+    if not data["confirm"]:
+        version = card.versions.order_by("-number").first()
+        scenario = None
+        if version is not None:
+            snapshot = CardSnapshot(version.snapshot)
+            if data["scenario"] in snapshot.scenario_slugs():
+                scenario = snapshot.scenario(data["scenario"])
+        if scenario is None:
+            raise Http404
+        return render(
+            request,
+            "incidents/start_confirm.html",
+            {"card": card, "form": form, "scenario": scenario, "version": version},
+        )
+    try:
+        incident = services.incident_start(
+            card=card,
+            scenario_slug=data["scenario"],
+            user=request.user,
+            is_exercise=data["is_exercise"],
+            update_interval_minutes=data["update_interval_minutes"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors_text(exc))
+        return redirect("home")
+    messages.success(request, _("Hændelsen er startet. Tjeklisten er klar."))
+    return redirect("incidents:dashboard", pk=incident.pk)
+
+
+def _incident_or_404(pk):
+    return get_object_or_404(Incident.objects.select_related("card_version"), pk=pk)
+
+
+@requires(START)
+@require_POST
+def escalate(request, pk):
+    incident = _incident_or_404(pk)
+    snapshot = CardSnapshot(incident.card_version.snapshot)
+    present = set(incident.scenarios.values_list("scenario_slug", flat=True))
+    options = [
+        (slug, snapshot.scenario(slug).title)
+        for slug in snapshot.scenario_slugs()
+        if slug not in present
+    ]
+    form = EscalateForm(request.POST, options=options)
+    if not form.is_valid():
+        if not incident.is_running:
+            return _refused(request, incident, services.IncidentClosedError(incident))
+        messages.error(request, _errors_text(ValidationError(form.errors["scenario"])))
+        return _done(request, incident)
+    try:
+        joined = services.incident_scenario_add(
+            incident=incident, scenario_slug=form.cleaned_data["scenario"], user=request.user
+        )
+    except services.IncidentClosedError as exc:
+        return _refused(request, incident, exc)
+    except ValidationError as exc:
+        messages.error(request, _errors_text(exc))
+        return _done(request, incident)
+    messages.success(
+        request, _("Scenariet »%(s)s« er tilføjet til tjeklisten.") % {"s": joined.title}
+    )
+    return _done(request, incident, "#incident-steps")
+
+
+@requires(WORK)
+@require_POST
+def log_write(request, pk):
+    incident = _incident_or_404(pk)
+    form = LogEntryForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return _live(request, incident, log_form=form, log_form_oob=True)
+        return _page(request, incident, status=400, log_form=form)
+    try:
+        services.incident_log_write(
+            incident=incident, text=form.cleaned_data["text"], author=request.user
+        )
+    except services.IncidentClosedError as exc:
+        return _refused(request, incident, exc)
+    if request.htmx:
+        return _live(request, incident, log_form_oob=True)
+    return redirect(reverse("incidents:dashboard", args=[pk]) + "#incident-log")
+
+
+@requires(VIEW)
+@require_GET
+def log_full(request, pk):
+    incident = get_object_or_404(Incident, pk=pk)
+    page = selectors.full_log(incident=incident, page=request.GET.get("side") or 1)
+    return render(
+        request,
+        "incidents/log.html",
+        {
+            "incident": incident,
+            "page": page,
+            "can_work": incident.is_running and request.user.has_perm(WORK),
+        },
+    )
+
+
+@requires(WORK)
+def log_correct(request, pk, sequence):
+    incident = get_object_or_404(Incident, pk=pk)
+    entry = get_object_or_404(
+        LogEntry.objects.select_related("author"), incident=incident, sequence=sequence
+    )
+    if entry.kind != LogEntry.Kind.MANUAL:
+        raise Http404
+    if request.method == "POST":
+        form = LogEntryForm(request.POST)
+        if form.is_valid():
+            try:
+                services.incident_log_write(
+                    incident=incident,
+                    text=form.cleaned_data["text"],
+                    author=request.user,
+                    corrects=entry,
+                )
+            except services.IncidentClosedError as exc:
+                return _refused(request, incident, exc)
+            messages.success(request, _("Rettelsen er skrevet i loggen."))
+            return redirect("incidents:log", pk=pk)
+        status = 400
+    else:
+        form = LogEntryForm(initial={"text": entry.text})
+        status = 200
+        if not incident.is_running:
+            messages.error(request, str(services.IncidentClosedError(incident)))
+            return redirect("incidents:log", pk=pk)
+    return render(
+        request,
+        "incidents/log_correct.html",
+        {"incident": incident, "entry": entry, "form": form},
+        status=status,
+    )
+
+
+def _step_or_404(pk, step_pk):
+    return get_object_or_404(
+        IncidentStep.objects.select_related("incident__card_version", "done_by", "assigned_user"),
+        pk=step_pk,
+        incident_id=pk,
+    )
+
+
+def _step_people(step):
+    return list(CardSnapshot(step.incident.card_version.snapshot).people.values())
+
+
+@requires(VIEW)
+@require_GET
+def step_detail(request, pk, step_pk):
+    step = _step_or_404(pk, step_pk)
+    return _step_page(request, step)
+
+
+def _step_page(request, step, status=200, **forms):
+    incident = step.incident
+    initial = {"version": step.version}
+    context = {
+        "incident": incident,
+        "step": step,
+        "can_work": incident.is_running and request.user.has_perm(WORK),
+        "done_form": StepDoneForm(initial=initial),
+        "reopen_form": StepReopenForm(initial=initial),
+        "note_form": StepNoteForm(initial={**initial, "note": step.note}),
+        "assign_form": StepAssignForm(
+            initial={
+                **initial,
+                "assignee": f"user:{step.assigned_user_id}"
+                if step.assigned_user_id
+                else (f"person:{step.assigned_person_slug}" if step.assigned_person_slug else ""),
+            },
+            people=_step_people(step),
+        ),
+    }
+    context.update(forms)
+    return render(request, "incidents/step.html", context, status=status)
+
+
+STEP_ACTIONS = {
+    "done": StepDoneForm,
+    "reopen": StepReopenForm,
+    "note": StepNoteForm,
+    "assign": StepAssignForm,
+}
+
+
+@requires(WORK)
+@require_POST
+def step_update(request, pk, step_pk, action):
+    if action not in STEP_ACTIONS:
+        raise Http404
+    step = _step_or_404(pk, step_pk)
+    incident = step.incident
+    form_class = STEP_ACTIONS[action]
+    kwargs = {"people": _step_people(step)} if action == "assign" else {}
+    form = form_class(request.POST, **kwargs)
+    anchor = f"#step-{step.pk}"
+    if not incident.is_running:
+        return _refused(request, incident, services.IncidentClosedError(incident), anchor)
+    if not form.is_valid():
+        if request.htmx:
+            messages.error(request, _errors_text(ValidationError(list(form.errors.values()))))
+            return _live(request, incident)
+        return _step_page(request, step, status=400, **{f"{action}_form": form})
+    data = form.cleaned_data
+    common = {"step": step, "user": request.user, "version": data["version"]}
+    try:
+        if action == "done":
+            services.step_complete(**common, alternative=data["alternative"])
+        elif action == "reopen":
+            services.step_reopen(**common, reason=data["reason"])
+        elif action == "note":
+            services.step_note_set(**common, note=data["note"])
+        else:
+            services.step_assign(**common, **data["assignee"])
+    except (services.IncidentClosedError, services.StaleStepError) as exc:
+        return _refused(request, incident, exc, anchor)
+    except ValidationError as exc:
+        return _refused(request, incident, _errors_text(exc), anchor)
+    return _done(request, incident, anchor)
+
+
+@requires(WORK)
+@require_POST
+def figures_add(request, pk):
+    incident = _incident_or_404(pk)
+    form = FigureForm(request.POST)
+    if not incident.is_running:
+        return _refused(request, incident, services.IncidentClosedError(incident))
+    if not form.is_valid():
+        if request.htmx:
+            return _live(request, incident, figure_form=form, figure_form_oob=True)
+        return _page(request, incident, status=400, figure_form=form)
+    try:
+        services.figure_report_create(incident=incident, user=request.user, **form.cleaned_data)
+    except services.IncidentClosedError as exc:
+        return _refused(request, incident, exc)
+    except ValidationError as exc:
+        return _refused(request, incident, _errors_text(exc))
+    messages.success(request, _("Tallene er gemt."))
+    if request.htmx:
+        return _live(request, incident, figure_form_oob=True)
+    return redirect(reverse("incidents:dashboard", args=[pk]) + "#incident-figures")
+
+
+def _bearer_token(request):
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return None
+    return services.integration_token_check(raw=raw.strip())
+
+
+def _json_error(status, errors, **headers):
+    response = JsonResponse({"errors": errors}, status=status)
+    for key, value in headers.items():
+        response[key] = value
+    return response
+
+
+@csrf_exempt  # machine-to-machine: authenticated by the bearer token, not a cookie
+@login_not_required
+@require_POST
+def figures_api(request, pk):
+    token = _bearer_token(request)
+    if token is None:
+        return _json_error(
+            401,
+            {"__all__": [_("Manglende eller ugyldigt API-token (Authorization: Bearer …).")]},
+            **{"WWW-Authenticate": 'Bearer realm="aktionskort"'},
+        )
+    incident = get_object_or_404(Incident, pk=pk)
+    try:
+        payload = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return _json_error(400, {"__all__": [_("Kroppen er ikke gyldig JSON.")]})
+    if not isinstance(payload, dict):
+        return _json_error(400, {"__all__": [_("Send et JSON-objekt med tallene.")]})
+    form = FigureApiForm(payload)
+    if not form.is_valid():
+        return _json_error(400, {k: list(v) for k, v in form.errors.items()})
+    try:
+        report = services.figure_report_create(
+            incident=incident, source=token.name, **form.cleaned_data
+        )
+    except services.IncidentClosedError as exc:
+        return _json_error(409, {"__all__": [str(exc)]})
+    except ValidationError as exc:
+        return _json_error(400, {"__all__": exc.messages})
+    return JsonResponse(
+        {"id": report.pk, "incident": incident.pk, "reported_at": report.reported_at.isoformat()},
+        status=201,
+    )
+
+
+@requires(WORK)
+@require_POST
+def phone_line_switch(request, pk, line_pk):
+    line = get_object_or_404(PhoneLineState, pk=line_pk, incident_id=pk)
+    incident = _incident_or_404(pk)
+    form = PhoneLineSwitchForm(request.POST)
+    anchor = "#incident-lines"
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Ukendt infobesked."))
+        services.phone_line_switch(
+            line=line, user=request.user, announcement_slug=form.cleaned_data["announcement"]
+        )
+    except services.IncidentClosedError as exc:
+        return _refused(request, incident, exc, anchor)
+    except ValidationError as exc:
+        return _refused(request, incident, _errors_text(exc), anchor)
+    return _done(request, incident, anchor)
+
+
+@requires(WORK)
+@require_POST
+def timer_start(request, pk, timer_pk):
+    timer = get_object_or_404(IncidentTimer, pk=timer_pk, incident_id=pk)
+    incident = _incident_or_404(pk)
+    if not incident.is_running:
+        return _refused(request, incident, services.IncidentClosedError(incident))
+    form = TimerStartForm(request.POST, incident=incident)
+    if not form.is_valid():
+        if request.htmx:
+            messages.error(request, " ".join(form.errors["started_at"]))
+            return _live(request, incident)
+        return _page(request, incident, status=400, timer_form=form, timer_form_for=timer.pk)
+    try:
+        services.timer_start_set(
+            timer=timer, user=request.user, started_at=form.cleaned_data["started_at"]
+        )
+    except services.IncidentClosedError as exc:
+        return _refused(request, incident, exc)
+    except ValidationError as exc:
+        return _refused(request, incident, _errors_text(exc))
+    messages.success(request, _("Timeren er flyttet."))
+    return _done(request, incident, "#incident-timers")
+
+
+@requires(START)
+def close(request, pk):
+    incident = _incident_or_404(pk)
+    if not incident.is_running:
+        messages.error(request, str(services.IncidentClosedError(incident)))
+        return redirect("incidents:dashboard", pk=pk)
+    context = selectors.incident_dashboard(incident=incident)
+    form = CloseForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.incident_close(
+                    incident=incident,
+                    user=request.user,
+                    yammer_text=context["yammer_text"],
+                    **form.cleaned_data,
+                )
+            except services.IncidentClosedError as exc:
+                return _refused(request, incident, exc)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Hændelsen er afsluttet."))
+                return redirect("incidents:dashboard", pk=pk)
+        status = 400
+    context["form"] = form
+    return render(request, "incidents/close.html", context, status=status)
+
+
+@login_not_required  # see dashboard: the unchanged poll checks the session itself
+@never_cache
+@vary_on_headers("HX-Request")
+@require_GET
+def wall(request):
+    if request.htmx and "rev" in request.GET and _trusted_poller(request):
+        token = f"{selectors.running_wall_state()}.{int(timezone.now().timestamp() // 60)}"
+        if request.GET["rev"] == token:
+            return HttpResponse(status=204)
+    return _wall(request)
+
+
+@requires(VIEW)
+def _wall(request):
+    _remember_viewer(request)
+    now = timezone.now()
+    # The token first: a change while drawing then shows on the next poll, never gets lost.
+    token = f"{selectors.running_wall_state()}.{int(now.timestamp() // 60)}"
+    context = {"overview": selectors.wall_overview(now=now), "live_token": token, "now": now}
+    template = "incidents/wall.html#wall-live" if request.htmx else "incidents/wall.html"
+    return render(request, template, context)

@@ -1,0 +1,166 @@
+"""The live dashboard's budgets: cheap unchanged polls, constant query counts, small pages."""
+
+import gzip
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from incidents import services
+from incidents.selectors import live_token
+from tests.incidents.conftest import EVACUATION
+from tests.incidents.factories import add_figures, add_log_entries, add_steps
+
+pytestmark = pytest.mark.django_db
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _url(incident):
+    return reverse("incidents:dashboard", args=[incident.pk])
+
+
+def _token_from(html):
+    return re.search(r'\?rev=([\d.]+)"', html).group(1)
+
+
+def test_unchanged_poll_is_204_in_two_queries(
+    client, incident, staff_user, django_assert_num_queries
+):
+    client.force_login(staff_user)
+    token = _token_from(client.get(_url(incident)).text)
+
+    with django_assert_num_queries(2):  # the session, and Incident.revision
+        response = client.get(_url(incident), {"rev": token}, **HX)
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert "HX-Request" in response["Vary"]
+
+
+def test_changed_poll_swaps_the_fragments(client, incident, staff_user, coordinator):
+    client.force_login(staff_user)
+    token = _token_from(client.get(_url(incident)).text)
+    services.incident_log_write(incident=incident, text="Ny oplysning fra TDC", author=coordinator)
+
+    response = client.get(_url(incident), {"rev": token}, **HX)
+
+    assert response.status_code == 200
+    assert "Ny oplysning fra TDC" in response.text
+    for fragment in ("incident-steps", "incident-log", "incident-figures", "incident-timers"):
+        assert re.search(rf'id="{fragment}"[^>]*hx-swap-oob="true"', response.text), fragment
+    assert "<html" not in response.text
+    assert _token_from(response.text) != token
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_poll_without_htmx_gets_the_whole_page(client, incident, staff_user):
+    client.force_login(staff_user)
+    response = client.get(_url(incident), {"rev": "0.0"})
+    assert response.status_code == 200 and "<html" in response.text
+    assert "HX-Request" in response["Vary"]
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_minute_changes_the_token_so_countdowns_move(incident):
+    a = live_token(revision=5, now=incident.started_at)
+    b = live_token(
+        revision=5, now=incident.started_at + __import__("datetime").timedelta(minutes=1)
+    )
+    assert a != b
+
+
+def test_poll_of_a_closed_incident_stops_polling(client, incident, staff_user, coordinator):
+    client.force_login(staff_user)
+    token = _token_from(client.get(_url(incident)).text)
+    services.incident_close(
+        incident=incident,
+        user=coordinator,
+        announcements_off=True,
+        crisis_team_informed=True,
+        yammer_posted=True,
+    )
+
+    changed = client.get(_url(incident), {"rev": token}, **HX)
+    assert changed.status_code == 286
+    assert "kan kun læses" in changed.text
+    assert "hx-trigger" not in changed.text
+
+    revision = type(incident).objects.get(pk=incident.pk).revision
+    unchanged = client.get(_url(incident), {"rev": f"{revision}.0"}, **HX)
+    assert unchanged.status_code == 286
+
+
+def test_poll_without_a_viewer_session_does_the_full_check(client, incident, no_role_user):
+    client.force_login(no_role_user)
+    response = client.get(_url(incident), {"rev": "1.1"}, **HX)
+    assert response.status_code == 403
+
+
+def test_anonymous_poll_is_sent_to_login(client, incident):
+    response = client.get(_url(incident), {"rev": "1.1"}, **HX)
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith(reverse("login"))
+
+
+def _dashboard_queries(client, incident):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(_url(incident))
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+def test_dashboard_query_count_does_not_grow_with_volume(client, seeded_card, coordinator):
+    small = services.incident_start(card=seeded_card, scenario_slug=EVACUATION, user=coordinator)
+    large = services.incident_start(card=seeded_card, scenario_slug=EVACUATION, user=coordinator)
+    for incident, n in ((small, 10), (large, 500)):
+        add_log_entries(incident, n, author=coordinator)
+        add_steps(incident, n)
+        add_figures(incident, n, user=coordinator)
+    client.force_login(coordinator)
+    _dashboard_queries(client, small)  # warm the session/permission caches alike
+
+    small_count, _small_page = _dashboard_queries(client, small)
+    large_count, large_page = _dashboard_queries(client, large)
+
+    print(f"dashboard: {small_count} queries with 10, {large_count} with 500")
+    assert small_count == large_count
+    assert "Testtrin 499" in large_page.text  # every step is drawn …
+    assert "Testindlæg 499" in large_page.text  # … the newest log entries …
+    assert "Testindlæg 400" not in large_page.text  # … but not the whole log
+    assert "Se hele loggen (501 indlæg)" in large_page.text
+
+
+def _referenced_static(html):
+    paths = re.findall(r'<(?:link[^>]*rel="stylesheet"[^>]*href|script[^>]*src)="([^"]+)"', html)
+    files = []
+    for url in paths:
+        assert url.startswith(settings.STATIC_URL) or url.startswith("/" + settings.STATIC_URL)
+        name = url.split(settings.STATIC_URL, 1)[1]
+        found = finders.find(name)
+        if found is None:  # not in this tree yet (assets land with the lead's merge)
+            continue
+        files.append(Path(found))
+    return paths, files
+
+
+def test_dashboard_first_load_is_at_most_60_kb_compressed(client, seeded_card, coordinator):
+    incident = services.incident_start(card=seeded_card, scenario_slug=EVACUATION, user=coordinator)
+    services.incident_scenario_add(
+        incident=incident, scenario_slug="stromsvigt-aarhus-kommune", user=coordinator
+    )
+    add_log_entries(incident, 100, author=coordinator)
+    add_figures(incident, 200, user=coordinator)
+    client.force_login(coordinator)
+
+    html = client.get(_url(incident)).content
+    urls, files = _referenced_static(html.decode())
+    total = len(gzip.compress(html)) + sum(len(gzip.compress(f.read_bytes())) for f in files)
+
+    assert urls, "the page references its CSS and JS"
+    print(f"first load: {total} bytes gzip ({len(files)} static files of {len(urls)})")
+    assert total <= 60 * 1024
