@@ -156,7 +156,7 @@ def compressed_size(body: bytes, encoding: str) -> int:
 def first_load(base: str, path: str, session_cookie: str, session_key: str) -> dict:
     import requests
 
-    from bench.htmlscan import css_references, scan
+    from bench.htmlscan import css_references, poll_url, scan
 
     http = requests.Session()
     http.cookies.set(session_cookie, session_key, domain="127.0.0.1")
@@ -180,6 +180,7 @@ def first_load(base: str, path: str, session_cookie: str, session_key: str) -> d
 
     page_url = urllib.parse.urljoin(base, path)
     page = fetch(page_url, "html").decode()
+    poll = poll_url(page)
     for kind, ref in scan(page).assets:
         url = urllib.parse.urljoin(page_url, ref)
         body = fetch(url, kind)
@@ -195,6 +196,7 @@ def first_load(base: str, path: str, session_cookie: str, session_key: str) -> d
         "files": {urllib.parse.urlsplit(k).path: v for k, v in seen.items()},
         "other_bytes": sum(v["compressed"] for k, v in seen.items() if k not in budget),
         "errors": [k for k, v in seen.items() if v["status"] != 200],
+        "poll_url": poll["url"] if poll else None,
     }
 
 
@@ -487,9 +489,10 @@ def main() -> int:
             results["dashboard_first_load_detail"] = loaded
             if loaded["errors"]:
                 notes.append(f"first load: not 200: {loaded['errors']}")
-            if poll.get("url"):
+            if loaded["poll_url"]:
+                # Right after the page load, with that page's token: nothing has changed.
                 results["poll_unchanged_wire_bytes"] = wire_bytes_of_poll(
-                    port, poll["url"], cookie, viewer_sessions[0]
+                    port, loaded["poll_url"], cookie, viewer_sessions[0]
                 )
 
             step(f"load: {VIEWERS} viewers + {WRITERS} writers for {SECONDS} s")

@@ -70,19 +70,39 @@ def _incident_for(card, user):
     return incident
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    # Printed cards rendered by the matrix go to one temporary folder for the session
+    # (rendered once, not once per role), never into var/media.
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "security-media")
+
+
 @pytest.fixture
 def world(seeded_card, users):
-    """The objects that URL kwargs are built from: the seed card, a running incident with
-    a notification recipient."""
+    """The objects that URL kwargs are built from: the seed card and a running incident
+    with every scenario but the last (left for escalation), its steps, phone lines,
+    timers, a log entry and a notification recipient."""
+    from incidents import services
     from notifications.services import recipient_add_adhoc
 
-    incident = _incident_for(seeded_card, users[COORDINATOR])
+    coordinator = users[COORDINATOR]
+    incident = _incident_for(seeded_card, coordinator)
+    slugs = list(seeded_card.scenarios.order_by("order", "pk").values_list("slug", flat=True))
+    for slug in slugs[1:-1]:
+        services.incident_scenario_add(incident=incident, scenario_slug=slug, user=coordinator)
+    entry = services.incident_log_write(incident=incident, text="Testindlæg", author=coordinator)
     recipient = recipient_add_adhoc(
         incident=incident, name="Testperson 1", email="testperson1@example.invalid"
     )
     return {
         "card": seeded_card,
+        "version": seeded_card.versions.order_by("-number").first(),
         "scenario": seeded_card.scenarios.order_by("order", "pk").first(),
+        "escalate_to": slugs[-1],
         "incident": incident,
+        "step": incident.steps.order_by("pk").first(),
+        "line": incident.phone_lines.order_by("pk").first(),
+        "timer": incident.timers.order_by("pk").first(),
+        "log_entry": entry,
         "recipient": recipient,
     }

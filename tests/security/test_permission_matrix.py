@@ -5,6 +5,7 @@ rules are decided on purpose, never by default. Each request runs in a savepoint
 is rolled back, so one row's POST never changes what the next row sees.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from config.roles import COORDINATOR, EDITOR, STAFF
 from tests.security.conftest import ANONYMOUS, NO_ROLE, ROLES, SUPERUSER, url_patterns
@@ -45,8 +47,24 @@ def by_role(anonymous, no_role, staff, coordinator, editor, superuser):
 EVERYONE = by_role(200, 200, 200, 200, 200, 200)
 # Read an incident: every role; without a role 403.
 INCIDENT_READ = by_role(LOGIN, FORBIDDEN, 200, 200, 200, 200)
-# Coordinate an incident (send updates, manage recipients): Koordinator only.
+# Coordinate an incident (start, escalate, close, send updates, recipients): Koordinator.
 COORDINATE_POST = by_role(LOGIN, FORBIDDEN, FORBIDDEN, 302, FORBIDDEN, 302)
+COORDINATE_GET = by_role(LOGIN, FORBIDDEN, FORBIDDEN, 200, FORBIDDEN, 200)
+# Work an incident (tick steps, write the log, enter figures): Medarbejder, Koordinator.
+WORK_POST = by_role(LOGIN, FORBIDDEN, 302, 302, FORBIDDEN, 302)
+WORK_GET = by_role(LOGIN, FORBIDDEN, 200, 200, FORBIDDEN, 200)
+# Print the card: Redaktør and Koordinator; without a role the no-role page.
+PRINT = by_role(LOGIN, 200, FORBIDDEN, 200, 200, 200)
+
+
+def _pk(w):
+    return {"pk": w["incident"].pk}
+
+
+def _local(when):
+    return timezone.localtime(when).strftime("%Y-%m-%dT%H:%M")
+
+
 # The no-role page is answered with 200 where it replaces a page everyone with a role
 # sees (the home page).
 ANY_ROLE = by_role(LOGIN, 200, 200, 200, 200, 200)
@@ -60,6 +78,78 @@ MATRIX: dict[str, Rule] = {
     "logout/": Rule(POST_REDIRECT, method="POST"),
     "i18n/setlang/": Rule(POST_REDIRECT, method="POST", data=lambda w: {"language": "en"}),
     "": Rule(ANY_ROLE),
+    # incidents
+    "haendelser/": Rule(INCIDENT_READ),
+    "haendelser/start/": Rule(
+        {**COORDINATE_POST, COORDINATOR: 200, SUPERUSER: 200},  # the confirmation page
+        method="POST",
+        data=lambda w: {"card": w["card"].slug, "scenario": w["scenario"].slug},
+    ),
+    "haendelser/skaerm/": Rule(INCIDENT_READ),
+    "haendelser/<int:pk>/": Rule(INCIDENT_READ, kwargs=_pk),
+    "haendelser/<int:pk>/scenarie/": Rule(
+        COORDINATE_POST, method="POST", kwargs=_pk, data=lambda w: {"scenario": w["escalate_to"]}
+    ),
+    "haendelser/<int:pk>/afslut/": Rule(COORDINATE_GET, kwargs=_pk),
+    "haendelser/<int:pk>/log/": Rule(INCIDENT_READ, kwargs=_pk),
+    "haendelser/<int:pk>/log/skriv/": Rule(
+        WORK_POST, method="POST", kwargs=_pk, data=lambda w: {"text": "Testnotat"}
+    ),
+    "haendelser/<int:pk>/log/<int:sequence>/ret/": Rule(
+        WORK_GET, kwargs=lambda w: {**_pk(w), "sequence": w["log_entry"].sequence}
+    ),
+    "haendelser/<int:pk>/trin/<int:step_pk>/": Rule(
+        INCIDENT_READ, kwargs=lambda w: {**_pk(w), "step_pk": w["step"].pk}
+    ),
+    "haendelser/<int:pk>/trin/<int:step_pk>/<slug:action>/": Rule(
+        WORK_POST,
+        method="POST",
+        kwargs=lambda w: {**_pk(w), "step_pk": w["step"].pk, "action": "done"},
+        data=lambda w: {"version": w["step"].version},
+    ),
+    "haendelser/<int:pk>/tal/": Rule(
+        WORK_POST,
+        method="POST",
+        kwargs=_pk,
+        data=lambda w: {
+            "agents_on_duty": 12,
+            "agents_available": 4,
+            "calls_in_queue": 9,
+            "longest_wait_seconds": "6:30",
+            "average_wait_seconds": "2",
+        },
+    ),
+    # Machine to machine: a bearer token, never a session, so every role gets 401.
+    "haendelser/<int:pk>/tal/api/": Rule(by_role(*[401] * 6), method="POST", kwargs=_pk),
+    "haendelser/<int:pk>/linjer/<int:line_pk>/": Rule(
+        WORK_POST,
+        method="POST",
+        kwargs=lambda w: {**_pk(w), "line_pk": w["line"].pk},
+        data=lambda w: {"announcement": ""},
+    ),
+    "haendelser/<int:pk>/timere/<int:timer_pk>/": Rule(
+        WORK_POST,
+        method="POST",
+        kwargs=lambda w: {**_pk(w), "timer_pk": w["timer"].pk},
+        data=lambda w: {"started_at": _local(timezone.now() - dt.timedelta(minutes=10))},
+    ),
+    # printed cards
+    "pdf/<slug:card_slug>/": Rule(PRINT, kwargs=lambda w: {"card_slug": w["card"].slug}),
+    "pdf/<slug:card_slug>/v<int:number>/": Rule(
+        PRINT, kwargs=lambda w: {"card_slug": w["card"].slug, "number": w["version"].number}
+    ),
+    "pdf/<slug:card_slug>/scenarie/<slug:scenario_slug>/": Rule(
+        PRINT,
+        kwargs=lambda w: {"card_slug": w["card"].slug, "scenario_slug": w["scenario"].slug},
+    ),
+    "pdf/<slug:card_slug>/v<int:number>/<slug:scenario_slug>/": Rule(
+        PRINT,
+        kwargs=lambda w: {
+            "card_slug": w["card"].slug,
+            "number": w["version"].number,
+            "scenario_slug": w["scenario"].slug,
+        },
+    ),
     # notifications
     "notifikationer/haendelse/<int:incident_id>/": Rule(
         INCIDENT_READ, kwargs=lambda w: {"incident_id": w["incident"].pk}
