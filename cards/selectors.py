@@ -1,11 +1,182 @@
-"""Reads of action cards for the staff pages."""
+"""Reads of action cards for the staff pages: always the latest *published* version."""
 
-from django.db.models import Prefetch
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-from cards.models import ActionCard, Scenario
+from cards.models import ActionCard, CardVersion, Scenario
+from cards.snapshots import CardSnapshot
 
 
 def card_list():
     return ActionCard.objects.prefetch_related(
         Prefetch("scenarios", queryset=Scenario.objects.order_by("order", "pk"))
     )
+
+
+def latest_versions():
+    """The newest published version of every card, one query; unpublished cards are absent."""
+    newest = CardVersion.objects.filter(card=OuterRef("card")).order_by("-number").values("pk")
+    return (
+        CardVersion.objects.filter(pk=Subquery(newest[:1]))
+        .select_related("card")
+        .order_by("card__title")
+    )
+
+
+def latest_version(*, card_slug: str) -> CardVersion | None:
+    return (
+        CardVersion.objects.select_related("card")
+        .filter(card__slug=card_slug)
+        .order_by("-number")
+        .first()
+    )
+
+
+def _matches(query, *texts):
+    return any(query in (text or "").casefold() for text in texts)
+
+
+def card_search(*, query: str) -> list[dict]:
+    """Scenarios and steps of the published cards whose text contains ``query``.
+
+    Searches what staff read (templates filled, shared blocks expanded), so a hit always
+    matches the page it links to. A shared step is listed once per scenario using it:
+    staff look for "what do I do in *this* situation".
+    """
+    query = query.casefold()
+    results = []
+    for version in latest_versions():
+        snapshot = CardSnapshot(version.snapshot)
+        slug = version.card.slug
+        for scenario in snapshot.scenarios():
+            url = reverse("cards:scenario", args=[slug, scenario.slug])
+            if _matches(query, scenario.title, scenario.description, scenario.reason):
+                results.append(
+                    {"kind": "scenario", "title": scenario.title, "text": "", "url": url}
+                )
+            for step in scenario.steps:
+                alternatives = [f"{a['label']} {a['text']}" for a in step.alternatives]
+                if _matches(query, step.text, *alternatives):
+                    results.append(
+                        {
+                            "kind": "step",
+                            "title": scenario.title,
+                            "text": step.text,
+                            "url": f"{url}#{step.anchor}",
+                        }
+                    )
+        for step in snapshot.footer_steps():
+            if _matches(query, step.text):
+                url = reverse("cards:card", args=[slug])
+                results.append(
+                    {
+                        "kind": "step",
+                        "title": version.card.title,
+                        "text": step.text,
+                        "url": f"{url}#{step.anchor}",
+                    }
+                )
+    return results
+
+
+def _card_history_querysets(card):
+    """Historical rows of the card and everything in it, plus all contacts.
+
+    Filters on ids taken from the history tables themselves, so changes to objects that
+    have since been deleted (an import replaces the card's content) are still found.
+    """
+    from cards import models as m
+    from contacts import models as c
+
+    scenario_ids = m.Scenario.history.filter(card_id=card.pk).values("id")
+    block_ids = m.Block.history.filter(card_id=card.pk).values("id")
+    step_ids = m.Step.history.filter(block_id__in=block_ids).values("id")
+    return [
+        m.ActionCard.history.filter(id=card.pk),
+        *(
+            model.history.filter(card_id=card.pk)
+            for model in (
+                m.PhoneLine,
+                m.Announcement,
+                m.ExternalCard,
+                m.MessageTemplate,
+                m.Scenario,
+                m.Block,
+            )
+        ),
+        *(
+            model.history.filter(scenario_id__in=scenario_ids)
+            for model in (m.ScenarioBlock, m.ScenarioLink, m.ScenarioTimer)
+        ),
+        m.Step.history.filter(block_id__in=block_ids),
+        m.StepAlternative.history.filter(step_id__in=step_ids),
+        *(
+            model.history.all()
+            for model in (
+                c.Organisation,
+                c.Person,
+                c.SupportLine,
+                c.ContactGroup,
+                c.ContactGroupMember,
+            )
+        ),
+    ]
+
+
+def _display(value):
+    if value in (None, ""):
+        return "–"
+    if isinstance(value, list):  # many-to-many: [{"step": 1, "phoneline": 2}, …]
+        return ", ".join(str(v) for row in value for k, v in row.items() if k != "step") or "–"
+    return str(value)
+
+
+def _label(record):
+    """The object's name; some names follow a link to an object deleted since (by pk then)."""
+    try:
+        # A historical record prints as "<object> as of <date>"; the date is shown apart.
+        return str(record).rsplit(" as of ", 1)[0][:120]
+    except ObjectDoesNotExist:
+        return f"#{record.id}"
+
+
+HISTORY_TYPES = {"+": _("Oprettet"), "~": _("Ændret"), "-": _("Slettet")}
+
+
+def card_history(*, card, limit: int = 200) -> list[dict]:
+    """The newest ``limit`` changes: when, who, what object, and field-by-field diffs."""
+    records = []
+    for queryset in _card_history_querysets(card):
+        records += queryset.select_related("history_user").order_by("-history_date")[:limit]
+    records.sort(key=lambda r: r.history_date, reverse=True)
+    changes = []
+    for record in records[:limit]:
+        model = record.instance_type
+        diffs = []
+        if record.history_type == "~":
+            previous = record.prev_record
+            if previous is not None:
+                delta = record.diff_against(previous, foreign_keys_are_objs=True)
+                diffs = [
+                    {
+                        "field": model._meta.get_field(change.field).verbose_name,
+                        "old": _display(change.old),
+                        "new": _display(change.new),
+                    }
+                    for change in delta.changes
+                ]
+            if not diffs:
+                continue  # a save that changed nothing is noise
+        changes.append(
+            {
+                "when": record.history_date,
+                "user": record.history_user,
+                "type": HISTORY_TYPES[record.history_type],
+                "model": model._meta.verbose_name,
+                "object": _label(record),
+                "changes": diffs,
+            }
+        )
+    return changes

@@ -1,4 +1,4 @@
-"""Writes to action cards: import from card data, publish a version."""
+"""Writes to action cards: import from card data, edit a step, publish a version."""
 
 import datetime as dt
 
@@ -207,3 +207,17 @@ def card_publish(*, card: ActionCard, user=None, note: str = "") -> CardVersion:
         note=note,
         snapshot=card_to_data(card),
     )
+
+
+@transaction.atomic
+def step_update(*, step: Step, text: str, user=None) -> Step:
+    """Change a step's text. A step of a shared block changes in every scenario using it.
+
+    ``user`` is recorded in the change history (the admin gets it from the request).
+    """
+    step.text = text
+    step.full_clean()
+    if user is not None:
+        step._history_user = user
+    step.save(update_fields=["text"])
+    return step

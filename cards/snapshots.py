@@ -35,6 +35,11 @@ class StepView:
     def column(self):
         return COLUMN_OF_KIND[self.kind]
 
+    @property
+    def anchor(self):
+        """HTML id of the step on its page; the same for a shared step in every scenario."""
+        return "trin-" + self.key.replace("/", "-")
+
 
 @dataclass(frozen=True)
 class ScenarioView:

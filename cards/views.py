@@ -1,10 +1,127 @@
-from django.shortcuts import render
+"""Staff pages: thin views over the latest *published* card version (a CardSnapshot).
 
-from cards.selectors import card_list
-from config.roles import has_any_role
+Editors' drafts never show here; the admin's "Forhåndsvis" renders a draft with the same
+`render_scenario`, so a preview looks exactly like the page staff will get.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cards.access import role_required
+from cards.health import card_problems
+from cards.models import ActionCard
+from cards.selectors import card_history, card_search, latest_version, latest_versions
+from cards.snapshots import CardSnapshot
+from contacts.selectors import contact_search
+
+# The paper card's columns, left to right.
+COLUMNS = (
+    ("solution", _("Løsning")),
+    ("communication", _("Kommunikation")),
+    ("responsible", _("Ansvarlig")),
+)
 
 
+def _first_group_steps(steps):
+    """Keys of the steps that list a contact group's members: the group's first step only.
+
+    The communication block names the crisis team in two consecutive steps; the same
+    phone list twice is noise on a small screen.
+    """
+    seen, keys = set(), set()
+    for step in steps:
+        if step.contact_group and step.contact_group["slug"] not in seen:
+            seen.add(step.contact_group["slug"])
+            keys.add(step.key)
+    return keys
+
+
+def _published(card_slug):
+    version = latest_version(card_slug=card_slug)
+    if version is None:
+        raise Http404("Kortet er ikke udgivet.")
+    return version, CardSnapshot(version.snapshot)
+
+
+@role_required
 def home(request):
-    if not has_any_role(request.user):
-        return render(request, "no_role.html", status=200)
-    return render(request, "cards/home.html", {"cards": card_list()})
+    cards = [(v, CardSnapshot(v.snapshot).scenarios()) for v in latest_versions()]
+    return render(request, "cards/home.html", {"cards": cards})
+
+
+@role_required
+def card_detail(request, card_slug):
+    version, snapshot = _published(card_slug)
+    problems = None
+    if request.user.has_perm("cards.change_actioncard"):
+        problems = card_problems(version.card)
+    footer_steps = snapshot.footer_steps()
+    return render(
+        request,
+        "cards/card.html",
+        {
+            "card": version.card,
+            "version": version,
+            "scenarios": snapshot.scenarios(),
+            "footer_steps": footer_steps,
+            "group_steps": _first_group_steps(footer_steps),
+            "problems": problems,
+            "now": timezone.now(),
+        },
+    )
+
+
+def render_scenario(request, *, card, snapshot, scenario_slug, version=None):
+    """The scenario page; ``version`` None means a preview of the unpublished draft."""
+    if scenario_slug not in snapshot.scenario_slugs():
+        raise Http404("Scenariet findes ikke i den udgivne version.")
+    scenario = snapshot.scenario(scenario_slug)
+    columns = [
+        {"key": key, "label": label, "steps": scenario.steps_in(key)}
+        for key, label in COLUMNS
+        if scenario.steps_in(key)
+    ]
+    return render(
+        request,
+        "cards/scenario.html",
+        {
+            "card": card,
+            "version": version,
+            "preview": version is None,
+            "scenario": scenario,
+            "columns": columns,
+            "group_steps": _first_group_steps(scenario.steps),
+            "now": timezone.now(),
+        },
+    )
+
+
+@role_required
+def scenario_detail(request, card_slug, scenario_slug):
+    version, snapshot = _published(card_slug)
+    return render_scenario(
+        request, card=version.card, snapshot=snapshot, scenario_slug=scenario_slug, version=version
+    )
+
+
+@role_required
+def search(request):
+    query = request.GET.get("q", "").strip()[:200]
+    results = []
+    if query:
+        results = card_search(query=query) + contact_search(query=query)
+    template = "cards/search.html"
+    if request.htmx and request.htmx.target == "search-results":
+        template += "#search-results"  # typing in the field: only the results change
+    return render(request, template, {"query": query, "results": results})
+
+
+def history(request, card_slug):
+    """Who changed what and when, in the card and everything in it (Redaktører only)."""
+    if not request.user.has_perm("cards.change_actioncard"):
+        raise PermissionDenied
+    card = get_object_or_404(ActionCard, slug=card_slug)
+    return render(request, "cards/history.html", {"card": card, "changes": card_history(card=card)})

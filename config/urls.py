@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from cards import views as card_views
 from config import views
 
 handler403 = "config.views.permission_denied"
@@ -22,6 +23,7 @@ urlpatterns = [
     path("haendelser/", include("incidents.urls")),
     path("notifikationer/", include("notifications.urls")),
     path("pdf/", include("cards.pdf.urls")),
+    path("", card_views.home, name="home"),
     path("", include("cards.urls")),
 ]
 

@@ -2,12 +2,23 @@
 
 import datetime as dt
 import functools
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES_DA = (
+    gettext_lazy("mandag"),
+    gettext_lazy("tirsdag"),
+    gettext_lazy("onsdag"),
+    gettext_lazy("torsdag"),
+    gettext_lazy("fredag"),
+    gettext_lazy("lørdag"),
+    gettext_lazy("søndag"),
+)
 
 
 def easter_sunday(year: int) -> dt.date:
@@ -73,3 +84,60 @@ def opening_state(line, now: dt.datetime | None = None):
         if _open_on(line, day) and opening > now:
             return False, opening
     return False, None
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Opening hours read from card data (a snapshot's ``hours``), shaped like a SupportLine.
+
+    Staff pages read support lines from a published snapshot, not from the database;
+    this lets `opening_state` serve both.
+    """
+
+    day_list: tuple = ()
+    opens_at: dt.time | None = None
+    closes_at: dt.time | None = None
+    open_on_holidays: bool = False
+
+    @property
+    def has_hours(self):
+        return self.opens_at is not None and self.closes_at is not None
+
+    @classmethod
+    def from_data(cls, hours: dict | None) -> "Hours":
+        if not hours:
+            return cls()
+        return cls(
+            day_list=tuple(hours.get("days", ())),
+            opens_at=dt.time.fromisoformat(hours["opens"]),
+            closes_at=dt.time.fromisoformat(hours["closes"]),
+            open_on_holidays=bool(hours.get("open_on_holidays", False)),
+        )
+
+
+def _clock(moment: dt.datetime | dt.time) -> str:
+    return f"{moment.hour}:{moment.minute:02d}"
+
+
+def opening_label(line, now: dt.datetime | None = None) -> dict:
+    """What staff see next to a support line: ``{"state": open|closed|unknown, "label": …}``.
+
+    ``line`` is a SupportLine or the ``support_lines`` item of card data.
+    """
+    if isinstance(line, dict):
+        line = Hours.from_data(line.get("hours"))
+    is_open, next_opening = opening_state(line, now)
+    if is_open is None:
+        return {"state": "unknown", "label": gettext("åbningstid ukendt")}
+    if is_open:
+        return {
+            "state": "open",
+            "label": gettext("åben nu (lukker kl. %(time)s)") % {"time": _clock(line.closes_at)},
+        }
+    if next_opening is None:
+        return {"state": "closed", "label": gettext("lukket")}
+    return {
+        "state": "closed",
+        "label": gettext("lukket — åbner %(day)s kl. %(time)s")
+        % {"day": WEEKDAY_NAMES_DA[next_opening.weekday()], "time": _clock(next_opening)},
+    }

@@ -29,7 +29,9 @@ from incidents.models import (
     PhoneLineState,
     token_digest,
 )
-from notifications.services import status_update_create
+
+# A module import: notifications.services writes back to the log (see there).
+from notifications import services as notification_services
 
 # How far before the incident a timer may start: the power may have failed before
 # anyone opened the app, but not days before.
@@ -244,7 +246,7 @@ def incident_start(
     if is_exercise:
         text = _("ØVELSE: ") + text
     log_entry_create(incident=incident, text=text, author=user, kind=SYSTEM)
-    status_update_create(incident=incident, reason="started", user=user)
+    notification_services.status_update_create(incident=incident, reason="started", user=user)
     return incident
 
 
@@ -271,7 +273,9 @@ def incident_scenario_add(*, incident: Incident, scenario_slug: str, user) -> In
         author=user,
         kind=SYSTEM,
     )
-    status_update_create(incident=incident, reason="scenario_added", user=user)
+    notification_services.status_update_create(
+        incident=incident, reason="scenario_added", user=user
+    )
     return joined
 
 
@@ -543,7 +547,7 @@ def incident_close(
     if incident.summary:
         text += " " + _("Opsummering: %(summary)s") % {"summary": incident.summary}
     log_entry_create(incident=incident, text=text, author=user, kind=SYSTEM)
-    status_update_create(incident=incident, reason="closed", user=user)
+    notification_services.status_update_create(incident=incident, reason="closed", user=user)
     return incident
 
 

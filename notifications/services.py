@@ -14,9 +14,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cards.snapshots import CardSnapshot
+
+# A module import: incidents.services calls back into this module (status updates).
+from incidents import services as incident_services
 from incidents.models import FigureReport, Incident, LogEntry
 from incidents.selectors import incident_status_summary
-from incidents.services import incident_touch, log_entry_create
 from notifications.channels import DeliveryError, PermanentFailure, channel_for
 from notifications.content import REASONS, reminder_render, status_update_render
 from notifications.models import DEFAULT_CHANNEL_ORDER, OutboxMessage, Recipient, StatusUpdate
@@ -108,7 +110,7 @@ def recipient_add_person(*, incident: Incident, person, user=None) -> Recipient:
         source=Recipient.Source.PERSON,
         added_by=user,
     )
-    incident_touch(incident_id=incident.pk)
+    incident_services.incident_touch(incident_id=incident.pk)
     return recipient
 
 
@@ -131,7 +133,7 @@ def recipient_add_group(*, incident: Incident, group, user=None) -> list[Recipie
                 added_by=user,
             )
         )
-    incident_touch(incident_id=incident.pk)
+    incident_services.incident_touch(incident_id=incident.pk)
     return recipients
 
 
@@ -165,7 +167,7 @@ def recipient_add_adhoc(
             "added_by": user,
         },
     )
-    incident_touch(incident_id=incident.pk)
+    incident_services.incident_touch(incident_id=incident.pk)
     return recipient
 
 
@@ -174,7 +176,7 @@ def recipient_remove(*, recipient: Recipient) -> None:
     # Kept, not deleted: the delivery history of earlier updates still points at it.
     recipient.is_active = False
     recipient.save(update_fields=["is_active"])
-    incident_touch(incident_id=recipient.incident_id)
+    incident_services.incident_touch(incident_id=recipient.incident_id)
 
 
 # --- Creating updates -------------------------------------------------------------------------
@@ -266,7 +268,7 @@ def _update_create(*, incident, slot, kind, reason, rendered, user, recipients):
     except IntegrityError:
         return None  # The slot was taken concurrently: that update goes out instead.
     _enqueue_on_commit(_outbox_create(update=update, recipients=recipients))
-    incident_touch(incident_id=incident.pk)
+    incident_services.incident_touch(incident_id=incident.pk)
     return update
 
 
@@ -388,7 +390,7 @@ def _give_up(*, message: OutboxMessage, error: str) -> int | None:
         return fallback.pk
     message.status = OutboxMessage.Status.FAILED
     message.save()
-    log_entry_create(
+    incident_services.log_entry_create(
         incident=message.update.incident,
         kind=LogEntry.Kind.SYSTEM,
         text=(
@@ -412,7 +414,7 @@ def _update_complete(*, update_id: int) -> None:
     total = {m.recipient_id for m in messages}
     what = REASONS.get(update.reason, update.get_kind_display())
     channels = ", ".join(sorted({m.get_channel_display() for m in sent})) or "-"
-    log_entry_create(
+    incident_services.log_entry_create(
         incident=update.incident,
         kind=LogEntry.Kind.SYSTEM,
         text=(
@@ -484,7 +486,7 @@ def outbox_message_deliver(*, message_id: int) -> str:
             outcome = "sent"
         if outcome != "retry" and enqueue_next is None:
             _update_complete(update_id=message.update_id)
-        incident_touch(incident_id=message.update.incident_id)
+        incident_services.incident_touch(incident_id=message.update.incident_id)
         if enqueue_next:
             _enqueue_on_commit([enqueue_next])
         if retry_after:

@@ -60,7 +60,7 @@ def test_exercise_is_said_in_the_log(seeded_card, coordinator):
 
 
 def test_start_tells_notifications(seeded_card, coordinator):
-    with mock.patch.object(services, "status_update_create") as notify:
+    with mock.patch.object(services.notification_services, "status_update_create") as notify:
         incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
     notify.assert_called_once_with(incident=incident, reason="started", user=coordinator)
 
@@ -73,7 +73,7 @@ def test_unknown_scenario_is_refused(seeded_card, coordinator):
 def test_escalation_adds_steps_without_duplicating_shared_ones(incident, coordinator):
     before = set(incident.steps.values_list("key", flat=True))
 
-    with mock.patch.object(services, "status_update_create") as notify:
+    with mock.patch.object(services.notification_services, "status_update_create") as notify:
         joined = services.incident_scenario_add(
             incident=incident, scenario_slug=EVACUATION, user=coordinator
         )
@@ -277,7 +277,7 @@ def test_close_reminds_of_announcements_still_on(incident, coordinator):
 
 
 def test_closed_incidents_refuse_every_change(incident, coordinator, staff_user):
-    with mock.patch.object(services, "status_update_create") as notify:
+    with mock.patch.object(services.notification_services, "status_update_create") as notify:
         _close(incident, coordinator)
     notify.assert_called_once_with(incident=incident, reason="closed", user=coordinator)
     incident.refresh_from_db()

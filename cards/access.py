@@ -1,0 +1,39 @@
+"""Who may see the staff pages: any role; a user without one gets the no-role page."""
+
+import functools
+
+from django.shortcuts import render
+
+from config.roles import user_roles
+
+
+def role_required(view):
+    """Login is enforced by LoginRequiredMiddleware; this adds "has a role at all".
+
+    Not a 403: a new user without a role must be told whom to ask (templates/no_role.html).
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        # Cached where config.context_processors.roles looks, so a page asks only once.
+        if not hasattr(request, "_roles"):
+            request._roles = user_roles(request.user)
+        if not (request.user.is_superuser or request._roles):
+            return render(request, "no_role.html")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class EditorAdminMixin:
+    """The admin is for editing. Readers hold ``view_*`` permissions for the staff pages,
+    and Django would show them read-only admin pages; here only those who may change a
+    model may see it in the admin, so a Medarbejder with ``is_staff`` gets 403.
+    """
+
+    def has_view_permission(self, request, obj=None):
+        from django.contrib.auth import get_permission_codename
+
+        opts = self.opts
+        codename = get_permission_codename("change", opts)
+        return request.user.has_perm(f"{opts.app_label}.{codename}")

@@ -1,0 +1,48 @@
+"""Contacts in the admin, for Redaktører. Django's admin checks the group permissions."""
+
+from django.contrib import admin
+from django.db import models
+from simple_history.admin import SimpleHistoryAdmin
+
+from cards.access import EditorAdminMixin
+from contacts.models import ContactGroup, ContactGroupMember, Organisation, Person, SupportLine
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(EditorAdminMixin, SimpleHistoryAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["name", "kind", "slug"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Person)
+class PersonAdmin(EditorAdminMixin, SimpleHistoryAdmin):
+    list_display = ["name", "title", "organisation", "phone", "email"]
+    list_filter = ["organisation"]
+    search_fields = ["name", "title", "phone", "phone_secondary", "email", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(SupportLine)
+class SupportLineAdmin(EditorAdminMixin, SimpleHistoryAdmin):
+    list_display = ["name", "organisation", "phone", "hours_label"]
+    list_filter = ["organisation", "open_on_holidays"]
+    search_fields = ["name", "phone", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class ContactGroupMemberInline(EditorAdminMixin, admin.TabularInline):
+    model = ContactGroupMember
+    fields = ["order", "person", "email"]
+    autocomplete_fields = ["person"]
+    extra = 1
+
+
+@admin.register(ContactGroup)
+class ContactGroupAdmin(EditorAdminMixin, SimpleHistoryAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug", "members__email", "members__person__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ContactGroupMemberInline]

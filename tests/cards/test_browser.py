@@ -1,0 +1,55 @@
+"""The staff pages on a 360-px phone in Chromium: nothing wider than the screen.
+
+serialized_rollback: a transactional test flushes the roles that migrations created.
+"""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from tests.conftest import CHROMIUM_ARGS
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def phone_page(live_server, chromium_path, coordinator, seeded_card, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright runs an event loop in this thread; set per test, never for the whole
+    # session (`check --deploy` in another test rejects the variable).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    client = Client()
+    client.force_login(coordinator)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+        yield context.new_page(), live_server.url
+        browser.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        reverse("home"),
+        reverse("cards:card", args=["telefoni"]),
+        reverse("cards:scenario", args=["telefoni", "evakuering-dokk1"]),
+        reverse("cards:scenario", args=["telefoni", "systemnedbrud-miralix"]),
+        reverse("cards:search") + "?q=Miralix",
+        reverse("contacts:list"),
+    ],
+)
+def test_page_fits_a_360px_phone(phone_page, path):
+    page, base = phone_page
+
+    page.goto(base + path)
+
+    assert page.title().endswith("Borgerservice Aarhus")
+    assert page.locator("main").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

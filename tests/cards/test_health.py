@@ -1,0 +1,133 @@
+"""Card health: the checks, the command's exit code, and the registration hook."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from cards import health
+from cards.models import ActionCard, Block, Scenario, ScenarioBlock, Step
+from cards.services import card_publish
+from contacts.models import SupportLine
+from tests.factories import ContactGroupMemberFactory, PersonFactory
+
+
+def messages(card, check):
+    return [p.message for p in check(card)]
+
+
+def run_card_health(*args):
+    out = io.StringIO()
+    try:
+        call_command("card_health", *args, stdout=out)
+    except CommandError as exc:
+        return out.getvalue(), exc
+    return out.getvalue(), None
+
+
+@pytest.mark.django_db
+def test_card_health_reports_lenes_missing_phone_and_fails(seeded_card):
+    out, error = run_card_health("telefoni")
+
+    assert "FEJL: Lene har intet telefonnummer." in out
+    assert "/admin/contacts/person/" in out
+    assert error is not None and error.returncode == 1
+
+
+@pytest.mark.django_db
+def test_the_seed_has_exactly_these_problems(seeded_card):
+    problems = health.card_problems(seeded_card)
+
+    assert [(p.severity, p.message.split(" ")[0]) for p in problems] == [
+        ("error", "Lene"),
+        ("error", "Kontaktgruppen"),  # the aarhus.dk list: e-mail only
+        ("warning", "Supportlinjen"),  # Miralix helpdesk: no opening hours
+        ("warning", "Kortet"),  # no review date
+    ]
+
+
+@pytest.mark.django_db
+def test_a_healthy_card_passes(seeded_card):
+    ActionCard.objects.filter(pk=seeded_card.pk).update(
+        next_review=timezone.localdate() + dt.timedelta(days=30)
+    )
+    lene = seeded_card.blocks.get(slug="kommunikation").steps.first().contact_group
+    lene.members.filter(person__slug="lene").update(person=PersonFactory())
+    aarhus_dk = seeded_card.blocks.get(slug="aarhus-dk-nedbrud").steps.get().contact_group
+    ContactGroupMemberFactory(group=aarhus_dk, email="")
+    SupportLine.objects.filter(slug="miralix-helpdesk").update(
+        opens_at=dt.time(8), closes_at=dt.time(16)
+    )
+    card_publish(card=ActionCard.objects.get(pk=seeded_card.pk))
+
+    out, error = run_card_health()
+
+    assert error is None, out
+    assert "Ingen problemer fundet." in out
+
+
+@pytest.mark.django_db
+def test_scenario_without_responsible(seeded_card):
+    scenario = Scenario.objects.get(slug="nedbrud-mobildata")
+    ScenarioBlock.objects.filter(scenario=scenario, block__slug="ansvarlige").delete()
+
+    assert messages(seeded_card, health.scenario_without_responsible) == [
+        f"Scenariet »{scenario.title}« har intet trin med en ansvarlig."
+    ]
+
+
+@pytest.mark.django_db
+def test_review_date_past_and_missing(seeded_card):
+    assert messages(seeded_card, health.review_date) == [
+        "Kortet har ingen dato for næste gennemgang."
+    ]
+
+    seeded_card.next_review = timezone.localdate() - dt.timedelta(days=1)
+    [problem] = health.review_date(seeded_card)
+
+    assert problem.severity == health.ERROR
+    assert problem.message.startswith("Kortet skulle have været gennemgået")
+
+
+@pytest.mark.django_db
+def test_unpublished_changes_are_reported_until_published(seeded_card):
+    assert health.unpublished_changes(seeded_card) == []
+
+    Step.objects.filter(block__slug="kommunikation", order=1).update(text="Ny kladde")
+    [problem] = health.unpublished_changes(seeded_card)
+    assert "ikke er udgivet" in problem.message and "version: 1" in problem.message
+
+    card_publish(card=seeded_card)
+    assert health.unpublished_changes(seeded_card) == []
+
+
+@pytest.mark.django_db
+def test_a_card_never_published_is_an_error():
+    card = ActionCard.objects.create(slug="testkort", title="Testkort")
+    Block.objects.create(card=card, slug="b")
+
+    [problem] = health.unpublished_changes(card)
+
+    assert problem.severity == health.ERROR
+
+
+@pytest.mark.django_db
+def test_other_apps_can_register_a_check(seeded_card, monkeypatch):
+    monkeypatch.setattr(health, "HEALTH_CHECKS", list(health.HEALTH_CHECKS))
+
+    def printed_pdf_is_older(card):
+        return [health.Problem(health.WARNING, "Den trykte PDF er ældre.", "/admin/")]
+
+    health.register(printed_pdf_is_older)
+    health.register(printed_pdf_is_older)
+
+    found = [p.message for p in health.card_problems(seeded_card)]
+    assert found.count("Den trykte PDF er ældre.") == 1
+
+
+@pytest.mark.django_db
+def test_card_health_of_unknown_card_fails_in_danish():
+    with pytest.raises(CommandError, match="intet aktionskort"):
+        call_command("card_health", "findes-ikke", stdout=io.StringIO())

@@ -1,0 +1,70 @@
+"""The per-card change history: who changed what and when, from django-simple-history."""
+
+import pytest
+from django.urls import reverse
+
+from cards.models import Block
+from cards.selectors import card_history
+from cards.services import step_update
+from contacts.models import Person
+from tests.cards.test_admin import step_form_data
+
+NEW_TEXT = "Orientér Testperson 2 på 00002222."
+
+
+def kommunikation_step(card):
+    return Block.objects.get(card=card, slug="kommunikation").steps.get(order=0)
+
+
+@pytest.mark.django_db
+def test_an_admin_edit_is_recorded_with_user_and_field_diff(client, admin_editor, seeded_card):
+    step = kommunikation_step(seeded_card)
+    old_text = step.text
+    client.force_login(admin_editor)
+    client.post(
+        reverse("admin:cards_step_change", args=[step.pk]), step_form_data(step, text=NEW_TEXT)
+    )
+
+    change = card_history(card=seeded_card)[0]
+
+    assert change["user"] == admin_editor
+    assert change["type"] == "Ændret"
+    assert change["model"] == "trin"
+    assert change["changes"] == [{"field": "tekst", "old": old_text, "new": NEW_TEXT}]
+
+
+@pytest.mark.django_db
+def test_history_page_shows_edits_of_steps_and_contacts(client, editor, seeded_card):
+    step_update(step=kommunikation_step(seeded_card), text=NEW_TEXT, user=editor)
+    lene = Person.objects.get(slug="lene")
+    lene.phone = "00003333"
+    lene._history_user = editor
+    lene.save()
+    client.force_login(editor)
+
+    html = client.get(reverse("cards:history", args=["telefoni"])).text
+
+    assert html.count(editor.get_username()) >= 2
+    assert f"<ins>{NEW_TEXT}</ins>" in html
+    assert "<ins>00003333</ins>" in html
+    assert html.index("00003333") < html.index(NEW_TEXT), "newest first"
+
+
+@pytest.mark.django_db
+def test_history_shows_deleted_objects_too(seeded_card, editor):
+    scenario = seeded_card.scenarios.get(slug="nedbrud-mobildata")
+    scenario._history_user = editor
+    scenario.delete()
+
+    change = card_history(card=seeded_card)[0]
+
+    assert (change["type"], change["model"], change["user"]) == ("Slettet", "scenarie", editor)
+    assert change["object"].startswith("Nedbrud af andre systemer")
+
+
+@pytest.mark.django_db
+def test_history_page_is_for_editors_only(client, staff_user, coordinator, seeded_card):
+    url = reverse("cards:history", args=["telefoni"])
+    for user in (staff_user, coordinator):
+        client.force_login(user)
+        assert client.get(url).status_code == 403

@@ -1,0 +1,58 @@
+"""Shared blocks change every scenario; published versions never change under an incident."""
+
+import pytest
+
+from cards.models import Block
+from cards.services import card_publish, step_update
+from cards.snapshots import CardSnapshot
+from incidents.models import Incident
+
+NEW_TEXT = "Ring til Testperson 1 på 00001111 før alt andet."
+
+
+def communication_texts(version):
+    return [
+        next(s.text for s in scenario.steps if s.key == "kommunikation/0")
+        for scenario in CardSnapshot(version.snapshot).scenarios()
+    ]
+
+
+@pytest.mark.django_db
+def test_one_edit_of_the_shared_block_changes_all_seven_scenarios(seeded_card, editor):
+    step = Block.objects.get(card=seeded_card, slug="kommunikation").steps.get(order=0)
+    old_text = step.text
+
+    step_update(step=step, text=NEW_TEXT, user=editor)
+    version = card_publish(card=seeded_card, user=editor)
+
+    assert communication_texts(version) == [NEW_TEXT] * 7
+    assert communication_texts(seeded_card.versions.get(number=1)) == [old_text] * 7
+
+
+@pytest.mark.django_db
+def test_a_running_incident_keeps_showing_version_1(seeded_card, editor):
+    version_1 = seeded_card.versions.get(number=1)
+    incident = Incident.objects.create(card_version=version_1, title="Testhændelse")
+    step = Block.objects.get(card=seeded_card, slug="kommunikation").steps.get(order=0)
+    old_text = step.text
+
+    step_update(step=step, text=NEW_TEXT, user=editor)
+    version_2 = card_publish(card=seeded_card, user=editor)
+    incident.refresh_from_db()
+
+    shown = CardSnapshot(incident.card_version.snapshot).scenario("evakuering-dokk1")
+    texts = [s.text for s in shown.steps if s.key == "kommunikation/0"]
+    assert version_2.number == 2
+    assert incident.card_version.number == 1
+    assert texts == [old_text]
+    assert NEW_TEXT in communication_texts(version_2)
+
+
+@pytest.mark.django_db
+def test_step_update_refuses_an_empty_step(seeded_card):
+    from django.core.exceptions import ValidationError
+
+    step = Block.objects.get(card=seeded_card, slug="kommunikation").steps.get(order=0)
+
+    with pytest.raises(ValidationError, match="tekst eller en skabelon"):
+        step_update(step=step, text="  ")
