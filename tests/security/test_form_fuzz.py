@@ -49,6 +49,7 @@ class FormEndpoint:
     # page the form redirects to).
     echoed: tuple = ()
     shown_on: Callable | None = None
+    method: str = "POST"
 
 
 def _pk(w):
@@ -88,6 +89,8 @@ ENDPOINTS = {
     ),
     # Logging out takes no input; nothing to fuzz.
     "logout/": None,
+    # cards: the search form (GET)
+    "soeg/": FormEndpoint("cards:search", STAFF, {"q": nasty_text}, echoed=("q",), method="GET"),
     # incidents
     "haendelser/start/": FormEndpoint(
         "incidents:start",
@@ -213,6 +216,7 @@ def test_every_form_endpoint_is_fuzzed():
     # GET rows of pages that also take a POST.
     with_forms = {
         "login/",
+        "soeg/",
         "haendelser/<int:pk>/afslut/",
         "haendelser/<int:pk>/log/<int:sequence>/ret/",
     }
@@ -236,7 +240,8 @@ def test_hostile_input_never_breaks_or_leaks(route, data, htmx, client_for, worl
         sent["version"] = _version(world)  # so that the text gets through to the page
     path = reverse(endpoint.url_name, kwargs=endpoint.kwargs(world))
 
-    response = client.post(path, sent, headers={"HX-Request": "true"} if htmx else {})
+    send = client.get if endpoint.method == "GET" else client.post
+    response = send(path, sent, headers={"HX-Request": "true"} if htmx else {})
 
     _assert_safe(response, sent)
 
@@ -254,7 +259,8 @@ def test_free_text_comes_back_escaped(route, client_for, world):
         sent["version"] = _version(world)
     path = reverse(endpoint.url_name, kwargs=endpoint.kwargs(world))
 
-    response = client.post(path, sent, follow=True)
+    send = client.get if endpoint.method == "GET" else client.post
+    response = send(path, sent, follow=True)
     if endpoint.shown_on:
         response = client.get(endpoint.shown_on(world))
 

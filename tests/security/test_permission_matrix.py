@@ -78,6 +78,18 @@ MATRIX: dict[str, Rule] = {
     "logout/": Rule(POST_REDIRECT, method="POST"),
     "i18n/setlang/": Rule(POST_REDIRECT, method="POST", data=lambda w: {"language": "en"}),
     "": Rule(ANY_ROLE),
+    # cards and contacts: every role reads; history is for Redaktører
+    "kort/<slug:card_slug>/": Rule(ANY_ROLE, kwargs=lambda w: {"card_slug": w["card"].slug}),
+    "kort/<slug:card_slug>/<slug:scenario_slug>/": Rule(
+        ANY_ROLE,
+        kwargs=lambda w: {"card_slug": w["card"].slug, "scenario_slug": w["scenario"].slug},
+    ),
+    "soeg/": Rule(ANY_ROLE),
+    "historik/<slug:card_slug>/": Rule(
+        by_role(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, 200, 200),
+        kwargs=lambda w: {"card_slug": w["card"].slug},
+    ),
+    "kontakter/": Rule(ANY_ROLE),
     # incidents
     "haendelser/": Rule(INCIDENT_READ),
     "haendelser/start/": Rule(
