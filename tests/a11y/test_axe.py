@@ -33,12 +33,32 @@ BLOCKING = ("serious", "critical")
 PAGES = {
     "login": (lambda objs: reverse("login"), False),
     "home": (lambda objs: reverse("home"), True),
+    "scenario": (
+        lambda objs: reverse("cards:scenario", args=[objs["card"].slug, objs["scenario"].slug]),
+        True,
+    ),
+    "dashboard": (lambda objs: reverse("incidents:dashboard", args=[objs["incident"].pk]), True),
 }
 
 
 @pytest.fixture
 def objects(seeded_card, coordinator):
-    return {"card": seeded_card, "scenario": seeded_card.scenarios.first(), "user": coordinator}
+    """The Koordinator sees the most: every control of the dashboard is checked."""
+    from incidents.services import figure_report_create, incident_log_write, incident_start
+
+    scenario = seeded_card.scenarios.order_by("order", "pk").first()
+    incident = incident_start(card=seeded_card, scenario_slug=scenario.slug, user=coordinator)
+    incident_log_write(incident=incident, text="Testindlæg i loggen", author=coordinator)
+    figure_report_create(
+        incident=incident,
+        user=coordinator,
+        agents_on_duty=12,
+        agents_available=4,
+        calls_in_queue=9,
+        longest_wait_seconds=390,
+        average_wait_seconds=120,
+    )
+    return {"card": seeded_card, "scenario": scenario, "incident": incident, "user": coordinator}
 
 
 @pytest.fixture
