@@ -219,13 +219,36 @@ def unchanged_poll(dashboard_path: str, user) -> dict:
         headers["HX-Trigger"] = poll["id"]
     with CaptureQueriesContext(connection) as queries:
         response = client.get(poll["url"], headers=headers)
+    changed_url = poll["url"].split("?")[0] + "?rev=0.0"  # a token that never matches
+    with CaptureQueriesContext(connection) as changed_queries:
+        changed = client.get(changed_url, headers=headers)
+    # Counted now: the log of queries does not survive the requests timed below.
+    counted = len(queries.captured_queries), len(changed_queries.captured_queries)
     return {
         "status": response.status_code,
         "bytes": len(response.content),
-        "queries": len(queries.captured_queries),
+        "queries": counted[0],
         "sql": [q["sql"] for q in queries.captured_queries],
         "url": poll["url"],
+        # What one request costs this process, single-threaded: unlike latencies under
+        # load, this does not depend on what else the machine is running.
+        "unchanged_cpu_ms": cpu_ms(lambda: client.get(poll["url"], headers=headers)),
+        "changed_status": changed.status_code,
+        "changed_bytes": len(changed.content),
+        "changed_queries": counted[1],
+        "changed_cpu_ms": cpu_ms(lambda: client.get(changed_url, headers=headers)),
+        "page_cpu_ms": cpu_ms(lambda: client.get(dashboard_path)),
     }
+
+
+def cpu_ms(call, runs: int = 9) -> float:
+    """Median CPU time of ``call`` in this process (PostgreSQL's share not included)."""
+    times = []
+    for _ in range(runs):
+        started = time.process_time()
+        call()
+        times.append((time.process_time() - started) * 1000)
+    return round(sorted(times)[runs // 2], 1)
 
 
 def wire_bytes_of_poll(port: int, poll: str, session_cookie: str, session_key: str) -> int:
@@ -324,6 +347,10 @@ writers, {fmt(load.get("seconds"), " s")} | {fmt(load.get("requests"))} requests
 {fmt(load.get("rps"))} req/s, {fmt(load.get("errors"))} errors | 0 errors |
 | Poll latency p50 / p95 / p99 | {fmt(load.get("poll_p50_ms"), " ms")} / \
 {fmt(load.get("poll_p95_ms"), " ms")} / {fmt(load.get("poll_p99_ms"), " ms")} | p95 < 100 ms |
+| CPU per request, single-threaded: unchanged poll / changed poll / page | \
+{fmt(results.get("poll_unchanged_detail", {}).get("unchanged_cpu_ms"), " ms")} / \
+{fmt(results.get("poll_unchanged_detail", {}).get("changed_cpu_ms"), " ms")} / \
+{fmt(results.get("poll_unchanged_detail", {}).get("page_cpu_ms"), " ms")} | – |
 | Write latency p95 (log entry, step tick) | {fmt(load.get("write_p95_ms"), " ms")} | – |
 | Server CPU per request under load (gunicorn + PostgreSQL) | \
 {fmt(load.get("server_cpu_ms_per_request"), " ms")} | – |

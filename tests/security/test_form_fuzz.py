@@ -32,7 +32,7 @@ from tests.security.test_permission_matrix import MATRIX, project_routes
 
 # FUZZ_EXAMPLES=500 for a deeper search by hand; CI keeps to a few seconds per endpoint.
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 30)),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 25)),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
