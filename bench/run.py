@@ -631,7 +631,7 @@ def main() -> int:
 
     results["duration_s"] = round(time.monotonic() - started, 1)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
-    if results["machine"]:
+    if results["machine"] and return_code == 0:  # an aborted run keeps the last figures
         write_readme(results)
     print(
         json.dumps(

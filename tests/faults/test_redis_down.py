@@ -30,9 +30,9 @@ def _timed(call):
 
 @pytest.fixture
 def incident(seeded_card, coordinator):
-    from tests.security.conftest import _incident_for
+    from tests.security.conftest import incident_for
 
-    return _incident_for(seeded_card, coordinator)
+    return incident_for(seeded_card, coordinator)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

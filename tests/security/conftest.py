@@ -51,7 +51,7 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def _incident_for(card, user):
+def incident_for(card, user):
     """A running incident on the seed card, started as the app starts one."""
     from incidents import services
 
@@ -86,7 +86,7 @@ def world(seeded_card, users):
     from notifications.services import recipient_add_adhoc
 
     coordinator = users[COORDINATOR]
-    incident = _incident_for(seeded_card, coordinator)
+    incident = incident_for(seeded_card, coordinator)
     slugs = list(seeded_card.scenarios.order_by("order", "pk").values_list("slug", flat=True))
     for slug in slugs[1:-1]:
         services.incident_scenario_add(incident=incident, scenario_slug=slug, user=coordinator)
