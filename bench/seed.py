@@ -51,60 +51,33 @@ def _scenario_slugs(card) -> list[str]:
 
 
 def create_incident(*, card, coordinator, writers):
-    """Returns the incident; uses the incidents services where they exist."""
+    """Start from the first scenario, escalate with the six others, write the log and
+    report figures: all through the incidents services, as the app writes them."""
     from incidents import services
 
     slugs = _scenario_slugs(card)
     rng = random.Random(4711)
     now = timezone.now()
-    if hasattr(services, "incident_start"):
-        incident = services.incident_start(card=card, scenario_slug=slugs[0], user=coordinator)
-        for slug in slugs[1:]:
-            services.incident_scenario_add(incident=incident, scenario_slug=slug, user=coordinator)
-    else:  # before the incidents issue lands: the contract models only
-        from incidents.models import Incident, IncidentScenario
-
-        version = card.versions.order_by("-number").first()
-        incident = Incident.objects.create(
-            card_version=version, title=card.scenarios.first().title, started_by=coordinator
-        )
-        for scenario in card.scenarios.all():
-            IncidentScenario.objects.create(
-                incident=incident,
-                scenario_slug=scenario.slug,
-                title=scenario.title,
-                reason=scenario.reason,
-                added_by=coordinator,
-            )
-
-    write_log = getattr(services, "incident_log_write", None)
+    incident = services.incident_start(card=card, scenario_slug=slugs[0], user=coordinator)
+    for slug in slugs[1:]:
+        services.incident_scenario_add(incident=incident, scenario_slug=slug, user=coordinator)
     for n in range(1, LOG_ENTRIES + 1):
         author = writers[n % len(writers)]
         text = f"Logindlæg {n}: status fra {author.first_name} – kø og bemanding noteret."
-        if write_log:
-            write_log(incident=incident, text=text, author=author)
-        else:
-            services.log_entry_create(incident=incident, text=text, author=author)
-
-    report = getattr(services, "figure_report_create", None)
+        services.incident_log_write(incident=incident, text=text, author=author)
     for n in range(FIGURE_REPORTS):
         on_duty = rng.randint(10, 40)
-        values = {
-            "agents_on_duty": on_duty,
-            "agents_available": rng.randint(0, on_duty),
-            "calls_in_queue": rng.randint(0, 120),
-            "longest_wait_seconds": rng.randint(30, 3600),
-            "average_wait_seconds": rng.randint(10, 900),
-        }
-        when = now - dt.timedelta(minutes=FIGURE_REPORTS - n)
-        if report:
-            report(incident=incident, user=coordinator, reported_at=when, **values)
-        else:
-            from incidents.models import FigureReport
-
-            FigureReport.objects.create(
-                incident=incident, reported_by=coordinator, reported_at=when, **values
-            )
+        longest = rng.randint(30, 3600)
+        services.figure_report_create(
+            incident=incident,
+            user=coordinator,
+            reported_at=now - dt.timedelta(minutes=FIGURE_REPORTS - n),
+            agents_on_duty=on_duty,
+            agents_available=rng.randint(0, on_duty),
+            calls_in_queue=rng.randint(0, 120),
+            longest_wait_seconds=longest,
+            average_wait_seconds=rng.randint(0, longest),
+        )
     incident.refresh_from_db()
     return incident
 

@@ -52,22 +52,11 @@ def fast_password_hashing(settings):
 
 
 def incident_for(card, user):
-    """A running incident on the seed card, started as the app starts one."""
-    from incidents import services
+    """A running incident on the seed card's first scenario, started as the app does."""
+    from incidents.services import incident_start
 
-    if hasattr(services, "incident_start"):
-        scenario = card.scenarios.order_by("order", "pk").first()
-        return services.incident_start(card=card, scenario_slug=scenario.slug, user=user)
-    from incidents.models import Incident, IncidentScenario  # before issue 4 landed
-
-    scenario = card.scenarios.first()
-    incident = Incident.objects.create(
-        card_version=card.versions.order_by("-number").first(), title=scenario.title
-    )
-    IncidentScenario.objects.create(
-        incident=incident, scenario_slug=scenario.slug, title=scenario.title, reason="test"
-    )
-    return incident
+    scenario = card.scenarios.order_by("order", "pk").first()
+    return incident_start(card=card, scenario_slug=scenario.slug, user=user)
 
 
 @pytest.fixture(autouse=True)
