@@ -1,9 +1,8 @@
 """Card health: missing or stale data that the paper card could never flag.
 
 Each check is a function ``check(card) -> list[Problem]``. ``HEALTH_CHECKS`` is the one
-list that `card_health`, the card page and anyone else run. Another part of the app adds
-its own check with ``register`` — the hook for the PDF engineer's "the published version
-is newer than the printed PDF" check, which lives with the PDFs, not here.
+list that `card_health`, the card page and anyone else run. The printed-PDF check lives
+with the PDFs (cards/pdf/health.py) and is adapted here.
 
 Checks read the *draft* (the database), because that is what a Redaktør can fix.
 """
@@ -17,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cards.models import ActionCard, Scenario, Step
+from cards.pdf.health import check_printed_pdf_is_current
 from cards.serialization import card_to_data
 from contacts.models import ContactGroup, Person, SupportLine
 
@@ -149,6 +149,11 @@ def unpublished_changes(card):
     return []
 
 
+def printed_pdf_is_current(card):
+    url = reverse("cards_pdf:bundle_latest", args=[card.slug])
+    return [Problem(p["severity"], p["message"], url) for p in check_printed_pdf_is_current(card)]
+
+
 HEALTH_CHECKS: list[Callable[[ActionCard], list[Problem]]] = [
     person_without_phone,
     scenario_without_responsible,
@@ -156,15 +161,8 @@ HEALTH_CHECKS: list[Callable[[ActionCard], list[Problem]]] = [
     group_without_phone,
     review_date,
     unpublished_changes,
-    # The PDF app registers "published version newer than the printed PDF" with register().
+    printed_pdf_is_current,
 ]
-
-
-def register(check: Callable[[ActionCard], list[Problem]]):
-    """Add a check (idempotent, so a module imported twice does not report twice)."""
-    if check not in HEALTH_CHECKS:
-        HEALTH_CHECKS.append(check)
-    return check
 
 
 def card_problems(card: ActionCard) -> list[Problem]:

@@ -20,6 +20,7 @@ from cards.models import (
     Step,
     StepAlternative,
 )
+from cards.pdf.services import card_bundle_schedule
 from cards.serialization import card_to_data
 from contacts.models import ContactGroup, ContactGroupMember, Organisation, Person, SupportLine
 
@@ -200,13 +201,17 @@ def card_publish(*, card: ActionCard, user=None, note: str = "") -> CardVersion:
     # Lock the card row so two editors publishing at once get versions n and n+1.
     ActionCard.objects.select_for_update().get(pk=card.pk)
     latest = card.versions.aggregate(n=Max("number"))["n"] or 0
-    return CardVersion.objects.create(
+    version = CardVersion.objects.create(
         card=card,
         number=latest + 1,
         published_by=user,
         note=note,
         snapshot=card_to_data(card),
     )
+    # The binder copy is rendered in the background, so a download during an incident
+    # is a file, not a render.
+    card_bundle_schedule(version=version)
+    return version
 
 
 @transaction.atomic

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from cards.access import role_required
 from cards.health import card_problems
 from cards.models import ActionCard
+from cards.pdf.selectors import printed_version_number
+from cards.pdf.views import PRINT_PERMISSIONS
 from cards.selectors import card_history, card_search, latest_version, latest_versions
 from cards.snapshots import CardSnapshot
 from contacts.selectors import contact_search
@@ -59,6 +61,7 @@ def card_detail(request, card_slug):
     if request.user.has_perm("cards.change_actioncard"):
         problems = card_problems(version.card)
     footer_steps = snapshot.footer_steps()
+    can_print = any(request.user.has_perm(p) for p in PRINT_PERMISSIONS)
     return render(
         request,
         "cards/card.html",
@@ -70,6 +73,8 @@ def card_detail(request, card_slug):
             "group_steps": _first_group_steps(footer_steps),
             "problems": problems,
             "now": timezone.now(),
+            "can_print": can_print,
+            "printed_number": printed_version_number(version.card) if can_print else None,
         },
     )
 

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from cards import views as card_views
-from config import views
+from config import pwa, views
 
 handler403 = "config.views.permission_denied"
 
@@ -16,8 +16,11 @@ urlpatterns = [
         login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("logout/", pwa.logout, name="logout"),
+    path("manifest.webmanifest", pwa.manifest, name="pwa-manifest"),
+    path("sw.js", pwa.service_worker, name="pwa-sw"),
+    path("offline/precache.json", pwa.precache, name="pwa-precache"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("kontakter/", include("contacts.urls")),
     path("haendelser/", include("incidents.urls")),

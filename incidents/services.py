@@ -548,6 +548,11 @@ def incident_close(
         text += " " + _("Opsummering: %(summary)s") % {"summary": incident.summary}
     log_entry_create(incident=incident, text=text, author=user, kind=SYSTEM)
     notification_services.status_update_create(incident=incident, reason="closed", user=user)
+    # Incident report (issue 6), rendered by a Celery task after the close commits. A
+    # function import: incidents.pdf reads through this module.
+    from incidents.pdf.services import incident_report_schedule
+
+    incident_report_schedule(incident=incident)
     return incident
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from incidents import views
+from incidents.pdf import views as pdf_views
 
 app_name = "incidents"
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/scenarie/", views.escalate, name="escalate"),
     path("<int:pk>/afslut/", views.close, name="close"),
     path("<int:pk>/log/", views.log_full, name="log"),
+    path("<int:pk>/rapport.pdf", pdf_views.incident_report_download, name="report"),
     path("<int:pk>/log/skriv/", views.log_write, name="log_write"),
     path("<int:pk>/log/<int:sequence>/ret/", views.log_correct, name="log_correct"),
     path("<int:pk>/trin/<int:step_pk>/", views.step_detail, name="step"),

@@ -42,6 +42,13 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Printed cards and reports go to a folder of the test's own, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def seeded_card(db):
     """The Telefoni card from the seed, imported and published as version 1."""

@@ -245,3 +245,27 @@ def test_search_while_typing_returns_only_the_results(client, staff_user, seeded
     assert response.text.lstrip().startswith('<div id="search-results"')
     assert "<html" not in response.text
     assert "Pose med oplader" in response.text
+
+
+@pytest.mark.django_db
+def test_coordinator_gets_pdf_links_and_a_stale_print_warning(client, coordinator, seeded_card):
+    from cards.services import card_publish
+
+    card_publish(card=seeded_card)  # version 2; nothing printed in this test
+    client.force_login(coordinator)
+
+    card_page = client.get(reverse("cards:card", args=[seeded_card.slug])).text
+    scenario_page = client.get(scenario_url()).text
+
+    assert reverse("cards_pdf:bundle", args=[seeded_card.slug, 2]) in card_page
+    assert "ingen trykt PDF" in card_page
+    assert "/pdf/telefoni/v2/" in scenario_page
+
+
+@pytest.mark.django_db
+def test_staff_get_no_pdf_links(client, staff_user, seeded_card):
+    client.force_login(staff_user)
+
+    card_page = client.get(reverse("cards:card", args=[seeded_card.slug])).text
+
+    assert "/pdf/" not in card_page
