@@ -68,9 +68,9 @@ def media_root(settings, tmp_path_factory):
 
 @pytest.fixture
 def world(seeded_card, users):
-    """The objects that URL kwargs are built from: the seed card and a running incident
-    with every scenario but the last (left for escalation), its steps, phone lines,
-    timers, a log entry and a notification recipient."""
+    """The objects that URL kwargs are built from: the seed card; a running incident with
+    every scenario but the last (left for escalation), its steps, phone lines, timers, a
+    log entry and a notification recipient; and a closed incident (its report)."""
     from incidents import services
     from notifications.services import recipient_add_adhoc
 
@@ -83,6 +83,14 @@ def world(seeded_card, users):
     recipient = recipient_add_adhoc(
         incident=incident, name="Testperson 1", email="testperson1@example.invalid"
     )
+    closed = incident_for(seeded_card, coordinator)
+    services.incident_close(
+        incident=closed,
+        user=coordinator,
+        announcements_off=True,
+        crisis_team_informed=True,
+        yammer_posted=True,
+    )
     return {
         "card": seeded_card,
         "version": seeded_card.versions.order_by("-number").first(),
@@ -94,4 +102,5 @@ def world(seeded_card, users):
         "timer": incident.timers.order_by("pk").first(),
         "log_entry": entry,
         "recipient": recipient,
+        "closed_incident": closed,
     }

@@ -76,7 +76,12 @@ MATRIX: dict[str, Rule] = {
     "healthz": Rule(by_role(*[(200, 503)] * 6)),  # 503 while a service is down
     "login/": Rule(LOGGED_IN_REDIRECT),
     "logout/": Rule(POST_REDIRECT, method="POST"),
-    "i18n/setlang/": Rule(POST_REDIRECT, method="POST", data=lambda w: {"language": "en"}),
+    # Open before login too: the login page has the language switch.
+    "i18n/setlang/": Rule(by_role(*[302] * 6), method="POST", data=lambda w: {"language": "en"}),
+    # The installable app: browsers fetch these without cookies.
+    "manifest.webmanifest": Rule(EVERYONE),
+    "sw.js": Rule(EVERYONE),
+    "offline/precache.json": Rule(INCIDENT_READ),
     "": Rule(ANY_ROLE),
     # cards and contacts: every role reads; history is for Redaktører
     "kort/<slug:card_slug>/": Rule(ANY_ROLE, kwargs=lambda w: {"card_slug": w["card"].slug}),
@@ -130,6 +135,11 @@ MATRIX: dict[str, Rule] = {
             "longest_wait_seconds": "6:30",
             "average_wait_seconds": "2",
         },
+    ),
+    # The report of a closed incident: who prints (Redaktør, Koordinator).
+    "haendelser/<int:pk>/rapport.pdf": Rule(
+        by_role(LOGIN, FORBIDDEN, FORBIDDEN, 200, 200, 200),
+        kwargs=lambda w: {"pk": w["closed_incident"].pk},
     ),
     # Machine to machine: a bearer token, never a session, so every role gets 401.
     "haendelser/<int:pk>/tal/api/": Rule(by_role(*[401] * 6), method="POST", kwargs=_pk),
