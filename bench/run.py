@@ -355,7 +355,8 @@ writers, {fmt(load.get("seconds"), " s")} | {fmt(load.get("requests"))} requests
 | Server CPU per request under load (gunicorn + PostgreSQL) | \
 {fmt(load.get("server_cpu_ms_per_request"), " ms")} | – |
 | Machine load average (1 min) before / after the load test | \
-{" / ".join(map(str, load.get("machine_load_average") or [])) or "–"} | ≤ 2 for a fair run |
+{" / ".join(map(str, load.get("machine_load_average") or [])) or "–"} | \
+– (includes the bench's own load) |
 | Dashboard first load on emulated slow 3G (Chromium) | \
 {fmt(results["slow3g_first_load_ms"], " ms")} | < 3,000 ms |
 | PDF bundle of the seed card: render / peak RSS | {fmt(results["pdf_bundle_ms"], " ms")} / \
