@@ -38,6 +38,10 @@ lint: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Load test and budgets on PostgreSQL + Redis under gunicorn; writes bench/results.json.
+bench: install
+	$(BIN)/python -m bench.run
+
 # Re-resolve dependencies (needs the network); commit requirements.lock afterwards.
 lock: install
 	$(BIN)/python -m pip install --quiet uv

@@ -1,0 +1,332 @@
+"""The load generator of `make bench`: viewers polling the dashboard, writers changing it.
+
+Runs in its own process (``python -m bench.load plan.json``), apart from gunicorn, on
+plain asyncio sockets: one Python thread can keep 300 viewers on schedule with little
+CPU, which matters on a 2-core machine where the server needs the rest.
+
+Each viewer behaves like the dashboard in a browser: it loads the page once, then
+every 5 s sends the htmx poll the page carries (``hx-get`` with the revision token and
+``HX-Request: true``); a 200 brings a new token, a 204 means nothing changed, a 286
+that the incident closed. Writers post the dashboard's own forms (log entry, step
+ticks) with the CSRF token of their session, as htmx would.
+
+Prints one JSON object with the counts and latencies to stdout.
+"""
+
+import asyncio
+import html
+import json
+import math
+import os
+import random
+import re
+import sys
+import time
+from collections import Counter
+from urllib.parse import urlencode
+
+from bench.htmlscan import csrf_token, poll_url, scan
+
+STOP_POLLING = 286
+POLL_URL = re.compile(rb'hx-get="([^"]*[?&]rev=[^"]*)"')
+
+
+class Response:
+    __slots__ = ("body", "headers", "nbytes", "status")
+
+    def __init__(self, status, headers, body, nbytes):
+        self.status, self.headers, self.body, self.nbytes = status, headers, body, nbytes
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+
+def _dechunk(data: bytes) -> bytes:
+    out, pos = bytearray(), 0
+    while True:
+        end = data.index(b"\r\n", pos)
+        size = int(data[pos:end].split(b";")[0], 16)
+        if size == 0:
+            return bytes(out)
+        out += data[end + 2 : end + 2 + size]
+        pos = end + 2 + size + 2
+
+
+async def http(host, port, method, path, *, headers=None, body=b"", timeout=30.0) -> Response:
+    """One request on its own connection: gunicorn's sync workers close after each."""
+
+    async def go():
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+            lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+            if body or method == "POST":
+                lines.append(f"Content-Length: {len(body)}")
+            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+            raw = await reader.read()
+        finally:
+            writer.close()
+        head, _, payload = raw.partition(b"\r\n\r\n")
+        head_lines = head.decode("latin-1").split("\r\n")
+        status = int(head_lines[0].split(" ", 2)[1])
+        parsed: dict[str, list[str]] = {}
+        for line in head_lines[1:]:
+            name, _, value = line.partition(":")
+            parsed.setdefault(name.strip().lower(), []).append(value.strip())
+        if "chunked" in ",".join(parsed.get("transfer-encoding", [])):
+            payload = _dechunk(payload)
+        return Response(status, parsed, payload, len(raw))
+
+    return await asyncio.wait_for(go(), timeout)
+
+
+class Stats:
+    def __init__(self):
+        self.latencies: dict[str, list[float]] = {}
+        self.statuses: dict[str, Counter] = {}
+        self.errors: list[str] = []
+        self.actions: Counter = Counter()
+        self.measuring = False
+
+    def record(self, kind, started, status=None, error=None):
+        if not self.measuring:
+            kind = f"warmup_{kind}"
+        self.latencies.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+        self.statuses.setdefault(kind, Counter())[str(status or "exception")] += 1
+        if error:
+            self.errors.append(f"{kind}: {error}")
+
+
+def percentile(values, q):
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered), math.ceil(q / 100 * len(ordered))) - 1)  # nearest rank
+    return round(ordered[rank], 1)
+
+
+class User:
+    """One browser: its cookies and the page it shows."""
+
+    def __init__(self, plan, session_key):
+        self.plan = plan
+        self.cookies = {plan["session_cookie"]: session_key}
+
+    def headers(self, **extra):
+        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return {"Cookie": cookie, "Accept-Encoding": "identity", **extra}
+
+    def take_cookies(self, response):
+        for header in response.headers.get("set-cookie", []):
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+
+    async def get(self, path, **headers):
+        response = await http(
+            self.plan["host"], self.plan["port"], "GET", path, headers=self.headers(**headers)
+        )
+        self.take_cookies(response)
+        return response
+
+    async def post(self, path, fields, **headers):
+        body = urlencode(fields).encode()
+        response = await http(
+            self.plan["host"],
+            self.plan["port"],
+            "POST",
+            path,
+            body=body,
+            headers=self.headers(
+                **{"Content-Type": "application/x-www-form-urlencoded"}, **headers
+            ),
+        )
+        self.take_cookies(response)
+        return response
+
+
+def htmx_headers(page_url, element_id):
+    headers = {"HX-Request": "true", "HX-Current-URL": page_url}
+    if element_id:
+        headers["HX-Trigger"] = element_id
+    return headers
+
+
+async def viewer(plan, stats, session_key, t_measure, t_end):
+    user = User(plan, session_key)
+    page_url = plan["dashboard_path"]
+    await asyncio.sleep(random.uniform(0, max(0.0, t_measure - time.monotonic() - 1)))
+    started = time.perf_counter()
+    try:
+        page = await user.get(page_url)
+        poll = poll_url(page.text) if page.status == 200 else None
+        stats.record("page", started, page.status, None if poll else f"no poll in {page.status}")
+    except Exception as exc:
+        stats.record("page", started, error=repr(exc))
+        return
+    if poll is None:
+        return
+    interval = plan["poll_seconds"]
+    next_at = t_measure + random.uniform(0, interval)
+    while True:
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        if time.monotonic() >= t_end:
+            return
+        started = time.perf_counter()
+        try:
+            response = await user.get(poll["url"], **htmx_headers(page_url, poll["id"]))
+        except Exception as exc:
+            stats.record("poll", started, error=repr(exc))
+        else:
+            ok = response.status in (200, 204, STOP_POLLING)
+            stats.record("poll", started, response.status, None if ok else response.status)
+            if response.status in (200, STOP_POLLING):
+                # A regex, not the HTML parser: this process must stay cheap.
+                fresh = POLL_URL.search(response.body)
+                if fresh:
+                    poll["url"] = html.unescape(fresh.group(1).decode())
+            if response.status == STOP_POLLING:
+                return
+        next_at += interval
+
+
+def _form_matching(forms, pattern):
+    regex = re.compile(pattern)
+    return [f for f in forms if f["method"] == "post" and regex.search(f["action"])]
+
+
+def _fill(form, text):
+    """The form as a browser submits it, with ``text`` in every empty free-text field."""
+    fields = {}
+    for name, value in form["fields"].items():
+        if value is None:  # an unchecked box or an empty select
+            continue
+        fields[name] = value if value != "" else text
+    if form["buttons"]:
+        name, value = form["buttons"][0]
+        fields[name] = value
+    return fields
+
+
+async def writer(plan, stats, number, session_key, t_measure, t_end):
+    """Alternates a log entry and a step tick; with no open step left, writes the log."""
+    user = User(plan, session_key)
+    page_url = plan["dashboard_path"]
+    await asyncio.sleep(random.uniform(0, max(0.0, t_measure - time.monotonic() - 1)))
+    started = time.perf_counter()
+    try:
+        page = await user.get(page_url)
+        stats.record("page", started, page.status)
+    except Exception as exc:
+        stats.record("page", started, error=repr(exc))
+        return
+    page_html = page.text
+    token = csrf_token(page_html)
+    interval = plan["write_seconds"]
+    next_at = t_measure + random.uniform(0, interval)
+    round_no = 0
+    while True:
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        next_at += interval
+        if time.monotonic() >= t_end:
+            return
+        round_no += 1
+        forms = scan(page_html).forms
+        ticks = [f for pattern in plan["step_forms"] for f in _form_matching(forms, pattern)]
+        # Each writer keeps to its own steps, as people split the checklist.
+        mine = [f for i, f in enumerate(ticks) if i % plan["writers"] == number] or ticks
+        if round_no % 2 == 0 and mine:
+            action, form = "tick", random.choice(mine)
+            text = ""
+        else:
+            logs = _form_matching(forms, plan["log_form"])
+            if not logs:
+                stats.record("write", time.perf_counter(), "no-form", "no log form in page")
+                continue
+            action, form = "log", logs[0]
+            text = f"Bench: skribent {number}, indlæg {round_no} <b>ikke fed</b>"
+        stats.actions[action] += 1
+        started = time.perf_counter()
+        try:
+            response = await user.post(
+                form["action"],
+                _fill(form, text),
+                **htmx_headers(page_url, ""),
+                **({"X-CSRFToken": token} if token else {}),
+            )
+        except Exception as exc:
+            stats.record("write", started, error=repr(exc))
+            continue
+        # 409: someone else ticked the step first; the app says so, as designed.
+        ok = response.status < 400 or response.status == 409
+        stats.record("write", started, response.status, None if ok else response.status)
+        # The htmx answer carries the fresh fragments; a browser reloads nothing else.
+        if response.status in (200, 409) and _form_matching(
+            scan(response.text).forms, plan["log_form"]
+        ):
+            page_html = response.text
+        else:
+            page_html = (await user.get(page_url)).text
+
+
+async def main(plan):
+    stats = Stats()
+    now = time.monotonic()
+    t_measure = now + plan["warmup_seconds"]
+    t_end = t_measure + plan["seconds"]
+    tasks = [
+        asyncio.create_task(viewer(plan, stats, key, t_measure, t_end))
+        for key in plan["viewer_sessions"]
+    ]
+    tasks += [
+        asyncio.create_task(writer(plan, stats, i, key, t_measure, t_end))
+        for i, key in enumerate(plan["writer_sessions"])
+    ]
+
+    async def start_measuring():
+        await asyncio.sleep(max(0.0, t_measure - time.monotonic()))
+        stats.measuring = True
+
+    switch = asyncio.create_task(start_measuring())
+    # Hard bound: whatever is still in flight a few seconds after the end is dropped.
+    done, pending = await asyncio.wait(tasks, timeout=t_end - time.monotonic() + 15)
+    for task in [*pending, switch]:
+        task.cancel()
+    for task in done:
+        if task.exception():
+            stats.errors.append(repr(task.exception()))
+    return summarise(plan, stats)
+
+
+def summarise(plan, stats):
+    polls = stats.latencies.get("poll", [])
+    writes = stats.latencies.get("write", [])
+    measured = {k: v for k, v in stats.latencies.items() if not k.startswith("warmup_")}
+    requests = sum(len(v) for v in measured.values())
+    errors = sum(1 for e in stats.errors if not e.startswith("warmup_"))
+    return {
+        "viewers": len(plan["viewer_sessions"]),
+        "writers": len(plan["writer_sessions"]),
+        "seconds": plan["seconds"],
+        "requests": requests,
+        "errors": errors,
+        "rps": round(requests / plan["seconds"], 1),
+        "poll_p50_ms": percentile(polls, 50),
+        "poll_p95_ms": percentile(polls, 95),
+        "poll_p99_ms": percentile(polls, 99),
+        "poll_max_ms": percentile(polls, 100),
+        "write_p50_ms": percentile(writes, 50),
+        "write_p95_ms": percentile(writes, 95),
+        "page_p95_ms": percentile(stats.latencies.get("warmup_page", []), 95),
+        "statuses": {k: dict(v) for k, v in sorted(stats.statuses.items())},
+        "write_actions": dict(stats.actions),
+        "generator_cpu_s": round(sum(os.times()[:2]), 1),
+        "warmup_errors": sum(1 for e in stats.errors if e.startswith("warmup_")),
+        "error_samples": stats.errors[:10],
+    }
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1], encoding="utf-8") as fh:
+        result = asyncio.run(main(json.load(fh)))
+    print(json.dumps(result))

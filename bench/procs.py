@@ -1,0 +1,109 @@
+"""Child processes of `make bench`: each in its own session, all stopped at the end.
+
+Every process is started with ``start_new_session=True`` so that stopping it by its
+process-group id also stops what it forked (gunicorn's and Celery's workers), and
+nothing else on the machine.
+"""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Processes:
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.children: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, args: list[str], env: dict, cwd: Path) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(
+            args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        proc._bench_log = log
+        self.children.append((name, proc))
+        return proc
+
+    def stop(self, proc: subprocess.Popen, timeout: float = 10) -> None:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+        # Orphans of a group leader that already exited (a forked worker).
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc._bench_log.close()
+
+    def stop_all(self) -> None:
+        for _name, proc in reversed(self.children):
+            self.stop(proc)
+        self.children.clear()
+
+
+def wait_http(url: str, *, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return
+        except Exception as exc:
+            last = exc
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout} s: {last}")
+
+
+def _stat_fields(pid: str) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may contain spaces; everything after its ")" is fixed.
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def cpu_seconds(*, process_group: int | None = None, cmdline_contains: str | None = None) -> float:
+    """CPU time (user + system) used so far by a process group's members, or by the
+    processes whose command line contains a string (PostgreSQL backends of one database).
+
+    Wall-clock latencies depend on what else the shared machine runs; CPU time per
+    request does not, so the two together tell load from cost.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(entry.name)
+        if fields is None:
+            continue
+        if process_group is not None and int(fields[2]) != process_group:
+            continue
+        if cmdline_contains is not None:
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if cmdline_contains not in cmdline:
+                continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks

@@ -1,0 +1,228 @@
+"""Private servers for the fault tests. The shared PostgreSQL (5432) and Redis (6379) are
+never stopped: each test stops and restarts only what it started itself."""
+
+import contextlib
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.conftest import require
+
+# The notifications app's real-service fixtures (own redis-server, broker switch, SMTP and
+# SMS fakes, a real worker) are reused here, not duplicated.
+from tests.notifications.conftest import (  # noqa: F401
+    broker,
+    postgres,
+    redis_server,
+    sms_gateway,
+    smtp_server,
+    worker,
+    worker_factory,
+)
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+PG_BIN = next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), "")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition, *, timeout, interval=0.2, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+
+
+def _port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), 0.2):
+            return True
+    except OSError:
+        return False
+
+
+class PrivatePostgres:
+    """A throw-away cluster (initdb + pg_ctl) that the test may restart at will.
+
+    PostgreSQL refuses to run as root, so as root (CI) the cluster belongs to the
+    `postgres` OS user and its commands run through `runuser`.
+    """
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="ak-faults-pg-"))
+        self.data = self.dir / "data"
+        self.as_postgres = os.geteuid() == 0
+
+    def _run(self, *args, timeout=60):
+        command = [f"{PG_BIN}/{args[0]}", *args[1:]]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, check=True, capture_output=True, timeout=timeout)
+
+    def init(self):
+        if self.as_postgres:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+
+    def _ctl(self, action, timeout=30):
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "server.log"),
+            "-w", "-t", str(timeout), "-m", "fast", action, timeout=timeout + 10,
+        )  # fmt: skip
+
+    def start(self):
+        self._ctl("start")
+
+    def restart(self):
+        self._ctl("restart")
+
+    def stop(self):
+        with contextlib.suppress(Exception):
+            self._ctl("stop")
+
+    def url(self, name):
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def copy_database(self, settings_dict, name):
+        """The test database (migrated, with whatever the test committed) into ours."""
+        source = (
+            f"postgresql://{settings_dict['USER'] or 'postgres'}@"
+            f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/"
+            f"{settings_dict['NAME']}"
+        )
+        env = {**os.environ, "PGPASSWORD": settings_dict.get("PASSWORD") or ""}
+        subprocess.run(
+            [f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name],
+            check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+        dump = subprocess.run(
+            [f"{PG_BIN}/pg_dump", "--no-owner", "--no-privileges", source],
+            check=True, capture_output=True, timeout=60, env=env,
+        )  # fmt: skip
+        subprocess.run(
+            [f"{PG_BIN}/psql", "-q", "-v", "ON_ERROR_STOP=1", self.url(name)],
+            input=dump.stdout, check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres():
+    require(bool(PG_BIN), "PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    require(
+        connection.vendor == "postgresql",
+        "the PostgreSQL fault test copies the test database (set DATABASE_URL)",
+    )
+    server = PrivatePostgres()
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        server.cleanup()
+
+
+class Gunicorn:
+    """The app under gunicorn, as in production, in its own process group."""
+
+    def __init__(self, env: dict, log: Path, workers: int = 1):
+        self.port = free_port()
+        self.env = env
+        self.log_path = log
+        self.workers = workers
+        self.process = None
+
+    def start(self):
+        bin_dir = Path(sys.executable).parent
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [str(bin_dir / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(self.workers), "--timeout", "30", "--no-control-socket"],
+            cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        wait_for(self._answers, timeout=30, message="gunicorn")
+
+    def _answers(self):
+        if self.process.poll() is not None:
+            raise AssertionError(f"gunicorn exited:\n{self.log()}")
+        try:
+            urllib.request.urlopen(self.url("/login/"), timeout=2)
+        except OSError:
+            return False
+        return True
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        if self.process:
+            self._log.close()
+        self.process = None
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def app_env(**extra) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DEBUG="0",
+        # The test process signs the session cookie the server must accept.
+        SECRET_KEY=settings.SECRET_KEY,
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECURE_HSTS_SECONDS="0",
+        AXES_ENABLED="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        EMAIL_URL="dummymail://",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        **extra,
+    )
+    return env
+
+
+@pytest.fixture
+def gunicorn_factory(tmp_path):
+    servers = []
+
+    def make(**env):
+        server = Gunicorn(app_env(**env), tmp_path / "gunicorn.log")
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()

@@ -1,0 +1,304 @@
+"""Every URL of the project × every role → the status it must answer.
+
+A new URL fails `test_every_url_is_in_the_matrix` until it gets a row here: access
+rules are decided on purpose, never by default. Each request runs in a savepoint that
+is rolled back, so one row's POST never changes what the next row sees.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.db import transaction
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from config.roles import COORDINATOR, EDITOR, STAFF
+from tests.security.conftest import ANONYMOUS, NO_ROLE, ROLES, SUPERUSER, url_patterns
+
+LOGIN = "→ login"  # 302 to the login page
+ADMIN_LOGIN = "→ admin login"  # 302 to the admin's login page (or the site's, when anonymous)
+FORBIDDEN = 403
+
+
+@dataclass(frozen=True)
+class Rule:
+    expect: dict
+    method: str = "GET"
+    kwargs: Callable = field(default=lambda world: {})
+    data: Callable = field(default=lambda world: {})
+    headers: dict = field(default_factory=dict)
+
+
+def by_role(anonymous, no_role, staff, coordinator, editor, superuser):
+    return {
+        ANONYMOUS: anonymous,
+        NO_ROLE: no_role,
+        STAFF: staff,
+        COORDINATOR: coordinator,
+        EDITOR: editor,
+        SUPERUSER: superuser,
+    }
+
+
+EVERYONE = by_role(200, 200, 200, 200, 200, 200)
+# Read an incident: every role; without a role 403.
+INCIDENT_READ = by_role(LOGIN, FORBIDDEN, 200, 200, 200, 200)
+# Coordinate an incident (start, escalate, close, send updates, recipients): Koordinator.
+COORDINATE_POST = by_role(LOGIN, FORBIDDEN, FORBIDDEN, 302, FORBIDDEN, 302)
+COORDINATE_GET = by_role(LOGIN, FORBIDDEN, FORBIDDEN, 200, FORBIDDEN, 200)
+# Work an incident (tick steps, write the log, enter figures): Medarbejder, Koordinator.
+WORK_POST = by_role(LOGIN, FORBIDDEN, 302, 302, FORBIDDEN, 302)
+WORK_GET = by_role(LOGIN, FORBIDDEN, 200, 200, FORBIDDEN, 200)
+# Print the card: Redaktør and Koordinator; without a role the no-role page.
+PRINT = by_role(LOGIN, 200, FORBIDDEN, 200, 200, 200)
+
+
+def _pk(w):
+    return {"pk": w["incident"].pk}
+
+
+def _local(when):
+    return timezone.localtime(when).strftime("%Y-%m-%dT%H:%M")
+
+
+# The no-role page is answered with 200 where it replaces a page everyone with a role
+# sees (the home page).
+ANY_ROLE = by_role(LOGIN, 200, 200, 200, 200, 200)
+LOGGED_IN_REDIRECT = by_role(200, 302, 302, 302, 302, 302)
+POST_REDIRECT = by_role(LOGIN, 302, 302, 302, 302, 302)
+
+# Route (as written in the URLconf, prefixes included) → rule. Admin is one prefix rule.
+MATRIX: dict[str, Rule] = {
+    "healthz": Rule(by_role(*[(200, 503)] * 6)),  # 503 while a service is down
+    "login/": Rule(LOGGED_IN_REDIRECT),
+    "logout/": Rule(POST_REDIRECT, method="POST"),
+    # Open before login too: the login page has the language switch.
+    "i18n/setlang/": Rule(by_role(*[302] * 6), method="POST", data=lambda w: {"language": "en"}),
+    # The installable app: browsers fetch these without cookies.
+    "manifest.webmanifest": Rule(EVERYONE),
+    "sw.js": Rule(EVERYONE),
+    "offline/precache.json": Rule(INCIDENT_READ),
+    "": Rule(ANY_ROLE),
+    # cards and contacts: every role reads; history is for Redaktører
+    "kort/<slug:card_slug>/": Rule(ANY_ROLE, kwargs=lambda w: {"card_slug": w["card"].slug}),
+    "kort/<slug:card_slug>/<slug:scenario_slug>/": Rule(
+        ANY_ROLE,
+        kwargs=lambda w: {"card_slug": w["card"].slug, "scenario_slug": w["scenario"].slug},
+    ),
+    "soeg/": Rule(ANY_ROLE),
+    "historik/<slug:card_slug>/": Rule(
+        by_role(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, 200, 200),
+        kwargs=lambda w: {"card_slug": w["card"].slug},
+    ),
+    "kontakter/": Rule(ANY_ROLE),
+    # incidents
+    "haendelser/": Rule(INCIDENT_READ),
+    "haendelser/start/": Rule(
+        {**COORDINATE_POST, COORDINATOR: 200, SUPERUSER: 200},  # the confirmation page
+        method="POST",
+        data=lambda w: {"card": w["card"].slug, "scenario": w["scenario"].slug},
+    ),
+    "haendelser/skaerm/": Rule(INCIDENT_READ),
+    "haendelser/<int:pk>/": Rule(INCIDENT_READ, kwargs=_pk),
+    "haendelser/<int:pk>/scenarie/": Rule(
+        COORDINATE_POST, method="POST", kwargs=_pk, data=lambda w: {"scenario": w["escalate_to"]}
+    ),
+    "haendelser/<int:pk>/afslut/": Rule(COORDINATE_GET, kwargs=_pk),
+    "haendelser/<int:pk>/log/": Rule(INCIDENT_READ, kwargs=_pk),
+    "haendelser/<int:pk>/log/skriv/": Rule(
+        WORK_POST, method="POST", kwargs=_pk, data=lambda w: {"text": "Testnotat"}
+    ),
+    "haendelser/<int:pk>/log/<int:sequence>/ret/": Rule(
+        WORK_GET, kwargs=lambda w: {**_pk(w), "sequence": w["log_entry"].sequence}
+    ),
+    "haendelser/<int:pk>/trin/<int:step_pk>/": Rule(
+        INCIDENT_READ, kwargs=lambda w: {**_pk(w), "step_pk": w["step"].pk}
+    ),
+    "haendelser/<int:pk>/trin/<int:step_pk>/<slug:action>/": Rule(
+        WORK_POST,
+        method="POST",
+        kwargs=lambda w: {**_pk(w), "step_pk": w["step"].pk, "action": "done"},
+        data=lambda w: {"version": w["step"].version},
+    ),
+    "haendelser/<int:pk>/tal/": Rule(
+        WORK_POST,
+        method="POST",
+        kwargs=_pk,
+        data=lambda w: {
+            "agents_on_duty": 12,
+            "agents_available": 4,
+            "calls_in_queue": 9,
+            "longest_wait_seconds": "6:30",
+            "average_wait_seconds": "2",
+        },
+    ),
+    # The report of a closed incident: who prints (Redaktør, Koordinator).
+    "haendelser/<int:pk>/rapport.pdf": Rule(
+        by_role(LOGIN, FORBIDDEN, FORBIDDEN, 200, 200, 200),
+        kwargs=lambda w: {"pk": w["closed_incident"].pk},
+    ),
+    # Machine to machine: a bearer token, never a session, so every role gets 401.
+    "haendelser/<int:pk>/tal/api/": Rule(by_role(*[401] * 6), method="POST", kwargs=_pk),
+    "haendelser/<int:pk>/linjer/<int:line_pk>/": Rule(
+        WORK_POST,
+        method="POST",
+        kwargs=lambda w: {**_pk(w), "line_pk": w["line"].pk},
+        data=lambda w: {"announcement": ""},
+    ),
+    "haendelser/<int:pk>/timere/<int:timer_pk>/": Rule(
+        WORK_POST,
+        method="POST",
+        kwargs=lambda w: {**_pk(w), "timer_pk": w["timer"].pk},
+        data=lambda w: {"started_at": _local(timezone.now() - dt.timedelta(minutes=10))},
+    ),
+    # printed cards
+    "pdf/<slug:card_slug>/": Rule(PRINT, kwargs=lambda w: {"card_slug": w["card"].slug}),
+    "pdf/<slug:card_slug>/v<int:number>/": Rule(
+        PRINT, kwargs=lambda w: {"card_slug": w["card"].slug, "number": w["version"].number}
+    ),
+    "pdf/<slug:card_slug>/scenarie/<slug:scenario_slug>/": Rule(
+        PRINT,
+        kwargs=lambda w: {"card_slug": w["card"].slug, "scenario_slug": w["scenario"].slug},
+    ),
+    "pdf/<slug:card_slug>/v<int:number>/<slug:scenario_slug>/": Rule(
+        PRINT,
+        kwargs=lambda w: {
+            "card_slug": w["card"].slug,
+            "number": w["version"].number,
+            "scenario_slug": w["scenario"].slug,
+        },
+    ),
+    # notifications
+    "notifikationer/haendelse/<int:incident_id>/": Rule(
+        INCIDENT_READ, kwargs=lambda w: {"incident_id": w["incident"].pk}
+    ),
+    "notifikationer/haendelse/<int:incident_id>/send/": Rule(
+        COORDINATE_POST, method="POST", kwargs=lambda w: {"incident_id": w["incident"].pk}
+    ),
+    "notifikationer/haendelse/<int:incident_id>/modtagere/": Rule(
+        {**COORDINATE_POST, COORDINATOR: 302, SUPERUSER: 302},
+        method="POST",
+        kwargs=lambda w: {"incident_id": w["incident"].pk},
+        data=lambda w: {"name": "Testperson 2", "email": "testperson2@example.invalid"},
+    ),
+    "notifikationer/modtager/<int:recipient_id>/fjern/": Rule(
+        COORDINATE_POST, method="POST", kwargs=lambda w: {"recipient_id": w["recipient"].pk}
+    ),
+}
+ADMIN_PREFIX = "admin/"
+ADMIN_INDEX = by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)
+
+
+def project_routes():
+    return {route: name for route, name in url_patterns() if not route.startswith(ADMIN_PREFIX)}
+
+
+def test_every_url_is_in_the_matrix():
+    routes = project_routes()
+
+    missing = sorted(set(routes) - set(MATRIX))
+    stale = sorted(set(MATRIX) - set(routes))
+
+    assert not missing, f"URLs without a row in the permission matrix: {missing}"
+    assert not stale, f"Rows for URLs that no longer exist: {stale}"
+
+
+def test_admin_is_the_only_prefix_rule():
+    admin_routes = [r for r, _ in url_patterns() if r.startswith(ADMIN_PREFIX)]
+
+    assert admin_routes, "the admin is mounted under admin/"
+    assert all(r.startswith(ADMIN_PREFIX) for r in admin_routes)
+
+
+def _client(user, client=None):
+    """A client logged in as ``user``. Reuse one per test: a new Client loads the whole
+    middleware stack again (WhiteNoise scans every static file)."""
+    client = client or Client()
+    client.cookies.clear()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _outcome(response, expected):
+    if expected in (LOGIN, ADMIN_LOGIN):
+        logins = [reverse("login")] + ([reverse("admin:login")] if expected == ADMIN_LOGIN else [])
+        location = response.headers.get("Location", "")
+        return response.status_code == 302 and location.startswith(tuple(logins))
+    allowed = expected if isinstance(expected, tuple) else (expected,)
+    return response.status_code in allowed
+
+
+def _request(user, method, path, data, headers, client=None):
+    # A savepoint per request: a POST that changes data is undone before the next row.
+    with transaction.atomic():
+        client = _client(user, client)
+        response = getattr(client, method.lower())(path, data=data, headers=headers)
+        transaction.set_rollback(True)
+    return response
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(role, users, world):
+    routes = project_routes()
+    user = users[role]
+    client = Client()
+    failures = []
+    for route, rule in MATRIX.items():
+        name = routes.get(route)
+        assert name, f"{route!r} has no URL name to reverse"
+        path = reverse(name, kwargs=rule.kwargs(world))
+        response = _request(user, rule.method, path, rule.data(world), rule.headers, client)
+        expected = rule.expect[role]
+        if not _outcome(response, expected):
+            failures.append(
+                f"{rule.method} {path}: expected {expected}, got {response.status_code} "
+                f"{response.headers.get('Location', '')}"
+            )
+
+    assert not failures, f"{role}:\n" + "\n".join(failures)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_index(role, users):
+    response = _request(users[role], "GET", reverse("admin:index"), {}, {})
+
+    assert _outcome(response, ADMIN_INDEX[role]), (response.status_code, response.headers)
+
+
+@pytest.mark.django_db
+def test_superuser_opens_every_admin_list_and_add_form(users, world):
+    """The prefix rule's promise for the superuser, checked on every registered model."""
+    client = _client(users[SUPERUSER])
+    request = RequestFactory().get("/")
+    request.user = users[SUPERUSER]
+    failures = []
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        # Read-only registrations (django-axes' logs) have no add form by design.
+        views = ["changelist"] + (["add"] if model_admin.has_add_permission(request) else [])
+        for view in views:
+            path = reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}")
+            status = client.get(path).status_code
+            if status != 200:
+                failures.append(f"{path}: {status}")
+
+    assert not failures, failures
+
+
+@pytest.mark.django_db
+def test_roles_without_staff_never_reach_an_admin_page(users, world):
+    """Non-staff roles are sent to the admin login from every admin list, not just the
+    index."""
+    model = next(iter(admin.site._registry))
+    path = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    client = Client()
+    for role in (ANONYMOUS, NO_ROLE, STAFF, COORDINATOR):
+        response = _request(users[role], "GET", path, {}, {}, client)
+        assert _outcome(response, ADMIN_LOGIN), (role, response.status_code)
