@@ -114,7 +114,7 @@ def scenario_detail(request, card_slug, scenario_slug):
 
 @role_required
 def search(request):
-    query = request.GET.get("q", "").strip()[:200]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     results = []
     if query:
         results = card_search(query=query) + contact_search(query=query)

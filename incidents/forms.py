@@ -220,6 +220,15 @@ class FigureForm(FigureChecksMixin, forms.Form):
     average_wait_seconds = WaitField(label=_("Gennemsnitlig ventetid (min eller min:sek)"))
 
 
+class IsoDateTimeField(forms.DateTimeField):
+    """JSON may carry a number or a list where a time belongs: a 400, not a crash."""
+
+    def to_python(self, value):
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class FigureApiForm(FigureChecksMixin, forms.Form):
     """The JSON endpoint: the same checks, wait times in whole seconds."""
 
@@ -228,7 +237,7 @@ class FigureApiForm(FigureChecksMixin, forms.Form):
     calls_in_queue = count_field("calls_in_queue", MAX_QUEUE)
     longest_wait_seconds = count_field("longest_wait_seconds", MAX_WAIT_SECONDS)
     average_wait_seconds = count_field("average_wait_seconds", MAX_WAIT_SECONDS)
-    reported_at = forms.DateTimeField(
+    reported_at = IsoDateTimeField(
         required=False,
         error_messages={"invalid": _("Ugyldigt tidspunkt; brug ISO 8601.")},
     )
