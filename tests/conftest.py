@@ -43,6 +43,15 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rendered fragments are keyed by primary keys,
+    which the next test's database hands out again."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Printed cards and reports go to a folder of the test's own, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

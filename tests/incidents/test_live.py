@@ -58,6 +58,49 @@ def test_changed_poll_swaps_the_fragments(client, incident, staff_user, coordina
     assert "HX-Request" in response["Vary"]
 
 
+def test_a_changed_poll_is_rendered_once_for_viewers_with_the_same_rights(
+    client, incident, staff_user, coordinator, django_assert_max_num_queries
+):
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    colleague = UserFactory()
+    colleague.groups.set(staff_user.groups.all())
+    first, second = client, Client()
+    for viewer, user in ((first, staff_user), (second, colleague)):
+        viewer.force_login(user)
+    token = _token_from(first.get(_url(incident)).text)
+    second.get(_url(incident))
+    services.incident_log_write(incident=incident, text="Kø på 40 opkald", author=coordinator)
+
+    rendered = first.get(_url(incident), {"rev": token}, **HX)
+    with django_assert_max_num_queries(8):  # no render: session, user, rights, revision
+        served = second.get(_url(incident), {"rev": token}, **HX)
+
+    assert "Kø på 40 opkald" in rendered.text and "Kø på 40 opkald" in served.text
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', served.text)
+    assert tokens and "__csrf__" not in served.text
+    assert tokens != re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', rendered.text)
+
+
+def test_viewers_with_other_rights_get_their_own_render(client, incident, staff_user, coordinator):
+    from django.test import Client
+
+    other = Client()
+    client.force_login(staff_user)
+    other.force_login(coordinator)
+    token = _token_from(client.get(_url(incident)).text)
+    other.get(_url(incident))
+    services.incident_log_write(incident=incident, text="Ny status", author=coordinator)
+
+    staff_view = client.get(_url(incident), {"rev": token}, **HX).text
+    coordinator_view = other.get(_url(incident), {"rev": token}, **HX).text
+
+    assert "Tilføj scenarie" not in staff_view
+    assert "Tilføj scenarie" in coordinator_view
+
+
 def test_a_poll_without_htmx_gets_the_whole_page(client, incident, staff_user):
     client.force_login(staff_user)
     response = client.get(_url(incident), {"rev": "0.0"})
