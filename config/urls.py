@@ -29,6 +29,3 @@ urlpatterns = [
     path("", card_views.home, name="home"),
     path("", include("cards.urls")),
 ]
-
-admin.site.site_header = "Aktionskort"
-admin.site.site_title = "Aktionskort"

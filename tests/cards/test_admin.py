@@ -188,3 +188,21 @@ def test_block_steps_are_ordered_by_their_number(client, admin_editor, seeded_ca
     html = client.get(reverse("admin:cards_block_change", args=[block.pk])).text
 
     assert html.index("Tina Lauridsen tlf.") < html.index("Vibeke Bech tlf.")
+
+
+@pytest.mark.django_db
+def test_a_redaktor_needs_no_staff_flag_to_open_the_admin(client, editor):
+    client.force_login(editor)
+
+    response = client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_medarbejder_without_staff_flag_is_sent_to_the_admin_login(client, staff_user):
+    client.force_login(staff_user)
+
+    response = client.get(reverse("admin:index"))
+
+    assert response.status_code == 302
