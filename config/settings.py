@@ -246,6 +246,31 @@ NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
 NOTIFY_RETRY_TOTAL_SECONDS = env.int("NOTIFY_RETRY_TOTAL_SECONDS", default=1800)
 # The sweep re-enqueues queued messages whose attempt has been due this long.
 NOTIFY_SWEEP_AFTER_SECONDS = env.int("NOTIFY_SWEEP_AFTER_SECONDS", default=60)
+# Webhooks (Teams Workflows): a Koordinator types the address, the worker POSTs to it, so
+# only these hosts are allowed (https, port 443 unless an entry says "host:port"), and
+# never an address inside our network (notifications/webhooks.py). "*.x" matches any name
+# under x. Teams Workflows and Power Automate flows ("When a Teams webhook request is
+# received", also the way to post to Viva Engage, which has no incoming webhook of its
+# own) give URLs on *.logic.azure.com (older flows) and *.environment.api.powerplatform.com
+# (since 2025); *.webhook.office.com is the retired Office 365 connector's.
+WEBHOOK_ALLOWED_HOSTS = env.list(
+    "WEBHOOK_ALLOWED_HOSTS",
+    default=[
+        "*.logic.azure.com",
+        "*.api.powerplatform.com",
+        "*.webhook.office.com",
+    ],
+)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Teams refuses messages over 28 KB.
+WEBHOOK_MAX_PAYLOAD_BYTES = env.int("WEBHOOK_MAX_PAYLOAD_BYTES", default=28_000)
+# A CA bundle to verify webhook servers with instead of certifi's (the tests' own CA).
+# Certificates are always verified; there is no setting to turn that off.
+WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default="")
+# WEBHOOK_ALLOW_LOOPBACK_FOR_TESTS is deliberately not read from the environment: only
+# the test suite (pytest's settings fixture, tests/notifications/worker_settings.py) sets
+# it, to reach its HTTPS server on 127.0.0.1. A deployed configuration cannot.
+WEBHOOK_ALLOW_LOOPBACK_FOR_TESTS = False
 CELERY_BEAT_SCHEDULE["notifications-tick"] = {
     "task": "notifications.tasks.status_updates_tick",
     "schedule": env.float("NOTIFY_TICK_SECONDS", default=60.0),

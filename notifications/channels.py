@@ -19,6 +19,8 @@ from django.utils.module_loading import import_string
 
 from notifications.content import sms_units
 from notifications.models import Channel
+from notifications.teams import teams_fallback_card, teams_message
+from notifications.webhooks import WebhookRefused, WebhookUnreachable, webhook_post
 
 logger = logging.getLogger(__name__)
 
@@ -166,22 +168,39 @@ class SMSChannel:
         return backend.send(msisdn=msisdn_for(address), text=update.sms_text, reference=reference)
 
 
-# --- Webhook (Teams / Viva Engage incoming webhook) ----------------------------------------
+# --- Webhook (Microsoft Teams Workflows) ------------------------------------------------------
 
 
 class WebhookChannel:
+    """Posts the update's Adaptive Card to a Teams Workflows webhook.
+
+    Only the status code is kept: the response body is never read (notifications.webhooks),
+    and the error text names the status or a short class of failure, never the address
+    (its query holds the webhook's secret).
+    """
+
     name = Channel.WEBHOOK
 
     def send(self, *, update, address: str, reference: str) -> str:
-        payload = {"title": update.subject, "text": update.body_text, "reference": reference}
+        card = update.teams_card or teams_fallback_card(
+            subject=update.subject, text=update.body_text
+        )
         try:
-            response = requests.post(address, json=payload, timeout=settings.SMS_TIMEOUT)
-        except requests.RequestException as exc:
-            raise TemporaryFailure(f"Webhooken svarer ikke: {exc.__class__.__name__}") from exc
-        if response.status_code < 300:
-            return ""
-        error = f"Webhooken svarede {response.status_code}: {response.text[:200]}"
-        if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+            status = webhook_post(url=address, payload=teams_message(card))
+        except WebhookRefused as exc:
+            raise PermanentFailure(f"Webhooken afvist: {exc}") from exc
+        except WebhookUnreachable as exc:
+            raise TemporaryFailure(f"Webhooken svarer ikke: {exc}") from exc
+        except Exception as exc:
+            # Whatever else went wrong, only its class: an exception's text can carry the
+            # address with its secret.
+            raise TemporaryFailure(f"Webhooken fejlede: {exc.__class__.__name__}") from exc
+        if 200 <= status < 300:
+            return f"http-{status}"
+        if 300 <= status < 400:
+            raise PermanentFailure(f"Webhooken svarede {status} (omdirigering følges ikke)")
+        error = f"Webhooken svarede {status}"
+        if 400 <= status < 500 and status not in (408, 429):
             raise PermanentFailure(error)
         raise TemporaryFailure(error)
 

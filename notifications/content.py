@@ -4,11 +4,13 @@ Rendered once per update from ``incident_status_summary``; every recipient gets 
 words, and a retried delivery sends exactly what the first attempt would have.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from notifications.teams import teams_card_render
 
 # GSM 03.38: the default alphabet (one septet each; Danish æøåÆØÅ are in it) and the
 # extension table (escape + character: two septets each).
@@ -98,6 +100,8 @@ class RenderedUpdate:
     body_text: str
     body_html: str
     sms_text: str
+    # The Adaptive Card for Teams webhooks (notifications.teams); empty for reminders.
+    teams_card: dict = field(default_factory=dict)
 
 
 def _context(summary: dict, *, reason: str) -> dict:
@@ -159,7 +163,7 @@ def _sms_body(ctx: dict) -> str:
     return " ".join(parts)
 
 
-def status_update_render(*, summary: dict, reason: str) -> RenderedUpdate:
+def status_update_render(*, summary: dict, reason: str, next_update_at=None) -> RenderedUpdate:
     ctx = _context(summary, reason=reason)
     prefix = "ØVELSE – " if summary["is_exercise"] else ""
     label = _("Sidste statusopdatering") if ctx["is_final"] else _("Statusopdatering")
@@ -169,6 +173,9 @@ def status_update_render(*, summary: dict, reason: str) -> RenderedUpdate:
         body_text=render_to_string("notifications/email/status_update.txt", ctx),
         body_html=render_to_string("notifications/email/status_update.html", ctx),
         sms_text=sms_fit(_sms_body(ctx), summary["url"]),
+        teams_card=teams_card_render(
+            ctx, next_update_time=local_time(next_update_at) if next_update_at else ""
+        ),
     )
 
 

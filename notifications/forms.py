@@ -3,6 +3,12 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import ContactGroup, Person
 from notifications.channels import PermanentFailure, msisdn_for
+from notifications.webhooks import (
+    WebhookRefused,
+    WebhookUnreachable,
+    webhook_resolve,
+    webhook_url_check,
+)
 
 
 class RecipientAddForm(forms.Form):
@@ -18,7 +24,11 @@ class RecipientAddForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Mobilnummer"), max_length=40, required=False)
     webhook_url = forms.URLField(
-        label=_("Webhook (Teams/Viva Engage)"), required=False, assume_scheme="https"
+        label=_("Webhook (Teams/Viva Engage)"),
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        help_text=_("Adressen fra Teams-arbejdsprocessen (Workflows), https://…"),
     )
     sms_first = forms.BooleanField(label=_("Send SMS før e-mail"), required=False)
 
@@ -32,6 +42,22 @@ class RecipientAddForm(forms.Form):
                     _("Mobilnummeret skal have 8 cifre eller starte med landekode, fx +45.")
                 ) from exc
         return phone
+
+    def clean_webhook_url(self):
+        url = self.cleaned_data["webhook_url"].strip()
+        if not url:
+            return url
+        # The same checks the worker makes before it sends (notifications.webhooks); the
+        # messages are Danish sentences written for the person typing.
+        try:
+            webhook_resolve(webhook_url_check(url))
+        except WebhookRefused as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        except WebhookUnreachable as exc:
+            raise forms.ValidationError(
+                _("Webhook-adressen kan ikke bruges lige nu: %(reason)s.") % {"reason": exc}
+            ) from exc
+        return url
 
     def clean(self):
         data = super().clean()

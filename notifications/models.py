@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
+from notifications.webhooks import webhook_address_display
 
 
 class Channel(models.TextChoices):
@@ -107,6 +108,8 @@ class StatusUpdate(models.Model):
     body_text = models.TextField()
     body_html = models.TextField()
     sms_text = models.TextField()
+    # The Adaptive Card a Teams webhook gets (notifications.teams), rendered with the rest.
+    teams_card = models.JSONField(default=dict, blank=True)
     # Set once, when the last message is sent or has failed (and the log says so).
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -159,6 +162,14 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return self.idempotency_key
+
+    @property
+    def address_display(self) -> str:
+        """The address as the panel, the log and the report show it: a webhook's path and
+        query hold its secret, so only its host is shown."""
+        if self.channel == Channel.WEBHOOK:
+            return webhook_address_display(self.address)
+        return self.address
 
     @staticmethod
     def key_for(*, update: StatusUpdate, recipient: Recipient, channel: str) -> str:

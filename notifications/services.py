@@ -22,7 +22,8 @@ from incidents.selectors import incident_status_summary
 from notifications.channels import DeliveryError, PermanentFailure, channel_for
 from notifications.content import REASONS, reminder_render, status_update_render
 from notifications.models import DEFAULT_CHANNEL_ORDER, OutboxMessage, Recipient, StatusUpdate
-from notifications.selectors import update_schedule
+from notifications.selectors import incident_next_update_at, update_schedule
+from notifications.webhooks import webhook_address_display
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +155,8 @@ def recipient_add_adhoc(
         incident=incident,
         key=key,
         defaults={
-            "name": name or email or phone or webhook_url,
+            # A webhook's own address holds its secret: never its name.
+            "name": name or email or phone or webhook_address_display(webhook_url),
             "email": email,
             "phone": phone,
             "webhook_url": webhook_url,
@@ -264,6 +266,7 @@ def _update_create(*, incident, slot, kind, reason, rendered, user, recipients):
                 body_text=rendered.body_text,
                 body_html=rendered.body_html,
                 sms_text=rendered.sms_text,
+                teams_card=rendered.teams_card,
             )
     except IntegrityError:
         return None  # The slot was taken concurrently: that update goes out instead.
@@ -287,7 +290,11 @@ def status_update_create(
     if StatusUpdate.objects.filter(incident=incident, slot=slot).exists():
         return None
     summary = incident_status_summary(incident=incident)
-    rendered = status_update_render(summary=summary, reason=reason)
+    rendered = status_update_render(
+        summary=summary,
+        reason=reason,
+        next_update_at=incident_next_update_at(incident=incident),
+    )
     return _update_create(
         incident=incident,
         slot=slot,
@@ -395,7 +402,7 @@ def _give_up(*, message: OutboxMessage, error: str) -> int | None:
         kind=LogEntry.Kind.SYSTEM,
         text=(
             f"{message.update.get_kind_display()} kunne ikke leveres til {recipient.name}"
-            f" ({message.get_channel_display()} {message.address}): {error}"
+            f" ({message.get_channel_display()} {message.address_display}): {error}"
         )[:2000],
     )
     return None

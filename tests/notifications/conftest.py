@@ -15,7 +15,13 @@ from django.db import connection
 from config.celery import app as celery_app
 from incidents.models import Incident, IncidentScenario
 from tests.conftest import require
-from tests.notifications.fakes import GatewayAPIServer, SMTPServer, free_port
+from tests.notifications.fakes import (
+    GatewayAPIServer,
+    InternalServer,
+    SMTPServer,
+    TeamsWorkflowServer,
+    free_port,
+)
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
@@ -70,6 +76,43 @@ def gatewayapi_settings(settings, sms_gateway):
     settings.GATEWAYAPI_URL = sms_gateway.url
     settings.GATEWAYAPI_TOKEN = sms_gateway.token
     return settings
+
+
+@pytest.fixture(scope="session")
+def teams_ca(tmp_path_factory):
+    """The tests' own certificate authority; the client trusts it via WEBHOOK_CA_BUNDLE."""
+    import trustme
+
+    ca = trustme.CA(organization_name="Aktionskort test CA")
+    bundle = tmp_path_factory.mktemp("teams-ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    ca.bundle_path = str(bundle)
+    return ca
+
+
+@pytest.fixture
+def teams_server(teams_ca):
+    server = TeamsWorkflowServer(teams_ca)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def teams_settings(settings, teams_server, teams_ca):
+    """This process may post to the test's Teams server (and only there) on localhost."""
+    settings.WEBHOOK_ALLOWED_HOSTS = [teams_server.allowed_host]
+    settings.WEBHOOK_CA_BUNDLE = teams_ca.bundle_path
+    settings.WEBHOOK_ALLOW_LOOPBACK_FOR_TESTS = True
+    return settings
+
+
+@pytest.fixture
+def internal_server():
+    server = InternalServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 # --- Real services --------------------------------------------------------------------------
