@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import certifi
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 # Cloud metadata and host-agent addresses that are not caught by the ranges below
 # (Azure's WireServer is a public address; Oracle's and AWS' IPv6 ones for completeness).
@@ -119,17 +120,17 @@ def address_refusal(ip) -> str | None:
         # environment (config/settings.py), so a deployed configuration cannot set it.
         return None
     if ip in METADATA_ADDRESSES:
-        return "en metadata-adresse i skyen"
+        return _("en metadata-adresse i skyen")
     if ip.is_loopback:
-        return "denne maskine (loopback)"
+        return _("denne maskine (loopback)")
     if ip.is_link_local:
-        return "en link-local-adresse"
+        return _("en link-local-adresse")
     if ip.is_multicast:
-        return "en multicast-adresse"
+        return _("en multicast-adresse")
     if ip.is_private or not ip.is_global:
-        return "en intern eller reserveret adresse"
+        return _("en intern eller reserveret adresse")
     if ip.is_reserved or ip.is_unspecified:
-        return "en reserveret adresse"
+        return _("en reserveret adresse")
     return None
 
 
@@ -143,13 +144,13 @@ def webhook_url_check(url: str) -> WebhookTarget:
         port = parts.port
         host = (parts.hostname or "").rstrip(".").lower()
     except ValueError as exc:
-        raise WebhookRefused("Webhook-adressen er ikke en gyldig adresse.") from exc
+        raise WebhookRefused(_("Webhook-adressen er ikke en gyldig adresse.")) from exc
     if parts.scheme.lower() != "https":
-        raise WebhookRefused("Webhook-adressen skal begynde med https://.")
+        raise WebhookRefused(_("Webhook-adressen skal begynde med https://."))
     if parts.username is not None or parts.password is not None:
-        raise WebhookRefused("Webhook-adressen må ikke indeholde brugernavn eller adgangskode.")
+        raise WebhookRefused(_("Webhook-adressen må ikke indeholde brugernavn eller adgangskode."))
     if not host:
-        raise WebhookRefused("Webhook-adressen mangler et værtsnavn.")
+        raise WebhookRefused(_("Webhook-adressen mangler et værtsnavn."))
     port = port or 443
     try:
         literal = ipaddress.ip_address(host.strip("[]"))
@@ -158,17 +159,25 @@ def webhook_url_check(url: str) -> WebhookTarget:
     if literal is not None:
         reason = address_refusal(literal)
         if reason:
-            raise WebhookRefused(f"Webhook-adressen peger på {reason} og afvises.")
+            raise WebhookRefused(
+                _("Webhook-adressen peger på %(reason)s og afvises.") % {"reason": reason}
+            )
         raise WebhookRefused(
-            "Webhook-adressen skal være et værtsnavn fra Teams eller Power Automate,"
-            " ikke en IP-adresse."
+            _(
+                "Webhook-adressen skal være et værtsnavn fra Teams eller Power Automate,"
+                " ikke en IP-adresse."
+            )
         )
     if not _host_allowed(host, port):
+        where = (
+            host if port == 443 else _("%(host)s (port %(port)s)") % {"host": host, "port": port}
+        )
         raise WebhookRefused(
-            f"Webhook-adressen skal pege på Microsoft Teams/Power Automate; {host}"
-            + ("" if port == 443 else f" (port {port})")
-            + " er ikke en tilladt vært. Kopiér adressen fra Teams-arbejdsprocessen"
-            " (Workflows)."
+            _(
+                "Webhook-adressen skal pege på Microsoft Teams/Power Automate; %(host)s er"
+                " ikke en tilladt vært. Kopiér adressen fra Teams-arbejdsprocessen (Workflows)."
+            )
+            % {"host": where}
         )
     path = parts.path or "/"
     if parts.query:
@@ -183,17 +192,22 @@ def webhook_resolve(target: WebhookTarget) -> list[str]:
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise WebhookUnreachable(f"navnet {target.host} kan ikke slås op") from exc
+        raise WebhookUnreachable(
+            _("navnet %(host)s kan ikke slås op") % {"host": target.host}
+        ) from exc
     addresses = []
     for _family, _type, _proto, _canon, sockaddr in infos:
         ip = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
         reason = address_refusal(ip)
         if reason:
-            raise WebhookRefused(f"Webhook-adressen {target.host} peger på {reason} og afvises.")
+            raise WebhookRefused(
+                _("Webhook-adressen %(host)s peger på %(reason)s og afvises.")
+                % {"host": target.host, "reason": reason}
+            )
         if str(ip) not in addresses:
             addresses.append(str(ip))
     if not addresses:
-        raise WebhookUnreachable(f"navnet {target.host} har ingen adresse")
+        raise WebhookUnreachable(_("navnet %(host)s har ingen adresse") % {"host": target.host})
     return addresses
 
 
@@ -221,14 +235,14 @@ def webhook_post(*, url: str, payload: dict) -> int:
     addresses = webhook_resolve(target)
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     if len(body) > settings.WEBHOOK_MAX_PAYLOAD_BYTES:
-        raise WebhookRefused("Beskeden er for stor til en Teams-webhook.")
+        raise WebhookRefused(_("Beskeden er for stor til en Teams-webhook."))
     headers = {
         "Host": target.host_header,
         "Content-Type": "application/json; charset=utf-8",
         "Accept": "application/json",
         "User-Agent": "Aktionskort",
     }
-    last_error = "forbindelsen kunne ikke oprettes"
+    last_error = _("forbindelsen kunne ikke oprettes")
     # Every address was checked above; a later one is tried only if no connection could
     # be made to an earlier one, so the request is never sent twice.
     for address in addresses:
@@ -245,14 +259,16 @@ def webhook_post(*, url: str, payload: dict) -> int:
                 assert_same_host=False,
             )
         except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError):
-            last_error = "forbindelsen kunne ikke oprettes"
+            last_error = _("forbindelsen kunne ikke oprettes")
             continue
         except urllib3.exceptions.SSLError as exc:
-            raise WebhookUnreachable("TLS-fejl (certifikatet kunne ikke bekræftes)") from exc
+            raise WebhookUnreachable(_("TLS-fejl (certifikatet kunne ikke bekræftes)")) from exc
         except urllib3.exceptions.ReadTimeoutError as exc:
-            raise WebhookUnreachable("intet svar inden for tidsgrænsen") from exc
+            raise WebhookUnreachable(_("intet svar inden for tidsgrænsen")) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise WebhookUnreachable(f"forbindelsesfejl ({exc.__class__.__name__})") from exc
+            raise WebhookUnreachable(
+                _("forbindelsesfejl (%(error)s)") % {"error": exc.__class__.__name__}
+            ) from exc
         else:
             status = response.status
             # The body is never read: whatever the server says stays there.

@@ -282,3 +282,12 @@ def test_the_migration_removes_stored_bodies_and_secrets(incident):
     )
     assert recipient.name == "https://prod-01.westeurope.logic.azure.com:443/…"
     assert kept.text == "Webhooken svarede 500: skrevet af en person"  # people's notes stay
+
+
+def test_the_refusal_follows_the_koordinators_language(internal_server):
+    from django.utils import translation
+
+    with translation.override("en"):
+        form = RecipientAddForm({"webhook_url": f"http://127.0.0.1:{internal_server.port}/"})
+        assert not form.is_valid()
+        assert form.errors["webhook_url"] == ["The webhook address must start with https://."]
