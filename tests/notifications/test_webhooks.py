@@ -291,3 +291,37 @@ def test_the_refusal_follows_the_koordinators_language(internal_server):
         form = RecipientAddForm({"webhook_url": f"http://127.0.0.1:{internal_server.port}/"})
         assert not form.is_valid()
         assert form.errors["webhook_url"] == ["The webhook address must start with https://."]
+
+
+def test_no_environment_can_switch_the_loopback_exception_on():
+    """A deployment is configured by its environment; this switch is not read from it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "WEBHOOK_ALLOW_LOOPBACK_FOR_TESTS": "1",
+           "DJANGO_SETTINGS_MODULE": "config.settings"}  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c",
+         "import django; django.setup(); from django.conf import settings;"
+         "print(settings.WEBHOOK_ALLOW_LOOPBACK_FOR_TESTS)"],
+        env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.parametrize(
+    "address", ["10.0.0.1", "169.254.169.254", "168.63.129.16", "192.168.1.1", "fd00:ec2::254",
+                "::ffff:10.0.0.1", "224.0.0.1", "100.64.0.1", "0.0.0.0"],
+)  # fmt: skip
+def test_the_test_switch_opens_loopback_only(settings, address):
+    import ipaddress
+
+    from notifications.webhooks import address_refusal
+
+    settings.WEBHOOK_ALLOW_LOOPBACK_FOR_TESTS = True
+
+    assert address_refusal(ipaddress.ip_address("127.0.0.1")) is None
+    assert address_refusal(ipaddress.ip_address(address))
+    settings.WEBHOOK_ALLOW_LOOPBACK_FOR_TESTS = "1"  # only the Python value True counts
+    assert address_refusal(ipaddress.ip_address("127.0.0.1"))
