@@ -48,7 +48,7 @@ class RecipientAddForm(forms.Form):
         if not url:
             return url
         # The same checks the worker makes before it sends (notifications.webhooks); the
-        # messages are Danish sentences written for the person typing.
+        # messages are sentences for the person typing (Danish, or their UI language).
         try:
             webhook_resolve(webhook_url_check(url))
         except WebhookRefused as exc:
