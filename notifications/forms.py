@@ -2,7 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import ContactGroup, Person
+from incidents.forms import IdempotencyKeyField
 from notifications.channels import PermanentFailure, msisdn_for
+
+
+class SendNowForm(forms.Form):
+    """ "Send opdatering nu": the key makes a replayed post send nothing again."""
+
+    idempotency_key = IdempotencyKeyField()
 
 
 class RecipientAddForm(forms.Form):
