@@ -289,6 +289,8 @@ class FigureApiForm(FigureChecksMixin, forms.Form):
         required=False,
         error_messages={"invalid": _("Ugyldigt tidspunkt; brug ISO 8601.")},
     )
+    # Or the Idempotency-Key header (see views.figures_api): a retried report is stored once.
+    idempotency_key = IdempotencyKeyField()
 
     def clean_reported_at(self):
         value = self.cleaned_data.get("reported_at")
