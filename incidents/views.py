@@ -497,12 +497,41 @@ def step_update(request, pk, step_pk, action):
             services.step_note_set(**common, note=data["note"])
         else:
             services.step_assign(**common, **data["assignee"])
-    except (services.IncidentClosedError, services.StaleStepError, ValidationError) as exc:
-        if action in TYPED_ACTIONS or from_step_page:
-            return _step_refused(request, step, exc, form)
-        if isinstance(exc, ValidationError):
-            exc = _errors_text(exc)
-        return _refused(request, incident, exc, anchor)
+    except services.StaleStepError as exc:
+        if _own_replay(exc.step, action, data, request.user):
+            return _step_done(request, incident, anchor, from_step_page)
+        return _step_refused_or_fragments(request, step, exc, form, action, from_step_page, anchor)
+    except (services.IncidentClosedError, ValidationError) as exc:
+        return _step_refused_or_fragments(request, step, exc, form, action, from_step_page, anchor)
+    return _step_done(request, incident, anchor, from_step_page)
+
+
+def _own_replay(current, action, data, user):
+    """The stale post is this person's own second tap (or a retry) of the change that is
+    already saved: the step's next version is theirs and says what they asked for."""
+    if current.changed_by_id != user.pk or current.version != data["version"] + 1:
+        return False
+    if action == "done":
+        chosen = data["alternative"] if current.kind == "decision" else ""
+        return current.last_action == IncidentStep.Action.DONE and (
+            current.is_done and current.chosen_alternative == chosen
+        )
+    if action == "reopen":
+        return current.last_action == IncidentStep.Action.REOPENED and not current.is_done
+    if action == "note":
+        return current.last_action == IncidentStep.Action.NOTE and current.note == data["note"]
+    return False
+
+
+def _step_refused_or_fragments(request, step, exc, form, action, from_step_page, anchor):
+    if action in TYPED_ACTIONS or from_step_page:
+        return _step_refused(request, step, exc, form)
+    if isinstance(exc, ValidationError):
+        exc = _errors_text(exc)
+    return _refused(request, step.incident, exc, anchor)
+
+
+def _step_done(request, incident, anchor, from_step_page):
     if from_step_page:
         return HttpResponseClientRedirect(
             reverse("incidents:dashboard", args=[incident.pk]) + anchor

@@ -92,7 +92,8 @@ def test_a_replayed_start_answers_the_incident_it_started(client, seeded_card, c
     again = client.post(reverse("incidents:start"), _start_data(key), follow=True)
 
     incident = Incident.objects.get()
-    assert first.status_code == 302 and first.url == reverse("incidents:dashboard", args=[incident.pk])
+    assert first.status_code == 302
+    assert first.url == reverse("incidents:dashboard", args=[incident.pk])
     assert again.redirect_chain[-1][0] == first.url and again.status_code == 200
     assert "Hændelsen var allerede startet" in again.text
     assert _started_messages(incident).count() == 1
@@ -279,3 +280,19 @@ def test_viewers_sharing_a_poll_render_get_their_own_send_now_key(
         keys += KEY.findall(viewer.get(url, **HX).text)
 
     assert len(keys) == 2 and keys[0] != keys[1]
+
+
+# --- the checklist: a second tap of the same change -----------------------------------------
+
+
+def test_a_double_tap_on_done_is_one_tick_and_no_error(client, incident, staff_user):
+    step = incident.steps.filter(kind="action").order_by("order").first()
+    client.force_login(staff_user)
+    url = reverse("incidents:step_update", args=[incident.pk, step.pk, "done"])
+
+    client.post(url, {"version": 1}, **HX)
+    again = client.post(url, {"version": 1}, **HX)
+
+    assert "Din ændring er ikke gemt" not in again.text
+    assert "step--done" in again.text
+    assert incident.log_entries.filter(text__startswith="Udført:").count() == 1

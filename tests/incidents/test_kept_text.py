@@ -146,9 +146,7 @@ def test_a_log_entry_written_as_the_incident_closed_comes_back(
     assert not LogEntry.objects.filter(text=text).exists()
 
 
-def test_a_too_long_log_entry_comes_back_whole_with_a_danish_message(
-    client, incident, staff_user
-):
+def test_a_too_long_log_entry_comes_back_whole_with_a_danish_message(client, incident, staff_user):
     client.force_login(staff_user)
     text = "Borgere i kø. " * 150  # 2,100 characters, 100 over the limit
     url = reverse("incidents:log_write", args=[incident.pk])
