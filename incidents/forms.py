@@ -1,4 +1,5 @@
 import re
+import uuid
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -23,6 +24,49 @@ def _too_long(limit):
     return _("Teksten er for lang: højst %(limit)s tegn (du skrev %%(show_value)s).") % {
         "limit": limit
     }
+
+
+class BoundedCharField(forms.CharField):
+    """A text with a limit that the server checks and the browser never enforces.
+
+    The HTML ``maxlength`` silently cuts a pasted text at the limit, and the person never
+    learns that the end of their words is gone. The limit goes out as ``data-maxlength``
+    instead, for the live counter (static/js/char-counter.js), and a text over it comes
+    back whole with a Danish message. Line breaks count as one character, as the counter
+    and the browser count them (the form posts them as CR LF).
+    """
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        if "maxlength" in attrs:
+            attrs["data-maxlength"] = attrs.pop("maxlength")
+        return attrs
+
+
+class IdempotencyKeyField(forms.UUIDField):
+    """A new key in every rendered form; a re-rendered (refused) form keeps the posted one.
+
+    The service stores the key with what the form creates, under a unique constraint, so a
+    second post of the same form (a double tap, the same form in two tabs, a phone's retry,
+    the offline queue replaying it later with the key it was given) answers the existing
+    object instead of creating another. Optional: an old page without the key still works.
+    """
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("initial", uuid.uuid4)
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": _("Formularen er forældet eller ødelagt. Genindlæs siden og prøv igen.")},
+        )
+        super().__init__(**kwargs)
 
 
 def count_field(label, maximum, **kwargs):
@@ -57,6 +101,7 @@ class StartForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "30"}),
     )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    idempotency_key = IdempotencyKeyField()
 
 
 class EscalateForm(forms.Form):
@@ -71,7 +116,7 @@ class EscalateForm(forms.Form):
 
 
 class LogEntryForm(forms.Form):
-    text = forms.CharField(
+    text = BoundedCharField(
         label=_("Skriv i loggen"),
         max_length=LOG_TEXT_MAX,
         strip=True,
@@ -81,6 +126,7 @@ class LogEntryForm(forms.Form):
         },
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    idempotency_key = IdempotencyKeyField()
 
 
 class StepVersionForm(forms.Form):
@@ -92,7 +138,7 @@ class StepDoneForm(StepVersionForm):
 
 
 class StepReopenForm(StepVersionForm):
-    reason = forms.CharField(
+    reason = BoundedCharField(
         label=_("Hvorfor genåbnes trinnet?"),
         max_length=REASON_MAX,
         error_messages={
@@ -103,7 +149,7 @@ class StepReopenForm(StepVersionForm):
 
 
 class StepNoteForm(StepVersionForm):
-    note = forms.CharField(
+    note = BoundedCharField(
         label=_("Note"),
         required=False,
         max_length=NOTE_MAX,
@@ -165,7 +211,8 @@ class WaitField(forms.CharField):
         )
         kwargs.setdefault(
             "widget",
-            forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "3:30", "maxlength": 10}),
+            # No maxlength: WAIT_RE bounds the value, and a cut paste could still parse.
+            forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "3:30"}),
         )
         super().__init__(**kwargs)
 
@@ -218,6 +265,7 @@ class FigureForm(FigureChecksMixin, forms.Form):
     calls_in_queue = count_field(_("Opkald i kø"), MAX_QUEUE)
     longest_wait_seconds = WaitField(label=_("Længste ventetid (min eller min:sek)"))
     average_wait_seconds = WaitField(label=_("Gennemsnitlig ventetid (min eller min:sek)"))
+    idempotency_key = IdempotencyKeyField()
 
 
 class IsoDateTimeField(forms.DateTimeField):
@@ -241,6 +289,8 @@ class FigureApiForm(FigureChecksMixin, forms.Form):
         required=False,
         error_messages={"invalid": _("Ugyldigt tidspunkt; brug ISO 8601.")},
     )
+    # Or the Idempotency-Key header (see views.figures_api): a retried report is stored once.
+    idempotency_key = IdempotencyKeyField()
 
     def clean_reported_at(self):
         value = self.cleaned_data.get("reported_at")
@@ -287,7 +337,7 @@ class CloseForm(forms.Form):
         label=_("Opslaget om normal drift er skrevet på Yammer"),
         error_messages={"required": _("Bekræft, at opslaget er skrevet på Yammer.")},
     )
-    summary = forms.CharField(
+    summary = BoundedCharField(
         label=_("Opsummering"),
         required=False,
         max_length=5000,

@@ -60,6 +60,11 @@ class Incident(models.Model):
     last_log_sequence = models.PositiveIntegerField(default=0)
     # What the closing checklist confirmed: {"announcements_off": true, …, "yammer_text": "…"}.
     closing_checklist = models.JSONField(_("afslutningstjekliste"), default=dict, blank=True)
+    # The start form's key: a double tap, a second tab or a phone's retry of the same form
+    # finds the incident it already started instead of starting another.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Set (not stored) by a service that found the object by its key instead of creating it.
+    replayed = False
 
     class Meta:
         ordering = ["-started_at"]
@@ -126,11 +131,17 @@ class LogEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="corrections",
     )
+    # The form's key (see Incident.idempotency_key): a replayed post writes nothing new.
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+    replayed = False
 
     class Meta:
         ordering = ["incident", "sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["incident", "sequence"], name="log_sequence_unique")
+            models.UniqueConstraint(fields=["incident", "sequence"], name="log_sequence_unique"),
+            models.UniqueConstraint(
+                fields=["incident", "idempotency_key"], name="log_entry_idempotency_unique"
+            ),
         ]
         verbose_name = _("logindlæg")
         verbose_name_plural = _("logindlæg")
@@ -168,9 +179,17 @@ class FigureReport(models.Model):
     average_wait_seconds = models.PositiveIntegerField(
         _("gennemsnitlig ventetid (sek.)"), validators=[MaxValueValidator(24 * 3600)]
     )
+    # The form's (or the API client's) key: a replayed report is stored once.
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+    replayed = False
 
     class Meta:
         ordering = ["incident", "reported_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "idempotency_key"], name="figure_report_idempotency_unique"
+            )
+        ]
         get_latest_by = "reported_at"
         indexes = [models.Index(fields=["incident", "reported_at"], name="figures_by_time")]
         verbose_name = _("tal for bemanding og ventetid")

@@ -8,9 +8,10 @@ shut out every late write.
 import dataclasses
 import datetime as dt
 import secrets
+import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -87,6 +88,12 @@ def minutes_seconds(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def _replayed(obj):
+    """Mark an object found by its idempotency key: the post was a replay, nothing was written."""
+    obj.replayed = True
+    return obj
+
+
 def incident_touch(*, incident_id: int) -> None:
     """Mark the incident as changed so every open dashboard refreshes on its next poll."""
     Incident.objects.filter(pk=incident_id).update(
@@ -102,6 +109,7 @@ def log_entry_create(
     author=None,
     kind: str = LogEntry.Kind.MANUAL,
     corrects: LogEntry | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> LogEntry:
     """Append to the logbook with the next sequence number of the incident.
 
@@ -116,7 +124,13 @@ def log_entry_create(
     )
     sequence = Incident.objects.values_list("last_log_sequence", flat=True).get(pk=locked.pk)
     return LogEntry.objects.create(
-        incident=locked, sequence=sequence, text=text, author=author, kind=kind, corrects=corrects
+        incident=locked,
+        sequence=sequence,
+        text=text,
+        author=author,
+        kind=kind,
+        corrects=corrects,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -125,6 +139,23 @@ def _lock_running(incident_id: int) -> Incident:
     if not incident.is_running:
         raise IncidentClosedError(incident)
     return incident
+
+
+def _replay_under_lock(model, *, incident: Incident, idempotency_key):
+    """The object an earlier post with this key created, or None; then the closed check.
+
+    Looked up with the incident row locked, so the look-up and the insert after it cannot
+    interleave with a concurrent post of the same key. Before the closed check: a phone
+    retrying a post that was saved just before the incident closed gets its saved object.
+    """
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if idempotency_key is not None:
+        existing = model.objects.filter(incident_id=locked.pk, idempotency_key=idempotency_key)
+        if (found := existing.first()) is not None:
+            return _replayed(found)
+    if not locked.is_running:
+        raise IncidentClosedError(locked)
+    return None
 
 
 def _snapshot(incident: Incident) -> CardSnapshot:
@@ -204,8 +235,19 @@ def incident_start(
     user,
     is_exercise: bool = False,
     update_interval_minutes: int | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> Incident:
-    """Start an incident from a scenario of the card's published version in force."""
+    """Start an incident from a scenario of the card's published version in force.
+
+    With an ``idempotency_key`` (the start form's), a second post of the same form answers
+    the incident the first one started (``replayed`` set) and sends nothing again. Two
+    concurrent posts both insert; the unique index makes the second wait for the first
+    and then fail, and the second answers the first's incident.
+    """
+    if idempotency_key is not None:
+        existing = Incident.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _replayed(existing)
     version = CardVersion.objects.filter(card=card).order_by("-number").first()
     if version is None:
         raise ValidationError(
@@ -216,15 +258,26 @@ def incident_start(
     if scenario_slug not in snapshot.scenario_slugs():
         raise ValidationError(_("Scenariet findes ikke i den udgivne version af kortet."))
     now = timezone.now()
-    incident = Incident.objects.create(
-        card_version=version,
-        title=snapshot.scenario(scenario_slug).title,
-        is_exercise=is_exercise,
-        started_at=now,
-        started_by=user,
-        changed_at=now,
-        **({"update_interval_minutes": update_interval_minutes} if update_interval_minutes else {}),
-    )
+    try:
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                card_version=version,
+                title=snapshot.scenario(scenario_slug).title,
+                is_exercise=is_exercise,
+                started_at=now,
+                started_by=user,
+                changed_at=now,
+                idempotency_key=idempotency_key,
+                **(
+                    {"update_interval_minutes": update_interval_minutes}
+                    if update_interval_minutes
+                    else {}
+                ),
+            )
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        return _replayed(Incident.objects.get(idempotency_key=idempotency_key))
     PhoneLineState.objects.bulk_create(
         PhoneLineState(
             incident=incident,
@@ -383,16 +436,31 @@ def step_note_set(*, step: IncidentStep, user, version: int, note: str) -> Incid
 
 @transaction.atomic
 def incident_log_write(
-    *, incident: Incident, text: str, author, corrects: LogEntry | None = None
+    *,
+    incident: Incident,
+    text: str,
+    author,
+    corrects: LogEntry | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> LogEntry:
-    """A log entry written by a person; a correction points at the entry it corrects."""
-    _lock_running(incident.pk)
+    """A log entry written by a person; a correction points at the entry it corrects.
+
+    A replay of the same form (same ``idempotency_key``) answers the entry it wrote.
+    """
+    if replay := _replay_under_lock(LogEntry, incident=incident, idempotency_key=idempotency_key):
+        return replay
     text = text.strip()
     if not text:
         raise ValidationError(_("Skriv en tekst til loggen."))
     if corrects is not None and corrects.incident_id != incident.pk:
         raise ValidationError(_("Rettelsen skal høre til samme hændelse."))
-    return log_entry_create(incident=incident, text=text, author=author, corrects=corrects)
+    return log_entry_create(
+        incident=incident,
+        text=text,
+        author=author,
+        corrects=corrects,
+        idempotency_key=idempotency_key,
+    )
 
 
 @transaction.atomic
@@ -407,8 +475,12 @@ def figure_report_create(
     longest_wait_seconds: int,
     average_wait_seconds: int,
     reported_at=None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> FigureReport:
-    _lock_running(incident.pk)
+    """Store one figure report; a replay (same ``idempotency_key``) answers the stored one."""
+    replay = _replay_under_lock(FigureReport, incident=incident, idempotency_key=idempotency_key)
+    if replay:
+        return replay
     if agents_available > agents_on_duty:
         raise ValidationError(_("Der kan ikke være flere ledige end medarbejdere på vagt."))
     report = FigureReport(
@@ -421,8 +493,9 @@ def figure_report_create(
         longest_wait_seconds=longest_wait_seconds,
         average_wait_seconds=average_wait_seconds,
         reported_at=reported_at or timezone.now(),
+        idempotency_key=idempotency_key,
     )
-    report.full_clean(exclude=["incident"])
+    report.full_clean(exclude=["incident", "idempotency_key"])
     report.save()
     text = _(
         "Tal: %(on)s på vagt, %(free)s ledige, %(queue)s i kø, længste ventetid %(longest)s, "

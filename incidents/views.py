@@ -7,6 +7,7 @@ one indexed query (see ``_unchanged_poll`` and incidents/README.md).
 
 import json
 import re
+import uuid
 from functools import wraps
 
 from django.contrib import messages
@@ -156,6 +157,15 @@ def _refused(request, incident, exc, anchor=""):
     return _done(request, incident, anchor)
 
 
+def _kept(request, incident, exc, **forms):
+    """A write refused, but what the person typed comes back: their form, bound, beside the
+    fresh state (the form partials show a closed incident's text read-only, to copy)."""
+    messages.error(request, exc if isinstance(exc, str) else str(exc))
+    if request.htmx:
+        return _live(request, incident, **forms)
+    return _page(request, incident, status=409, **forms)
+
+
 def _errors_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
@@ -202,6 +212,9 @@ def _dashboard(request, pk):
 FRAGMENT_PERMISSIONS = (WORK, START, "incidents.send_status_update", "cards.publish_actioncard")
 CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 CSRF_PLACEHOLDER = "__csrf__"
+# A create form in the shared fragments (send now) must not share its key between viewers:
+# two people pressing it would count as one person pressing twice.
+IDEMPOTENCY_VALUE = re.compile(r'(name="idempotency_key" value=")[0-9a-f-]{36}(")')
 
 
 def _shared_poll_answer(request, incident):
@@ -227,6 +240,7 @@ def _shared_poll_answer(request, incident):
     status, content = cached
     csrf_value = f'name="csrfmiddlewaretoken" value="{get_token(request)}"'
     body = content.replace(f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"', csrf_value)
+    body = IDEMPOTENCY_VALUE.sub(lambda m: f"{m[1]}{uuid.uuid4()}{m[2]}", body)
     return HttpResponse(body, status=status)
 
 
@@ -252,7 +266,14 @@ def start(request):
         return render(
             request,
             "incidents/start_confirm.html",
-            {"card": card, "form": form, "scenario": scenario, "version": version},
+            {
+                "card": card,
+                "form": form,
+                "scenario": scenario,
+                "version": version,
+                # The confirmation is the form that starts: keep the first form's key.
+                "idempotency_key": data["idempotency_key"] or uuid.uuid4(),
+            },
         )
     try:
         incident = services.incident_start(
@@ -261,11 +282,15 @@ def start(request):
             user=request.user,
             is_exercise=data["is_exercise"],
             update_interval_minutes=data["update_interval_minutes"],
+            idempotency_key=data["idempotency_key"],
         )
     except ValidationError as exc:
         messages.error(request, _errors_text(exc))
         return redirect("home")
-    messages.success(request, _("Hændelsen er startet. Tjeklisten er klar."))
+    if incident.replayed:
+        messages.info(request, _("Hændelsen var allerede startet – her er den."))
+    else:
+        messages.success(request, _("Hændelsen er startet. Tjeklisten er klar."))
     return redirect("incidents:dashboard", pk=incident.pk)
 
 
@@ -316,10 +341,14 @@ def log_write(request, pk):
         return _page(request, incident, status=400, log_form=form)
     try:
         services.incident_log_write(
-            incident=incident, text=form.cleaned_data["text"], author=request.user
+            incident=incident,
+            text=form.cleaned_data["text"],
+            author=request.user,
+            idempotency_key=form.cleaned_data["idempotency_key"],
         )
-    except services.IncidentClosedError as exc:
-        return _refused(request, incident, exc)
+    except (services.IncidentClosedError, ValidationError) as exc:
+        text = _errors_text(exc) if isinstance(exc, ValidationError) else str(exc)
+        return _kept(request, incident, text, log_form=form, log_form_oob=True)
     if request.htmx:
         return _live(request, incident, log_form_oob=True)
     return redirect(reverse("incidents:dashboard", args=[pk]) + "#incident-log")
@@ -351,6 +380,7 @@ def log_correct(request, pk, sequence):
         raise Http404
     if request.method == "POST":
         form = LogEntryForm(request.POST)
+        status = 400
         if form.is_valid():
             try:
                 services.incident_log_write(
@@ -358,12 +388,18 @@ def log_correct(request, pk, sequence):
                     text=form.cleaned_data["text"],
                     author=request.user,
                     corrects=entry,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
                 )
             except services.IncidentClosedError as exc:
-                return _refused(request, incident, exc)
-            messages.success(request, _("Rettelsen er skrevet i loggen."))
-            return redirect("incidents:log", pk=pk)
-        status = 400
+                # The correction comes back on the page, to copy: nothing typed is lost.
+                incident.refresh_from_db()
+                form.add_error(None, str(exc))
+                status = 409
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Rettelsen er skrevet i loggen."))
+                return redirect("incidents:log", pk=pk)
     else:
         form = LogEntryForm(initial={"text": entry.text})
         status = 200
@@ -397,7 +433,7 @@ def step_detail(request, pk, step_pk):
     return _step_page(request, step)
 
 
-def _step_page(request, step, status=200, **forms):
+def _step_page(request, step, status=200, template="incidents/step.html", **forms):
     incident = step.incident
     initial = {"version": step.version}
     context = {
@@ -418,7 +454,7 @@ def _step_page(request, step, status=200, **forms):
         ),
     }
     context.update(forms)
-    return render(request, "incidents/step.html", context, status=status)
+    return render(request, template, context, status=status)
 
 
 STEP_ACTIONS = {
@@ -440,13 +476,16 @@ def step_update(request, pk, step_pk, action):
     kwargs = {"people": _step_people(step)} if action == "assign" else {}
     form = form_class(request.POST, **kwargs)
     anchor = f"#step-{step.pk}"
+    from_step_page = request.htmx and request.htmx.target == "step-panel"
     if not incident.is_running:
+        if action in TYPED_ACTIONS:
+            return _step_refused(request, step, services.IncidentClosedError(incident), form)
         return _refused(request, incident, services.IncidentClosedError(incident), anchor)
     if not form.is_valid():
-        if request.htmx:
+        if request.htmx and not from_step_page:
             messages.error(request, _errors_text(ValidationError(list(form.errors.values()))))
             return _live(request, incident)
-        return _step_page(request, step, status=400, **{f"{action}_form": form})
+        return _step_refused(request, step, None, form, status=400)
     data = form.cleaned_data
     common = {"step": step, "user": request.user, "version": data["version"]}
     try:
@@ -458,11 +497,69 @@ def step_update(request, pk, step_pk, action):
             services.step_note_set(**common, note=data["note"])
         else:
             services.step_assign(**common, **data["assignee"])
-    except (services.IncidentClosedError, services.StaleStepError) as exc:
-        return _refused(request, incident, exc, anchor)
-    except ValidationError as exc:
-        return _refused(request, incident, _errors_text(exc), anchor)
+    except services.StaleStepError as exc:
+        if _own_replay(exc.step, action, data, request.user):
+            return _step_done(request, incident, anchor, from_step_page)
+        return _step_refused_or_fragments(request, step, exc, form, action, from_step_page, anchor)
+    except (services.IncidentClosedError, ValidationError) as exc:
+        return _step_refused_or_fragments(request, step, exc, form, action, from_step_page, anchor)
+    return _step_done(request, incident, anchor, from_step_page)
+
+
+def _own_replay(current, action, data, user):
+    """The stale post is this person's own second tap (or a retry) of the change that is
+    already saved: the step's next version is theirs and says what they asked for."""
+    if current.changed_by_id != user.pk or current.version != data["version"] + 1:
+        return False
+    if action == "done":
+        chosen = data["alternative"] if current.kind == "decision" else ""
+        return current.last_action == IncidentStep.Action.DONE and (
+            current.is_done and current.chosen_alternative == chosen
+        )
+    if action == "reopen":
+        return current.last_action == IncidentStep.Action.REOPENED and not current.is_done
+    if action == "note":
+        return current.last_action == IncidentStep.Action.NOTE and current.note == data["note"]
+    return False
+
+
+def _step_refused_or_fragments(request, step, exc, form, action, from_step_page, anchor):
+    if action in TYPED_ACTIONS or from_step_page:
+        return _step_refused(request, step, exc, form)
+    if isinstance(exc, ValidationError):
+        exc = _errors_text(exc)
+    return _refused(request, step.incident, exc, anchor)
+
+
+def _step_done(request, incident, anchor, from_step_page):
+    if from_step_page:
+        return HttpResponseClientRedirect(
+            reverse("incidents:dashboard", args=[incident.pk]) + anchor
+        )
     return _done(request, incident, anchor)
+
+
+# The step forms with words in them: a refusal must hand those words back.
+TYPED_ACTIONS = ("reopen", "note")
+
+
+def _step_refused(request, step, exc, form, status=409):
+    """The step page with the person's form bound (their note or reason intact) next to
+    the step as it is now, and why it was not saved: who changed it first, and when."""
+    fresh = _step_or_404(step.incident_id, step.pk)
+    action = next(name for name, cls in STEP_ACTIONS.items() if isinstance(form, cls))
+    if isinstance(exc, ValidationError):
+        exc = _errors_text(exc)
+    context = {
+        f"{action}_form": form,
+        "conflict": str(exc) if exc else "",
+        "conflict_stale": isinstance(exc, services.StaleStepError),
+        "kept_action": action,
+    }
+    if request.htmx:
+        # htmx only swaps 2xx answers; the panel carries the refusal itself.
+        return _step_page(request, fresh, template="incidents/step.html#step-panel", **context)
+    return _step_page(request, fresh, status=status, **context)
 
 
 @requires(WORK)
@@ -470,19 +567,29 @@ def step_update(request, pk, step_pk, action):
 def figures_add(request, pk):
     incident = _incident_or_404(pk)
     form = FigureForm(request.POST)
+    kept = {"figure_form": form, "figure_form_oob": True}
     if not incident.is_running:
-        return _refused(request, incident, services.IncidentClosedError(incident))
+        return _kept(request, incident, services.IncidentClosedError(incident), **kept)
     if not form.is_valid():
         if request.htmx:
-            return _live(request, incident, figure_form=form, figure_form_oob=True)
+            return _live(request, incident, **kept)
         return _page(request, incident, status=400, figure_form=form)
     try:
-        services.figure_report_create(incident=incident, user=request.user, **form.cleaned_data)
+        report = services.figure_report_create(
+            incident=incident, user=request.user, **form.cleaned_data
+        )
     except services.IncidentClosedError as exc:
-        return _refused(request, incident, exc)
+        return _kept(request, incident, exc, **kept)
     except ValidationError as exc:
-        return _refused(request, incident, _errors_text(exc))
-    messages.success(request, _("Tallene er gemt."))
+        # A refusal the form could not see (a bound the service checks): the figures stay.
+        form.add_error(None, exc)
+        if request.htmx:
+            return _live(request, incident, **kept)
+        return _page(request, incident, status=400, figure_form=form)
+    if report.replayed:
+        messages.info(request, _("Tallene var allerede gemt."))
+    else:
+        messages.success(request, _("Tallene er gemt."))
     if request.htmx:
         return _live(request, incident, figure_form_oob=True)
     return redirect(reverse("incidents:dashboard", args=[pk]) + "#incident-figures")
@@ -521,6 +628,9 @@ def figures_api(request, pk):
         return _json_error(400, {"__all__": [_("Kroppen er ikke gyldig JSON.")]})
     if not isinstance(payload, dict):
         return _json_error(400, {"__all__": [_("Send et JSON-objekt med tallene.")]})
+    # An integration's retry: the key as a header (the IETF draft's name) or in the body.
+    if "idempotency_key" not in payload and request.headers.get("Idempotency-Key"):
+        payload = {**payload, "idempotency_key": request.headers["Idempotency-Key"]}
     form = FigureApiForm(payload)
     if not form.is_valid():
         return _json_error(400, {k: list(v) for k, v in form.errors.items()})
@@ -534,7 +644,7 @@ def figures_api(request, pk):
         return _json_error(400, {"__all__": exc.messages})
     return JsonResponse(
         {"id": report.pk, "incident": incident.pk, "reported_at": report.reported_at.isoformat()},
-        status=201,
+        status=200 if report.replayed else 201,
     )
 
 
@@ -578,7 +688,10 @@ def timer_start(request, pk, timer_pk):
     except services.IncidentClosedError as exc:
         return _refused(request, incident, exc)
     except ValidationError as exc:
-        return _refused(request, incident, _errors_text(exc))
+        if request.htmx:
+            return _refused(request, incident, _errors_text(exc))
+        form.add_error("started_at", exc)
+        return _page(request, incident, status=400, timer_form=form, timer_form_for=timer.pk)
     messages.success(request, _("Timeren er flyttet."))
     return _done(request, incident, "#incident-timers")
 
@@ -586,11 +699,18 @@ def timer_start(request, pk, timer_pk):
 @requires(START)
 def close(request, pk):
     incident = _incident_or_404(pk)
-    if not incident.is_running:
-        messages.error(request, str(services.IncidentClosedError(incident)))
-        return redirect("incidents:dashboard", pk=pk)
-    context = selectors.incident_dashboard(incident=incident)
     form = CloseForm(request.POST or None)
+    if not incident.is_running:
+        if request.method != "POST" or not form.data.get("summary", "").strip():
+            messages.error(request, str(services.IncidentClosedError(incident)))
+            return redirect("incidents:dashboard", pk=pk)
+        # Someone else closed it first: their summary stays on the page, to copy.
+        form.is_valid()
+        form.errors.clear()
+        form.add_error(None, str(services.IncidentClosedError(incident)))
+        context = {"incident": incident, "form": form, "closed_first": True}
+        return render(request, "incidents/close.html", context, status=409)
+    context = selectors.incident_dashboard(incident=incident)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -602,14 +722,17 @@ def close(request, pk):
                     **form.cleaned_data,
                 )
             except services.IncidentClosedError as exc:
-                return _refused(request, incident, exc)
+                form.add_error(None, str(exc))
+                incident.refresh_from_db()
+                context["closed_first"] = True
+                status = 409
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
             else:
                 messages.success(request, _("Hændelsen er afsluttet."))
                 return redirect("incidents:dashboard", pk=pk)
-        status = 400
+        status = 409 if context.get("closed_first") else 400
     context["form"] = form
     return render(request, "incidents/close.html", context, status=status)
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import ContactGroup, Person
+from incidents.forms import IdempotencyKeyField
 from notifications.channels import PermanentFailure, msisdn_for
 from notifications.webhooks import (
     WebhookRefused,
@@ -9,6 +10,12 @@ from notifications.webhooks import (
     webhook_resolve,
     webhook_url_check,
 )
+
+
+class SendNowForm(forms.Form):
+    """ "Send opdatering nu": the key makes a replayed post send nothing again."""
+
+    idempotency_key = IdempotencyKeyField()
 
 
 class RecipientAddForm(forms.Form):

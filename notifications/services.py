@@ -306,6 +306,33 @@ def status_update_create(
     )
 
 
+@transaction.atomic
+def status_update_send_now(
+    *, incident: Incident, user, idempotency_key=None
+) -> tuple[StatusUpdate | None, bool]:
+    """ "Send opdatering nu": (the update, whether it was there already).
+
+    With the form's ``idempotency_key`` the slot is that key, so a replay of the same form
+    (double tap, retry on a flaky phone, the offline queue) finds its update and sends
+    nothing again; the unique (incident, slot) index settles two concurrent posts. Another
+    form within the same minute still gets (None, False): one manual update a minute.
+    """
+    if idempotency_key is None:
+        return status_update_create(incident=incident, reason="manual", user=user), False
+    slot = f"manual:{idempotency_key}"
+    existing = incident.status_updates.filter(slot=slot).first()
+    if existing is not None:
+        return existing, True
+    minute = timezone.localtime().replace(second=0, microsecond=0)
+    if incident.status_updates.filter(reason="manual", created_at__gte=minute).exists():
+        return None, False
+    update = status_update_create(incident=incident, reason="manual", user=user, slot=slot)
+    if update is None:  # the same key won concurrently, or the incident has closed
+        existing = incident.status_updates.filter(slot=slot).first()
+        return existing, existing is not None
+    return update, False
+
+
 def _reminder_create(*, incident: Incident, index: int, due_at, now) -> StatusUpdate | None:
     interval = dt.timedelta(minutes=incident.update_interval_minutes)
     lead = min(dt.timedelta(minutes=settings.NOTIFY_REMINDER_MINUTES), interval / 2)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from incidents.models import Incident
 from notifications import services
-from notifications.forms import RecipientAddForm
+from notifications.forms import RecipientAddForm, SendNowForm
 from notifications.models import Recipient
 
 PANEL = "notifications/incident_panel.html#notifications-panel"
@@ -45,11 +45,16 @@ def incident_panel(request, incident_id):
 @permission_required("incidents.send_status_update", raise_exception=True)
 def status_update_send(request, incident_id):
     incident = get_object_or_404(Incident, pk=incident_id)
-    if not incident.is_running:
+    form = SendNowForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["idempotency_key"]))
+    elif not incident.is_running:
         messages.error(request, _("Hændelsen er afsluttet; der sendes ikke flere opdateringer."))
     else:
-        update = services.status_update_create(
-            incident=incident, reason="manual", user=request.user
+        update, _replayed = services.status_update_send_now(
+            incident=incident,
+            user=request.user,
+            idempotency_key=form.cleaned_data["idempotency_key"],
         )
         if update is None:
             messages.info(request, _("Der er allerede sendt en opdatering i dette minut."))

@@ -1,5 +1,7 @@
 """Template tags for pages outside the incidents app (home, scenario page)."""
 
+import uuid
+
 from django import template
 
 from incidents.selectors import running_incidents as running_incidents_query
@@ -27,3 +29,19 @@ def minsec(seconds):
         return ""
     seconds = int(seconds)
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@register.simple_tag
+def idempotency_key():
+    """A new key for a hand-written create form (see incidents.forms.IdempotencyKeyField)."""
+    return str(uuid.uuid4())
+
+
+@register.simple_tag
+def typed_values(form):
+    """What a person typed into a bound form's visible fields, one "label: value" a line."""
+    return "\n".join(
+        f"{field.label}: {field.data}"
+        for field in form.visible_fields()
+        if field.data not in (None, "")
+    )
