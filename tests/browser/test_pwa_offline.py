@@ -153,6 +153,8 @@ def test_incident_dashboard_offline_shows_its_last_state_and_age(
         "Testperson 4 har slået infobeskeden til."
     )
     assert_saved_copy_banner(page)
+    # The stored copy does not claim to update itself (issue 11 §7).
+    expect(page.get_by_text("Siden opdateres af sig selv.")).to_be_hidden()
     # Ticking a step or writing the log cannot work now, and the page says so.
     banner = page.locator(".offline-banner")
     assert "Formularer kan ikke sendes, mens du er offline." in banner.inner_text()
@@ -162,6 +164,33 @@ def test_incident_dashboard_offline_shows_its_last_state_and_age(
     log_url = reverse("incidents:log_write", args=[incident.pk])
     page.evaluate(f"htmx.ajax('POST', '{log_url}', {{source: '#main', swap: 'none'}})")
     assert "det blev ikke sendt" in banner.inner_text()
+
+
+def test_dashboard_does_not_say_it_updates_itself_while_offline(
+    phone, production_server, coordinator, seeded_card
+):
+    """Issue 11 §7: under the offline banner the page said "Siden opdateres af sig selv."."""
+    from incidents import services
+
+    incident = services.incident_start(
+        card=seeded_card, scenario_slug="evakuering-dokk1", user=coordinator
+    )
+    page = phone.new_page()
+    log_in(page, production_server.url, coordinator)
+    page.goto(f"{production_server.url}{reverse('incidents:dashboard', args=[incident.pk])}")
+    live = page.get_by_text("Siden opdateres af sig selv.")
+    expect(live).to_be_visible()
+
+    phone.set_offline(True)
+    wait_until(page, "!navigator.onLine")
+
+    expect(page.locator(".offline-banner")).to_contain_text("opdateres ikke")
+    expect(live).to_be_hidden()
+
+    phone.set_offline(False)
+    wait_until(page, "navigator.onLine")
+
+    expect(live).to_be_visible()
 
 
 def test_slow3g_benchmark_measures_a_throttled_first_load(
