@@ -259,6 +259,20 @@ if pytest is not None:
 
         return make
 
+    def _wait_for_backends_to_end(connection, timeout: float = 10) -> None:
+        """PostgreSQL ends a backend shortly after its client exited; until then it refuses
+        to drop the test database ("being accessed by other users")."""
+        deadline = time.monotonic() + timeout
+        with connection.cursor() as cursor:
+            while time.monotonic() < deadline:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                if cursor.fetchone()[0] == 0:
+                    return
+                time.sleep(0.1)
+
     @pytest.fixture(scope="session")
     def _production_server_for_the_session(
         request, django_db_setup, django_db_blocker, production_static_root, tmp_path_factory
@@ -291,6 +305,8 @@ if pytest is not None:
         server.start()
         yield server
         server.stop()
+        with django_db_blocker.unblock():
+            _wait_for_backends_to_end(connection)
         # The failing test's report shows where the log is.
         if request.session.testsfailed:
             print(f"\nproduction-like server log: {log}")
