@@ -274,9 +274,7 @@ if pytest is not None:
                 time.sleep(0.1)
 
     @pytest.fixture(scope="session")
-    def _production_server_for_the_session(
-        request, django_db_setup, django_db_blocker, production_static_root, tmp_path_factory
-    ):
+    def _production_server_for_the_session(request, django_db_setup, django_db_blocker):
         """One gunicorn for the whole run, on the test database; started on first use."""
         from django.conf import settings
         from django.db import connection
@@ -294,6 +292,8 @@ if pytest is not None:
             "the production-like server caches in Redis, which every test empties (set "
             "REDIS_URL; a LocMem cache inside gunicorn would keep one test's pages for the next)",
         )
+        # Collected only once the server can run at all.
+        production_static_root = request.getfixturevalue("production_static_root")
         env = production_env(
             database_url=database_url(connection.settings_dict),
             redis_url=redis_url,
