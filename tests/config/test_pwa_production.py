@@ -65,6 +65,13 @@ def test_every_url_the_service_worker_precaches_answers_200_as_shipped(
     assert all(HASHED.search(u) for u in config["shell"]), "served from the manifest"
     assert not _not_200(http, base, config["shell"]), production_server.log()
 
+    # The installed app's icons (the browser reads them from the web app manifest).
+    manifest = http.get(f"{base}/manifest.webmanifest", timeout=15)
+    assert manifest.status_code == 200
+    icons = [icon["src"] for icon in manifest.json()["icons"]]
+    assert all(HASHED.search(u) for u in icons)
+    assert not _not_200(http, base, icons)
+
     checked = {}
     for user in (editor, coordinator, staff_user):
         cookies = _session_cookie(user)
