@@ -61,28 +61,22 @@ HELPERS = {
 
 
 def bench_env(port: int) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=os.environ.get(
+    """The production environment of tests/prodserver.py (shared with the browser and
+    fault tests), on the bench's own database and Redis db."""
+    from tests.prodserver import production_env
+
+    return production_env(
+        port=port,
+        database_url=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ak_bench"
         ),
-        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8"),
-        DEBUG="0",
-        SECRET_KEY="bench-only-secret-key-not-for-production-0123456789abcdefghij",
+        redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8"),
+        secret_key="bench-only-secret-key-not-for-production-0123456789abcdefghij",
+        # The bench's own test client (unchanged poll, CPU per request) asks as "testserver".
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        SITE_URL=f"http://127.0.0.1:{port}",
-        # Plain HTTP on 127.0.0.1: no TLS redirect or secure-only cookies.
-        SECURE_SSL_REDIRECT="0",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        SECURE_HSTS_SECONDS="0",
-        STATIC_MANIFEST="1",
+        # 300 viewers get their sessions directly; the writers do not log in through axes.
         AXES_ENABLED="0",
-        EMAIL_URL="dummymail://",
-        LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
     )
-    return env
 
 
 def recreate_database(url: str) -> None:
@@ -374,6 +368,7 @@ writers, {fmt(load.get("seconds"), " s")} | {fmt(load.get("requests"))} requests
 
 def main() -> int:
     from bench.procs import Processes, cpu_seconds, free_port, wait_http
+    from tests.prodserver import gunicorn_command
 
     started = time.monotonic()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -469,22 +464,11 @@ def main() -> int:
         bin_dir = Path(PY).parent
         web = procs.start(
             "gunicorn",
-            [
-                str(bin_dir / "gunicorn"),
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(GUNICORN_WORKERS),
-                "--backlog",
-                "2048",
-                "--timeout",
-                "30",
-                "--log-level",
-                "warning",
-                # Its default path is shared by every gunicorn of the user.
-                "--no-control-socket",
-            ],
+            gunicorn_command(
+                port,
+                workers=GUNICORN_WORKERS,
+                extra=["--backlog", "2048", "--timeout", "30", "--log-level", "warning"],
+            ),
             env,
             ROOT,
         )

@@ -25,6 +25,7 @@ from config.pwa_selectors import (
     precache_page_urls,
     session_marker,
     shell_urls,
+    static_prefix,
 )
 from config.roles import has_any_role
 
@@ -92,7 +93,7 @@ def manifest(request):
 def service_worker(request):
     config = {
         "version": cache_version(),
-        "staticUrl": static(""),
+        "staticUrl": static_prefix(),
         "shell": shell_urls(),
         "pagePrefixes": list(PAGE_PREFIXES),
         "home": reverse("home"),

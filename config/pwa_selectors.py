@@ -3,20 +3,24 @@ stores, under which cache version, for which login session.
 """
 
 import hashlib
+import logging
 import re
 from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db.models import OuterRef, Subquery
 from django.template.loader import get_template
-from django.templatetags.static import static
+from django.templatetags.static import PrefixNode
 from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import salted_hmac
 
 from cards.models import CardVersion
 from cards.snapshots import CardSnapshot
 from config.roles import has_any_role
+
+logger = logging.getLogger(__name__)
 
 # The static files every page needs (the shell). Other apps' CSS and JS in css/ and js/
 # are picked up too, so a page that was never opened still looks right offline. The
@@ -76,9 +80,30 @@ def cache_version() -> str:
     return _cached_cache_version()
 
 
+def static_prefix() -> str:
+    """The URL prefix of the static files ("/static/"), without asking the storage.
+
+    ``static("")`` works with the plain storage only: the manifest storage of production
+    has no entry for "" and raised, so /sw.js answered 500 and no phone went offline-ready.
+    """
+    return PrefixNode.handle_simple("STATIC_URL")
+
+
 def shell_urls() -> list[str]:
+    """The shell's URLs as the running storage serves them (hashed names in production).
+
+    The names come from the source folders; a file that the manifest does not know (it
+    was added after collectstatic) is left out and logged, instead of taking the service
+    worker and the precache list down with it.
+    """
     names = _shell_names() if settings.DEBUG else _cached_shell_names()
-    return [static(name) for name in names]
+    urls = []
+    for name in names:
+        try:
+            urls.append(staticfiles_storage.url(name))
+        except ValueError:
+            logger.warning("static file %s is not collected; left out of the offline shell", name)
+    return urls
 
 
 def session_marker(request) -> str:

@@ -12,6 +12,14 @@ from django.core.management import call_command
 from config.roles import COORDINATOR, EDITOR, STAFF
 from tests.factories import UserFactory
 
+# The app as it ships (gunicorn, DEBUG=0, hashed static files, Redis): for every test dir.
+from tests.prodserver import (  # noqa: F401
+    _production_server_for_the_session,
+    production_env_factory,
+    production_server,
+    production_static_root,
+)
+
 IN_CI = os.environ.get("CI") == "true"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

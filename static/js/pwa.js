@@ -4,6 +4,7 @@
  *   for a user with a role the precache list, so the whole card is stored after login;
  * - shows the offline banner: whether this page is a stored copy and how old it is;
  * - stops forms and htmx requests while offline, and says so, instead of failing silently;
+ * - hides what is only true online ([data-pwa-online-only]) while offline;
  * - on logout deletes everything this site stored, before the logout request leaves.
  *
  * Reads data-pwa-* on <body> ({% pwa_body_attrs %}) and the texts on .offline-banner
@@ -85,7 +86,16 @@
     return button;
   }
 
+  // Texts that are only true with a network ("Siden opdateres af sig selv."): hidden
+  // while offline, where the banner says the page is not updated.
+  function showOnlineOnly(online) {
+    document.querySelectorAll("[data-pwa-online-only]").forEach(function (el) {
+      el.hidden = !online;
+    });
+  }
+
   function render() {
+    showOnlineOnly(navigator.onLine);
     if (!banner) return;
     var online = navigator.onLine;
     var values = { when: when(fetchedAt), age: age(fetchedAt) };

@@ -20,7 +20,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [
     pytest.mark.browser,
-    # Transactional (the live server reads what the test writes); serialized rollback
+    # Transactional (the production-like server reads what the test writes); serialized rollback
     # restores the role groups that the flush after each test removes.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
@@ -90,7 +90,7 @@ def axe_violations(page) -> list[dict]:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_no_serious_or_critical_violations(name, browser, live_server, objects):
+def test_no_serious_or_critical_violations(name, browser, production_server, objects):
     build, logged_in = PAGES[name]
     path = build(objects)
     failures = {}
@@ -101,10 +101,10 @@ def test_no_serious_or_critical_violations(name, browser, live_server, objects):
             client.force_login(objects["user"])
             cookie = client.cookies[settings.SESSION_COOKIE_NAME]
             context.add_cookies(
-                [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+                [{"name": cookie.key, "value": cookie.value, "url": production_server.url}]
             )
         page = context.new_page()
-        response = page.goto(live_server.url + path)
+        response = page.goto(production_server.url + path)
         assert response.status == 200, (path, response.status)
         violations = axe_violations(page)
         context.close()

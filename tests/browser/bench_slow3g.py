@@ -7,7 +7,7 @@ byte of the page, its CSS, JS and fonts crosses the slow link — what a phone t
 opened the app gets.
 
     from tests.browser.bench_slow3g import slow3g_load_ms
-    ms = slow3g_load_ms(base_url=live_server.url, path="/haendelser/1/",
+    ms = slow3g_load_ms(base_url=production_server.url, path="/haendelser/1/",
                         username="…", password="…")
 
 or from a shell, against any running server:

@@ -30,8 +30,11 @@ def allow_orm_next_to_playwright(monkeypatch):
 
 
 @pytest.fixture
-def browser():
-    """Chromium for one test.
+def browser(production_server):
+    """Chromium for one test, against the production-like server (tests/prodserver.py).
+
+    Asks for the server first, so that the browser (and its polls) is gone before the
+    test's data is flushed.
 
     Not session-scoped: while Playwright's sync API is running, the thread looks like it
     has an event loop, so Django keeps the database connection per context instead of

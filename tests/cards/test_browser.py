@@ -17,7 +17,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def phone_page(live_server, chromium_path, coordinator, seeded_card, monkeypatch):
+def phone_page(production_server, chromium_path, coordinator, seeded_card, monkeypatch):
     from playwright.sync_api import sync_playwright
 
     # Playwright runs an event loop in this thread; set per test, never for the whole
@@ -29,8 +29,9 @@ def phone_page(live_server, chromium_path, coordinator, seeded_card, monkeypatch
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 360, "height": 740})
-        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-        yield context.new_page(), live_server.url
+        base = production_server.url
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
+        yield context.new_page(), base
         browser.close()
 
 

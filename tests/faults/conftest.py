@@ -5,17 +5,13 @@ import contextlib
 import glob
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from tests.conftest import require
@@ -31,6 +27,7 @@ from tests.notifications.conftest import (  # noqa: F401
     worker,
     worker_factory,
 )
+from tests.prodserver import ProductionServer
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PG_BIN = next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), "")
@@ -145,81 +142,16 @@ def private_postgres():
         server.cleanup()
 
 
-class Gunicorn:
-    """The app under gunicorn, as in production, in its own process group."""
-
-    def __init__(self, env: dict, log: Path, workers: int = 1):
-        self.port = free_port()
-        self.env = env
-        self.log_path = log
-        self.workers = workers
-        self.process = None
-
-    def start(self):
-        bin_dir = Path(sys.executable).parent
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            [str(bin_dir / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--timeout", "30", "--no-control-socket"],
-            cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        wait_for(self._answers, timeout=30, message="gunicorn")
-
-    def _answers(self):
-        if self.process.poll() is not None:
-            raise AssertionError(f"gunicorn exited:\n{self.log()}")
-        try:
-            urllib.request.urlopen(self.url("/login/"), timeout=2)
-        except OSError:
-            return False
-        return True
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
-        if self.process:
-            self._log.close()
-        self.process = None
-
-    def log(self):
-        return self.log_path.read_text(errors="replace")[-4000:]
-
-
-def app_env(**extra) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DEBUG="0",
-        # The test process signs the session cookie the server must accept.
-        SECRET_KEY=settings.SECRET_KEY,
-        SECURE_SSL_REDIRECT="0",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        SECURE_HSTS_SECONDS="0",
-        AXES_ENABLED="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        EMAIL_URL="dummymail://",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        **extra,
-    )
-    return env
-
-
 @pytest.fixture
-def gunicorn_factory(tmp_path):
+def gunicorn_factory(tmp_path, production_env_factory):
+    """``make(**env)``: the app as it ships (tests/prodserver.py), one worker, not started;
+    ``env`` overrides the production environment (a private PostgreSQL, no Redis)."""
     servers = []
 
     def make(**env):
-        server = Gunicorn(app_env(**env), tmp_path / "gunicorn.log")
+        server = ProductionServer(
+            production_env_factory(**env), tmp_path / "gunicorn.log", workers=1
+        )
         servers.append(server)
         return server
 

@@ -45,13 +45,13 @@ def test_app_recovers_from_a_postgresql_restart_by_itself(
         DATABASE_URL=private_postgres.url("ak_faults"), CONN_MAX_AGE="600", REDIS_URL=""
     )
     web.start()
-    status, body = _get(web.url("/"), session_key)
+    status, body = _get(web.url_of("/"), session_key)
     assert (status, seeded_card.title in body) == (200, True), web.log()
     workers = _workers(web.process.pid)
 
     private_postgres.restart()
-    first = _get(web.url("/"), session_key)[0]
-    after = [_get(web.url("/"), session_key) for _ in range(3)]
+    first = _get(web.url_of("/"), session_key)[0]
+    after = [_get(web.url_of("/"), session_key) for _ in range(3)]
 
     # With CONN_HEALTH_CHECKS the worker pings its old connection before the first query
     # and reconnects, so even the first request succeeds (without them it is a 500, and

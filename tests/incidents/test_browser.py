@@ -45,19 +45,19 @@ def _seen_within(page, selector, **kwargs):
 
 
 def test_two_phones_see_each_others_tick_and_log_entry(
-    live_server, chromium_path, allow_orm_in_playwright, seeded_card, coordinator, staff_user
+    production_server, chromium_path, allow_orm_in_playwright, seeded_card, coordinator, staff_user
 ):
     from playwright.sync_api import sync_playwright
 
     incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
     step = incident.steps.filter(kind="action").order_by("order").first()
-    url = f"{live_server.url}/haendelser/{incident.pk}/"
+    url = f"{production_server.url}/haendelser/{incident.pk}/"
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         try:
-            coordinator_page = _login(browser, live_server.url, coordinator)
-            staff_page = _login(browser, live_server.url, staff_user)
+            coordinator_page = _login(browser, production_server.url, coordinator)
+            staff_page = _login(browser, production_server.url, staff_user)
             for page in (coordinator_page, staff_page):
                 page.goto(url)
                 page.wait_for_function("window.htmx !== undefined")
