@@ -302,3 +302,88 @@ def test_roles_without_staff_never_reach_an_admin_page(users, world):
     for role in (ANONYMOUS, NO_ROLE, STAFF, COORDINATOR):
         response = _request(users[role], "GET", path, {}, {}, client)
         assert _outcome(response, ADMIN_LOGIN), (role, response.status_code)
+
+
+# --- Incident state: a closed incident is read-only for every role ----------------------------
+
+# The routes that change an incident (or show a form that would): on a closed incident
+# every role is refused. Start, login, logout and the language switch concern no incident.
+CLOSED_WRITES = sorted(
+    route
+    for route, rule in MATRIX.items()
+    if route.startswith(("haendelser/<int:pk>/", "notifikationer/"))
+    and (rule.method == "POST" or route.endswith(("/afslut/", "/ret/")))
+)
+
+
+def _incident_state(incident):
+    """What any write to the incident changes: every write bumps the revision, and the
+    recipients and updates are counted on their own to be sure."""
+    incident.refresh_from_db()
+    return (
+        incident.status,
+        incident.revision,
+        incident.last_log_sequence,
+        sorted(incident.recipients.values_list("pk", "is_active")),
+        incident.status_updates.count(),
+        incident.figures.count(),
+    )
+
+
+def _refused_on_closed(response, role, messages_text):
+    if response.status_code in (401, 403):
+        return True
+    if role == ANONYMOUS:
+        return _outcome(response, LOGIN)
+    # A role that may write is told why: the closed-incident message, on the page or as
+    # a flash message for the page it is sent back to.
+    said = "afsluttet" in messages_text or "afsluttet" in response.content.decode()
+    return response.status_code < 500 and said
+
+
+def test_closed_writes_cover_every_incident_write():
+    assert "notifikationer/haendelse/<int:incident_id>/modtagere/" in CLOSED_WRITES
+    assert "notifikationer/modtager/<int:recipient_id>/fjern/" in CLOSED_WRITES
+    assert "haendelser/<int:pk>/log/skriv/" in CLOSED_WRITES
+    assert len(CLOSED_WRITES) == 12, CLOSED_WRITES
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_every_write_on_a_closed_incident_is_refused(role, users, world):
+    """The same rows as the matrix, pointed at the running incident after it was closed
+    (its steps, lines, timers, log entry and recipient included): nothing changes."""
+    from django.contrib.messages import get_messages
+
+    from incidents import services
+
+    incident = world["incident"]
+    services.incident_close(
+        incident=incident,
+        user=users[COORDINATOR],
+        announcements_off=True,
+        crisis_team_informed=True,
+        yammer_posted=True,
+    )
+    before = _incident_state(incident)
+    routes = project_routes()
+    client = Client()
+    failures = []
+    for route in CLOSED_WRITES:
+        rule = MATRIX[route]
+        path = reverse(routes[route], kwargs=rule.kwargs(world))
+        with transaction.atomic():
+            client = _client(users[role], client)
+            response = getattr(client, rule.method.lower())(
+                path, data=rule.data(world), headers=rule.headers
+            )
+            told = " ".join(str(m) for m in get_messages(response.wsgi_request))
+            after = _incident_state(incident)
+            transaction.set_rollback(True)
+        if after != before or not _refused_on_closed(response, role, told):
+            failures.append(
+                f"{rule.method} {path}: {response.status_code} "
+                f"{response.headers.get('Location', '')} changed={after != before} {told!r}"
+            )
+
+    assert not failures, f"{role}:\n" + "\n".join(failures)
