@@ -9,8 +9,9 @@ import datetime as dt
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Exists, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -30,9 +31,19 @@ def live_token(*, revision: int, now: dt.datetime) -> str:
     return f"{revision}.{int(now.timestamp() // 60)}"
 
 
-def incident_poll_state(*, pk: int):
-    """(revision, status) from one indexed query, or None: the unchanged poll's only read."""
-    return Incident.objects.filter(pk=pk).values_list("revision", "status").first()
+def incident_poll_state(*, pk: int, viewer_id=None):
+    """(revision, status) from one indexed query, or None: the unchanged poll's only read.
+
+    With ``viewer_id`` the same query also asks whether that user is still active (an
+    EXISTS on the user's primary key): a deactivated viewer gets None, like a missing
+    incident.
+    """
+    incidents = Incident.objects.filter(pk=pk)
+    if viewer_id is None:
+        return incidents.values_list("revision", "status").first()
+    viewer = get_user_model().objects.filter(pk=viewer_id, is_active=True)
+    state = incidents.values_list("revision", "status", Exists(viewer)).first()
+    return state[:2] if state and state[2] else None
 
 
 def running_wall_state():
