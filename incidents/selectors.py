@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cards.snapshots import CardSnapshot
+from config.names import person_name
 from contacts.opening_hours import opening_state
 from incidents.models import Incident, IncidentStep
 
@@ -349,7 +350,7 @@ def incident_status_summary(*, incident: Incident, log_entries: int = 5) -> dict
             {
                 "sequence": e.sequence,
                 "created_at": e.created_at,
-                "author": e.author.get_username() if e.author else "",
+                "author": person_name(e.author),
                 "text": e.text,
             }
             for e in incident.log_entries.select_related("author").order_by("-sequence")[

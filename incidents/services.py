@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cards.models import ActionCard, CardVersion
 from cards.snapshots import CardSnapshot
+from config.names import person_name
 from incidents.models import (
     FigureReport,
     Incident,
@@ -81,9 +82,7 @@ class StaleStepError(Exception):
 
 
 def user_label(user) -> str:
-    if user is None:
-        return _("ukendt")
-    return user.get_full_name() or user.get_username()
+    return person_name(user) or _("ukendt")
 
 
 def short(text: str, length: int = 100) -> str:
