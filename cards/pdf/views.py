@@ -9,6 +9,7 @@ from cards.pdf.services import ensure_bundle, ensure_scenario_card
 from cards.snapshots import CardSnapshot
 from config.roles import has_any_role
 
+
 def may_download(user) -> bool:
     """Every role that reads the card downloads its PDF: a Medarbejder evacuated with a
     phone needs the card as a file too, not only whoever prints the binder."""
