@@ -94,12 +94,24 @@ def wait_label(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def timer_views(timers, *, now, running=True):
+def timer_views(timers, *, now, running=True, closed_at=None):
+    """Countdowns of a running incident; a closed incident's timers stand still at the
+    moment it was closed (they no longer count down)."""
     views = []
     for timer in timers:
         ends = timer.ends_at
         overdue = now >= ends
-        if overdue:
+        if not running:
+            stopped = closed_at or now
+            if stopped >= ends:
+                label = _("Stoppet – udløb kl. %(t)s, før hændelsen blev afsluttet") % {
+                    "t": timezone.localtime(ends).strftime("%H:%M")
+                }
+            else:
+                label = _("Stoppet ved afslutningen, %(d)s før fristen") % {
+                    "d": duration_label(ends - stopped)
+                }
+        elif overdue:
             label = _("Overskredet med %(d)s") % {"d": duration_label(now - ends)}
         else:
             label = _("%(d)s tilbage") % {"d": duration_label(ends - now)}
@@ -249,7 +261,9 @@ def incident_dashboard(*, incident: Incident, now: dt.datetime | None = None) ->
         "latest_figures": latest,
         "figures_age": age_label(latest.reported_at, now) if latest else "",
         "charts": figure_charts(incident=incident, now=now),
-        "timers": timer_views(incident.timers.all(), now=now, running=running),
+        "timers": timer_views(
+            incident.timers.all(), now=now, running=running, closed_at=incident.closed_at
+        ),
         "phone_lines": phone_lines,
         "announcements": list(snapshot.announcements.values()),
         "announcements_on": [line for line in phone_lines if line.has_announcement],
