@@ -388,3 +388,35 @@ def test_every_write_on_a_closed_incident_is_refused(role, users, world):
             )
 
     assert not failures, f"{role}:\n" + "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_the_figures_api_refuses_a_closed_incident_with_a_valid_token(users, world):
+    """The matrix row has no token (401 for every role); with one, a closed incident is
+    still read-only: 409 and nothing stored."""
+    import json
+
+    from incidents import services
+
+    incident = world["closed_incident"]
+    _token, raw = services.integration_token_create(name="Testtelefoni")
+    before = _incident_state(incident)
+
+    response = Client().post(
+        reverse("incidents:figures_api", args=[incident.pk]),
+        data=json.dumps(
+            {
+                "agents_on_duty": 12,
+                "agents_available": 4,
+                "calls_in_queue": 9,
+                "longest_wait_seconds": 390,
+                "average_wait_seconds": 120,
+            }
+        ),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {raw}"},
+    )
+
+    assert response.status_code == 409, response.content
+    assert "afsluttet" in response.json()["errors"]["__all__"][0]
+    assert _incident_state(incident) == before
