@@ -95,7 +95,7 @@ class StatusUpdate(models.Model):
 
     class Reason(models.TextChoices):
         """Why the update went out, as the history shows it. Not the field's ``choices``
-        (that would take a migration for a label); ``reason_label`` reads it."""
+        (that would take a migration for a label); ``get_reason_display`` reads it."""
 
         STARTED = "started", _("hændelsen startede")
         SCENARIO_ADDED = "scenario_added", _("scenarie tilføjet")
@@ -132,8 +132,7 @@ class StatusUpdate(models.Model):
     def __str__(self):
         return f"{self.incident_id}/{self.slot}"
 
-    @property
-    def reason_label(self) -> str:
+    def get_reason_display(self) -> str:
         try:
             return self.Reason(self.reason).label
         except ValueError:  # a reason added later than this code: show it as it is

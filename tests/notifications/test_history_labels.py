@@ -25,7 +25,8 @@ def test_the_history_shows_danish_reasons_not_codes(client, coordinator, inciden
 def test_every_reason_the_services_use_has_a_label():
     with translation.override("da"):
         labels = {
-            reason: StatusUpdate(reason=reason).reason_label for reason in StatusUpdate.Reason
+            reason: StatusUpdate(reason=reason).get_reason_display()
+            for reason in StatusUpdate.Reason
         }
     assert all(label and label != code for code, label in labels.items())
-    assert StatusUpdate(reason="ukendt_kode").reason_label == "ukendt_kode"
+    assert StatusUpdate(reason="ukendt_kode").get_reason_display() == "ukendt_kode"
