@@ -346,7 +346,7 @@ def test_closed_writes_cover_every_incident_write():
     assert "notifikationer/haendelse/<int:incident_id>/modtagere/" in CLOSED_WRITES
     assert "notifikationer/modtager/<int:recipient_id>/fjern/" in CLOSED_WRITES
     assert "haendelser/<int:pk>/log/skriv/" in CLOSED_WRITES
-    assert len(CLOSED_WRITES) == 12, CLOSED_WRITES
+    assert len(CLOSED_WRITES) >= 12, CLOSED_WRITES  # derived: new write URLs join by themselves
 
 
 @pytest.mark.django_db
