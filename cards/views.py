@@ -14,10 +14,12 @@ from cards.access import role_required
 from cards.health import card_problems
 from cards.models import ActionCard
 from cards.pdf.selectors import printed_version_number
-from cards.pdf.views import PRINT_PERMISSIONS
+from cards.pdf.views import may_download
 from cards.selectors import card_history, card_search, latest_version, latest_versions
 from cards.snapshots import CardSnapshot
 from contacts.selectors import contact_search
+
+BINDER_PERMISSIONS = ("cards.publish_actioncard", "incidents.start_incident")
 
 # The paper card's columns, left to right.
 COLUMNS = (
@@ -61,7 +63,9 @@ def card_detail(request, card_slug):
     if request.user.has_perm("cards.change_actioncard"):
         problems = card_problems(version.card)
     footer_steps = snapshot.footer_steps()
-    can_print = any(request.user.has_perm(p) for p in PRINT_PERMISSIONS)
+    # Everyone with a role downloads the PDF; the binder's "print it again" notes are for
+    # those who keep the binder (Redaktører, Koordinatorer).
+    can_print = any(request.user.has_perm(p) for p in BINDER_PERMISSIONS)
     return render(
         request,
         "cards/card.html",
@@ -74,6 +78,7 @@ def card_detail(request, card_slug):
             "problems": problems,
             "now": timezone.now(),
             "can_print": can_print,
+            "can_download": may_download(request.user),
             "printed_number": printed_version_number(version.card) if can_print else None,
         },
     )

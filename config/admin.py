@@ -4,16 +4,33 @@ from django.contrib.admin.apps import AdminConfig
 from config.roles import EDITOR, user_roles
 
 
+def may_use_admin(user) -> bool:
+    """Staff, superusers and Redaktører (by their role: no is_staff flag to remember)."""
+    return user.is_active and (user.is_staff or user.is_superuser or EDITOR in user_roles(user))
+
+
 class AktionskortAdminSite(admin.AdminSite):
     """The admin is where Redaktører edit cards: the role opens it, no is_staff flag needed."""
 
     site_header = "Aktionskort"
     site_title = "Aktionskort"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Imported here: this module is loaded before the models (auth's forms need them).
+        from config.admin_forms import AdminLoginForm
+
+        self.login_form = AdminLoginForm
+
     def has_permission(self, request):
-        user = request.user
-        return user.is_active and (user.is_staff or EDITOR in user_roles(user))
+        return may_use_admin(request.user)
 
 
 class AktionskortAdminConfig(AdminConfig):
     default_site = "config.admin.AktionskortAdminSite"
+
+    def ready(self):
+        super().ready()
+        # After autodiscover (which registered Django's UserAdmin); imported here because
+        # this module is loaded before the models are.
+        from config import user_admin  # noqa: F401

@@ -9,13 +9,15 @@ import datetime as dt
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Exists, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cards.snapshots import CardSnapshot
+from config.names import person_name
 from contacts.opening_hours import opening_state
 from incidents.models import Incident, IncidentStep
 
@@ -30,9 +32,19 @@ def live_token(*, revision: int, now: dt.datetime) -> str:
     return f"{revision}.{int(now.timestamp() // 60)}"
 
 
-def incident_poll_state(*, pk: int):
-    """(revision, status) from one indexed query, or None: the unchanged poll's only read."""
-    return Incident.objects.filter(pk=pk).values_list("revision", "status").first()
+def incident_poll_state(*, pk: int, viewer_id=None):
+    """(revision, status) from one indexed query, or None: the unchanged poll's only read.
+
+    With ``viewer_id`` the same query also asks whether that user is still active (an
+    EXISTS on the user's primary key): a deactivated viewer gets None, like a missing
+    incident.
+    """
+    incidents = Incident.objects.filter(pk=pk)
+    if viewer_id is None:
+        return incidents.values_list("revision", "status").first()
+    viewer = get_user_model().objects.filter(pk=viewer_id, is_active=True)
+    state = incidents.values_list("revision", "status", Exists(viewer)).first()
+    return state[:2] if state and state[2] else None
 
 
 def running_wall_state():
@@ -82,12 +94,24 @@ def wait_label(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def timer_views(timers, *, now, running=True):
+def timer_views(timers, *, now, running=True, closed_at=None):
+    """Countdowns of a running incident; a closed incident's timers stand still at the
+    moment it was closed (they no longer count down)."""
     views = []
     for timer in timers:
         ends = timer.ends_at
         overdue = now >= ends
-        if overdue:
+        if not running:
+            stopped = closed_at or now
+            if stopped >= ends:
+                label = _("Stoppet – udløb kl. %(t)s, før hændelsen blev afsluttet") % {
+                    "t": timezone.localtime(ends).strftime("%H:%M")
+                }
+            else:
+                label = _("Stoppet ved afslutningen, %(d)s før fristen") % {
+                    "d": duration_label(ends - stopped)
+                }
+        elif overdue:
             label = _("Overskredet med %(d)s") % {"d": duration_label(now - ends)}
         else:
             label = _("%(d)s tilbage") % {"d": duration_label(ends - now)}
@@ -237,7 +261,9 @@ def incident_dashboard(*, incident: Incident, now: dt.datetime | None = None) ->
         "latest_figures": latest,
         "figures_age": age_label(latest.reported_at, now) if latest else "",
         "charts": figure_charts(incident=incident, now=now),
-        "timers": timer_views(incident.timers.all(), now=now, running=running),
+        "timers": timer_views(
+            incident.timers.all(), now=now, running=running, closed_at=incident.closed_at
+        ),
         "phone_lines": phone_lines,
         "announcements": list(snapshot.announcements.values()),
         "announcements_on": [line for line in phone_lines if line.has_announcement],
@@ -338,7 +364,7 @@ def incident_status_summary(*, incident: Incident, log_entries: int = 5) -> dict
             {
                 "sequence": e.sequence,
                 "created_at": e.created_at,
-                "author": e.author.get_username() if e.author else "",
+                "author": person_name(e.author),
                 "text": e.text,
             }
             for e in incident.log_entries.select_related("author").order_by("-sequence")[

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from cards.models import ActionCard, CardVersion
 from cards.snapshots import CardSnapshot
+from config.names import person_name
 from incidents.models import (
     FigureReport,
     Incident,
@@ -40,16 +41,23 @@ TIMER_MAX_BACKDATE = dt.timedelta(hours=48)
 SYSTEM = LogEntry.Kind.SYSTEM
 
 
-class IncidentClosedError(Exception):
-    """A write to an incident that has been closed."""
+class IncidentClosedError(ValidationError):
+    """A write to an incident that has been closed: a ValidationError, so every caller that
+    shows a service's refusal shows this one too (a closed incident is read-only)."""
 
     def __init__(self, incident: Incident):
         self.incident = incident
         when = timezone.localtime(incident.closed_at) if incident.closed_at else None
-        super().__init__(
-            _("Hændelsen blev afsluttet %(when)s og kan ikke længere ændres.")
-            % {"when": when.strftime("%d.%m.%Y kl. %H:%M") if when else ""}
-        )
+        if when is None:
+            message = _("Hændelsen er afsluttet og kan ikke længere ændres.")
+        else:
+            message = _("Hændelsen blev afsluttet %(when)s og kan ikke længere ændres.") % {
+                "when": when.strftime("%d.%m.%Y kl. %H:%M")
+            }
+        super().__init__(message, code="incident_closed")
+
+    def __str__(self):
+        return self.message
 
 
 class StaleStepError(Exception):
@@ -75,9 +83,7 @@ class StaleStepError(Exception):
 
 
 def user_label(user) -> str:
-    if user is None:
-        return _("ukendt")
-    return user.get_full_name() or user.get_username()
+    return person_name(user) or _("ukendt")
 
 
 def short(text: str, length: int = 100) -> str:
@@ -134,7 +140,12 @@ def log_entry_create(
     )
 
 
-def _lock_running(incident_id: int) -> Incident:
+def incident_lock_running(incident_id: int) -> Incident:
+    """Lock the incident row; refuse (IncidentClosedError) once it is closed.
+
+    Every write to an incident or its notifications goes through here, so no write can
+    slip in after (or concurrently with) ``incident_close``.
+    """
     incident = Incident.objects.select_for_update().get(pk=incident_id)
     if not incident.is_running:
         raise IncidentClosedError(incident)
@@ -156,6 +167,9 @@ def _replay_under_lock(model, *, incident: Incident, idempotency_key):
     if not locked.is_running:
         raise IncidentClosedError(locked)
     return None
+
+
+_lock_running = incident_lock_running
 
 
 def _snapshot(incident: Incident) -> CardSnapshot:

@@ -96,9 +96,11 @@ def _unchanged_poll(request, pk):
     """204 (or 286 once closed) without loading the user: session + one indexed query."""
     if not _trusted_poller(request):
         return None
-    state = selectors.incident_poll_state(pk=pk)
+    # The same query checks that the viewer is still active; a deactivated one (or a
+    # missing incident) gets the full answer, which sends them to the login (or 404s).
+    state = selectors.incident_poll_state(pk=pk, viewer_id=request.session[SESSION_KEY])
     if state is None:
-        raise Http404
+        return None
     revision, status = state
     token = request.GET.get("rev", "")
     if status == Incident.Status.CLOSED:

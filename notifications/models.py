@@ -94,6 +94,17 @@ class StatusUpdate(models.Model):
         UPDATE = "update", _("Statusopdatering")
         REMINDER = "reminder", _("Påmindelse til logfører")
 
+    class Reason(models.TextChoices):
+        """Why the update went out, as the history shows it. Not the field's ``choices``
+        (that would take a migration for a label); ``get_reason_display`` reads it."""
+
+        STARTED = "started", _("hændelsen startede")
+        SCENARIO_ADDED = "scenario_added", _("scenarie tilføjet")
+        CLOSED = "closed", _("hændelsen afsluttet")
+        MANUAL = "manual", _("sendt manuelt")
+        SCHEDULED = "scheduled", _("planlagt")
+        REMINDER = "reminder", _("manglende tal")
+
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="status_updates")
     # The idempotency of scheduled and event updates: a redelivered beat tick or a
     # repeated event finds its slot taken and creates nothing.
@@ -123,6 +134,12 @@ class StatusUpdate(models.Model):
 
     def __str__(self):
         return f"{self.incident_id}/{self.slot}"
+
+    def get_reason_display(self) -> str:
+        try:
+            return self.Reason(self.reason).label
+        except ValueError:  # a reason added later than this code: show it as it is
+            return self.reason
 
 
 class OutboxMessage(models.Model):

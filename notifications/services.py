@@ -100,8 +100,15 @@ def recipients_ensure_defaults(*, incident: Incident) -> None:
         )
 
 
+def _lock_running(incident_id: int) -> Incident:
+    """A closed incident is read-only: its recipients too (IncidentClosedError, a
+    Danish ValidationError). Locks the incident row, serialising with its close."""
+    return incident_services.incident_lock_running(incident_id)
+
+
 @transaction.atomic
 def recipient_add_person(*, incident: Incident, person, user=None) -> Recipient:
+    _lock_running(incident.pk)
     recipient = _recipient_upsert(
         incident=incident,
         key=f"person:{person.slug}",
@@ -117,6 +124,7 @@ def recipient_add_person(*, incident: Incident, person, user=None) -> Recipient:
 
 @transaction.atomic
 def recipient_add_group(*, incident: Incident, group, user=None) -> list[Recipient]:
+    _lock_running(incident.pk)
     recipients = []
     for member in group.members.select_related("person"):
         if member.person_id:
@@ -149,6 +157,7 @@ def recipient_add_adhoc(
     sms_first: bool = False,
     user=None,
 ) -> Recipient:
+    _lock_running(incident.pk)
     order = ("sms", "email", "webhook") if sms_first else DEFAULT_CHANNEL_ORDER
     key = "adhoc:" + "|".join([email.lower(), phone, webhook_url])
     recipient, _created = Recipient.objects.update_or_create(
@@ -175,6 +184,7 @@ def recipient_add_adhoc(
 
 @transaction.atomic
 def recipient_remove(*, recipient: Recipient) -> None:
+    _lock_running(recipient.incident_id)
     # Kept, not deleted: the delivery history of earlier updates still points at it.
     recipient.is_active = False
     recipient.save(update_fields=["is_active"])

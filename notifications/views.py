@@ -6,6 +6,7 @@ the panel, plain POSTs redirect to the panel page).
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -75,6 +76,16 @@ def recipient_add(request, incident_id):
     if not form.is_valid():
         return _panel_response(request, incident, form=form, status=422 if request.htmx else 200)
     data = form.cleaned_data
+    try:
+        added = _recipients_add(request, incident, data)
+    except ValidationError as exc:  # a closed incident is read-only
+        messages.error(request, " ".join(exc.messages))
+        return _panel_response(request, incident, status=409 if request.htmx else 200)
+    messages.success(request, _("%(name)s får nu statusopdateringerne.") % {"name": added})
+    return _panel_response(request, incident)
+
+
+def _recipients_add(request, incident, data) -> str:
     if data["person"]:
         services.recipient_add_person(incident=incident, person=data["person"], user=request.user)
         added = data["person"].name
@@ -92,15 +103,18 @@ def recipient_add(request, incident_id):
             user=request.user,
         )
         added = recipient.name
-    messages.success(request, _("%(name)s får nu statusopdateringerne.") % {"name": added})
-    return _panel_response(request, incident)
+    return added
 
 
 @require_POST
 @permission_required("incidents.send_status_update", raise_exception=True)
 def recipient_remove(request, recipient_id):
     recipient = get_object_or_404(Recipient.objects.select_related("incident"), pk=recipient_id)
-    services.recipient_remove(recipient=recipient)
+    try:
+        services.recipient_remove(recipient=recipient)
+    except ValidationError as exc:  # a closed incident is read-only
+        messages.error(request, " ".join(exc.messages))
+        return _panel_response(request, recipient.incident, status=409 if request.htmx else 200)
     messages.success(
         request, _("%(name)s får ikke flere statusopdateringer.") % {"name": recipient.name}
     )

@@ -1,6 +1,5 @@
 """Downloads of the printed card: always a file from disk, rendered at most once."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -10,15 +9,17 @@ from cards.pdf.services import ensure_bundle, ensure_scenario_card
 from cards.snapshots import CardSnapshot
 from config.roles import has_any_role
 
-PRINT_PERMISSIONS = ("cards.publish_actioncard", "incidents.start_incident")
+
+def may_download(user) -> bool:
+    """Every role that reads the card downloads its PDF: a Medarbejder evacuated with a
+    phone needs the card as a file too, not only whoever prints the binder."""
+    return has_any_role(user)
 
 
 def _print_denied(request):
-    """Redaktører and Koordinatorer print; a user with no role sees the no-role page."""
-    if not has_any_role(request.user):
+    """A user with no role sees the no-role page; every role downloads."""
+    if not may_download(request.user):
         return render(request, "no_role.html", status=200)
-    if not any(request.user.has_perm(p) for p in PRINT_PERMISSIONS):
-        raise PermissionDenied
     return None
 
 

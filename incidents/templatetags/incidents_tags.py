@@ -3,7 +3,9 @@
 import uuid
 
 from django import template
+from django.utils.translation import gettext as _
 
+from incidents.models import LogEntry
 from incidents.selectors import running_incidents as running_incidents_query
 from incidents.services import user_label
 
@@ -20,6 +22,15 @@ def running_incidents():
 def who(user):
     """A user's name as the log and checklist show it."""
     return user_label(user)
+
+
+@register.filter
+def log_author(entry):
+    """Who wrote a log entry: the person, or "System" for what the app logged itself
+    (deliveries, reports) — never "ukendt" for an entry without a person."""
+    if entry.author_id is None and entry.kind == LogEntry.Kind.SYSTEM:
+        return _("System")
+    return user_label(entry.author)
 
 
 @register.filter

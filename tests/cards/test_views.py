@@ -263,9 +263,14 @@ def test_coordinator_gets_pdf_links_and_a_stale_print_warning(client, coordinato
 
 
 @pytest.mark.django_db
-def test_staff_get_no_pdf_links(client, staff_user, seeded_card):
+def test_staff_get_pdf_links_but_no_binder_warnings(client, staff_user, seeded_card):
+    """Issue 11 §7: a Medarbejder evacuated with a phone needs the card as a file; the
+    "print it again" notes are for whoever keeps the binder."""
     client.force_login(staff_user)
 
     card_page = client.get(reverse("cards:card", args=[seeded_card.slug])).text
+    scenario_page = client.get(scenario_url()).text
 
-    assert "/pdf/" not in card_page
+    assert reverse("cards_pdf:bundle", args=[seeded_card.slug, 1]) in card_page
+    assert "/pdf/telefoni/v1/" in scenario_page
+    assert "ingen trykt PDF" not in card_page and "Print kortet igen" not in card_page

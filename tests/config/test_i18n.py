@@ -33,3 +33,16 @@ def test_settings_are_danish_in_copenhagen():
     assert settings.LANGUAGE_CODE == "da"
     assert settings.TIME_ZONE == "Europe/Copenhagen"
     assert ("en", "English") in settings.LANGUAGES
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_language_switch_names_each_language_in_its_own_words(client, language):
+    """Issue 11 §7: the menu said "engelsk" (Django's Danish name, in lower case)."""
+    client.post(reverse("set_language"), {"language": language, "next": reverse("login")})
+
+    html = client.get(reverse("login")).text
+
+    assert ">Dansk</option>" in html
+    assert ">English</option>" in html
+    assert "engelsk" not in html and "dansk<" not in html
