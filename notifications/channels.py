@@ -13,7 +13,7 @@ import sys
 
 import requests
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -26,6 +26,11 @@ logger = logging.getLogger(__name__)
 class DeliveryError(Exception):
     permanent = False
 
+    def __init__(self, message: str = "", *, error_class: str = ""):
+        super().__init__(message)
+        # What kind of error (e.g. "BadHeaderError", "SMTP 550"): logged with the failure.
+        self.error_class = error_class or self.__class__.__name__
+
 
 class PermanentFailure(DeliveryError):
     permanent = True
@@ -33,6 +38,21 @@ class PermanentFailure(DeliveryError):
 
 class TemporaryFailure(DeliveryError):
     permanent = False
+
+
+# Raised while building a message from its content: no retry makes them go away.
+PERMANENT_EXCEPTIONS = (BadHeaderError, ValueError, TypeError, UnicodeError, LookupError)
+
+
+def delivery_error_for(exc: Exception) -> DeliveryError:
+    """Classify what a channel raised: a DeliveryError says so itself; an unexpected
+    error is permanent when it comes from the content (a newline in a header, a bad
+    address) and temporary otherwise (a network or library hiccup)."""
+    if isinstance(exc, DeliveryError):
+        return exc
+    name = exc.__class__.__name__
+    cls = PermanentFailure if isinstance(exc, PERMANENT_EXCEPTIONS) else TemporaryFailure
+    return cls(f"Uventet fejl: {name}: {exc}", error_class=name)
 
 
 # --- E-mail -------------------------------------------------------------------------------
@@ -46,13 +66,17 @@ def _smtp_failure(exc: Exception) -> DeliveryError:
             for code, msg in exc.recipients.values()
         )
         cls = PermanentFailure if codes and all(c >= 500 for c in codes) else TemporaryFailure
-        return cls(f"SMTP afviste modtageren: {detail}")
+        code = max(codes) if codes else ""
+        return cls(f"SMTP afviste modtageren: {detail}", error_class=f"SMTP {code}".strip())
     if isinstance(exc, smtplib.SMTPResponseException):
         msg = exc.smtp_error
         msg = msg.decode(errors="replace") if isinstance(msg, bytes) else str(msg)
         cls = PermanentFailure if exc.smtp_code >= 500 else TemporaryFailure
-        return cls(f"SMTP-fejl {exc.smtp_code}: {msg}")
-    return TemporaryFailure(f"SMTP-serveren svarer ikke: {exc.__class__.__name__}: {exc}")
+        return cls(f"SMTP-fejl {exc.smtp_code}: {msg}", error_class=f"SMTP {exc.smtp_code}")
+    return TemporaryFailure(
+        f"SMTP-serveren svarer ikke: {exc.__class__.__name__}: {exc}",
+        error_class=exc.__class__.__name__,
+    )
 
 
 def message_id_for(reference: str) -> str:
@@ -75,6 +99,11 @@ class EmailChannel:
         message.attach_alternative(update.body_html, "text/html")
         try:
             message.send(fail_silently=False)
+        except BadHeaderError as exc:
+            # A newline or control character in a header: the same on every attempt.
+            raise PermanentFailure(
+                f"Ugyldig e-mail-header: {exc}", error_class="BadHeaderError"
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise _smtp_failure(exc) from exc
         return message.extra_headers["Message-ID"]
@@ -131,9 +160,10 @@ class GatewayAPISMSBackend:
         except ValueError:
             detail = response.text[:200]
         error = f"SMS-gatewayen svarede {response.status_code}: {detail}"
+        error_class = f"GatewayAPI {response.status_code}"
         if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
-            raise PermanentFailure(error)
-        raise TemporaryFailure(error)
+            raise PermanentFailure(error, error_class=error_class)
+        raise TemporaryFailure(error, error_class=error_class)
 
 
 class ConsoleSMSBackend:
