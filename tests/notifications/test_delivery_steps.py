@@ -243,7 +243,8 @@ def test_the_dashboard_warns_when_updates_are_stuck(client, coordinator, inciden
 
     cache.clear()
     services.status_update_create(incident=incident, reason="started")
-    OutboxMessage.objects.update(next_attempt_at=timezone.now() - dt.timedelta(minutes=4, seconds=5))
+    waited = dt.timedelta(minutes=4, seconds=5)
+    OutboxMessage.objects.update(next_attempt_at=timezone.now() - waited)
     client.force_login(coordinator)
 
     page = client.get(reverse("incidents:dashboard", args=[incident.pk]))
