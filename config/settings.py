@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -228,6 +229,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+# A second queue, consumed by every worker next to the default one, for the few tasks that
+# must not wait behind a backlog of a thousand deliveries: the tick (every incident's due
+# updates), the sweep, and the redelivery of a message whose worker died mid-send.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("priority"))
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.outbox_sweep": {"queue": "priority"},
+    "notifications.tasks.status_updates_tick": {"queue": "priority"},
+}
 
 # --- Notifications (status updates to the crisis communication team) -------------------------
 # SMS: GatewayAPI when a token is set, else the console backend (prints, for `make run`).

@@ -87,17 +87,27 @@ def message_id_for(reference: str) -> str:
 class EmailChannel:
     name = Channel.EMAIL
 
-    def send(self, *, update, address: str, reference: str, connection=None) -> str:
+    def send(
+        self, *, update, address: str, reference: str, connection=None, on_accepted=None
+    ) -> str:
+        """Send one mail. ``on_accepted(message_id)`` runs right after the server's 250,
+        before the QUIT round trip: the delivery confirms there, which narrows the
+        window in which a crash leaves an accepted mail unconfirmed."""
+        connection = connection or get_connection(fail_silently=False)
+        message_id = message_id_for(reference)
         message = EmailMultiAlternatives(
             subject=update.subject,
             body=update.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
-            headers={"Message-ID": message_id_for(reference), "X-Aktionskort-Key": reference},
-            connection=connection or get_connection(fail_silently=False),
+            headers={"Message-ID": message_id, "X-Aktionskort-Key": reference},
+            connection=connection,
         )
         message.attach_alternative(update.body_html, "text/html")
+        opened = False
         try:
+            # Opened here, so send_messages() leaves the connection open after the 250.
+            opened = bool(connection.open()) if hasattr(connection, "open") else False
             message.send(fail_silently=False)
         except BadHeaderError as exc:
             # A newline or control character in a header: the same on every attempt.
@@ -106,7 +116,24 @@ class EmailChannel:
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise _smtp_failure(exc) from exc
-        return message.extra_headers["Message-ID"]
+        finally:
+            if on_accepted is None and opened:
+                self._close(connection)
+        if on_accepted is not None:
+            try:
+                on_accepted(message_id)
+            finally:
+                if opened:
+                    self._close(connection)
+        return message_id
+
+    @staticmethod
+    def _close(connection):
+        # The mail is accepted; a failing QUIT changes nothing about it.
+        try:
+            connection.close()
+        except Exception:
+            logger.info("SMTP QUIT failed after an accepted mail", exc_info=True)
 
 
 # --- SMS ------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from incidents import services as incident_services
 from incidents.models import LogEntry
 from notifications.channels import channel_for, delivery_error_for
 from notifications.content import REASONS
-from notifications.models import OutboxMessage, StatusUpdate, WorkerHeartbeat
+from notifications.models import Channel, OutboxMessage, StatusUpdate, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +40,11 @@ MAX_COUNTDOWN_SECONDS = 30
 WAITING = (OutboxMessage.Status.QUEUED, OutboxMessage.Status.SENDING)
 
 
-def outbox_enqueue(message_ids, *, countdown: float | None = None) -> int:
-    """Hand messages to Celery. Never raises: a broker outage leaves them to the sweep."""
+def outbox_enqueue(message_ids, *, countdown: float | None = None, queue: str | None = None) -> int:
+    """Hand messages to Celery. Never raises: a broker outage leaves them to the sweep.
+
+    ``queue="priority"`` is for the few messages a dead worker left half-sent: they go
+    ahead of the backlog instead of behind it."""
     from config.celery import app as celery_app
     from notifications.tasks import outbox_message_deliver
 
@@ -56,7 +59,7 @@ def outbox_enqueue(message_ids, *, countdown: float | None = None) -> int:
             connection.ensure_connection(max_retries=1, timeout=2)
             for pk in message_ids:
                 outbox_message_deliver.apply_async(
-                    (pk,), connection=connection, countdown=countdown
+                    (pk,), connection=connection, countdown=countdown, queue=queue
                 )
                 sent.append(pk)
     except Exception as exc:
@@ -158,6 +161,15 @@ def _message_confirm(*, message: OutboxMessage, reference: str) -> None:
         error_class="",
         lease_until=None,
     )
+
+
+def _accepted(reference: str, *, message: OutboxMessage, keeper) -> None:
+    keeper.stop()
+    # From here on the server has the mail: a failure below must not count as a failed
+    # send (that would retry it unmarked); the lease runs out instead and the retry is
+    # marked as a possible duplicate.
+    message.accepted = True
+    _message_confirm(message=message, reference=reference)
 
 
 def _retry_delay(attempts: int) -> float:
@@ -289,12 +301,21 @@ def outbox_message_deliver(*, message_id: int) -> str:
         return outcome
     keeper = _LeaseKeeper(message_id=message.pk, attempt_id=message.attempt_id)
     keeper.start()
+    extra = {}
+    if message.channel == Channel.EMAIL:
+        # Confirmed straight after the 250, before the QUIT round trip.
+        extra["on_accepted"] = partial(_accepted, message=message, keeper=keeper)
     try:
         reference = channel_for(message.channel).send(
-            update=message.update, address=message.address, reference=message.idempotency_key
+            update=message.update,
+            address=message.address,
+            reference=message.idempotency_key,
+            **extra,
         )
     except Exception as exc:
         keeper.stop()
+        if getattr(message, "accepted", False):
+            raise
         outcome = _attempt_failed(message=message, exc=exc)
     else:
         keeper.stop()
@@ -305,10 +326,11 @@ def outbox_message_deliver(*, message_id: int) -> str:
     return outcome
 
 
-def outbox_messages_due(*, older_than_seconds: int) -> list[int]:
+def outbox_messages_due(*, older_than_seconds: int) -> tuple[list[int], list[int]]:
     """What the sweep hands to the broker again: rows whose lease ran out (their worker
-    died), and queued rows that have been due a while with no recent enqueue (lost in a
-    broker outage, with a dead worker, or waiting out a long backoff)."""
+    died: few, and urgent), and queued rows that have been due a while with no recent
+    enqueue (lost in a broker outage, reserved by a dead worker, or after a long
+    backoff: these take their turn in the default queue)."""
     now = timezone.now()
     cutoff = now - dt.timedelta(seconds=older_than_seconds)
     expired = OutboxMessage.objects.filter(
@@ -321,7 +343,7 @@ def outbox_messages_due(*, older_than_seconds: int) -> list[int]:
         .exclude(enqueued_at__gt=cutoff)
         .values_list("pk", flat=True)[:2000]
     )
-    return list(expired) + list(queued)
+    return list(expired), list(queued)
 
 
 def status_updates_unfinished_complete() -> int:

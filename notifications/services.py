@@ -346,6 +346,8 @@ def outbox_sweep(*, older_than_seconds: int | None = None, worker: str = "") -> 
         older_than_seconds = settings.NOTIFY_SWEEP_AFTER_SECONDS
     if worker:
         delivery.worker_heartbeat_record(name=worker)
-    enqueued = outbox_enqueue(delivery.outbox_messages_due(older_than_seconds=older_than_seconds))
+    expired, overdue = delivery.outbox_messages_due(older_than_seconds=older_than_seconds)
+    enqueued = outbox_enqueue(expired, queue="priority") if expired else 0
+    enqueued += outbox_enqueue(overdue)
     delivery.status_updates_unfinished_complete()
     return enqueued

@@ -74,19 +74,18 @@ def test_the_confirm_right_after_the_send_touches_only_the_message_row(incident,
     original = channels.EmailChannel.send
 
     def send(self, **kwargs):
-        result = original(self, **kwargs)
-        # Autocommit: the confirm below commits on its own, before anything shared.
+        # Autocommit: the confirm commits on its own, before anything shared.
         assert not connection.in_atomic_block
         marks.append(len(queries.captured_queries))
-        return result
+        return original(self, **kwargs)
 
     monkeypatch.setattr(channels.EmailChannel, "send", send)
     with CaptureQueriesContext(connection) as queries:
         services.outbox_message_deliver(message_id=message.pk)
 
     after = [q["sql"] for q in queries.captured_queries[marks[0] :]]
-    # The first statement after the 250 is the confirm, alone in its transaction: no
-    # status update or incident row is locked or written before it.
+    # The first statement once the send begins is the confirm after the 250, alone in
+    # its transaction: no status update or incident row is locked or written before it.
     assert after[0].startswith('UPDATE "notifications_outboxmessage"'), after[:3]
     assert 'WHERE ("notifications_outboxmessage"."id" =' in after[0]
     assert "incidents_incident" not in after[0] and "statusupdate" not in after[0]
@@ -234,7 +233,7 @@ def test_a_slow_send_keeps_its_lease(incident, monkeypatch, settings):
 
     assert seen["row"]["status"] == "sending"
     assert seen["row"]["lease_until"] > timezone.now() - dt.timedelta(seconds=0.5)
-    assert delivery.outbox_messages_due(older_than_seconds=8) == []
+    assert delivery.outbox_messages_due(older_than_seconds=8) == ([], [])
 
 
 def test_the_dashboard_warns_when_updates_are_stuck(client, coordinator, incident, settings):
