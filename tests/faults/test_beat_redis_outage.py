@@ -17,7 +17,8 @@ from tests.notifications.conftest import incident_create
 pytestmark = [
     pytest.mark.services,
     pytest.mark.timeout(120),
-    pytest.mark.django_db(transaction=True),
+    # As the other fault tests: a transactional test flushes the roles migrations made.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 TICK_SECONDS = 10

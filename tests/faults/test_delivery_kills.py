@@ -23,7 +23,8 @@ from tests.notifications.test_delivery import add_recipients
 pytestmark = [
     pytest.mark.services,
     pytest.mark.timeout(120),
-    pytest.mark.django_db(transaction=True),
+    # As the other fault tests: a transactional test flushes the roles migrations made.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 RECOVERY_SECONDS = 15
