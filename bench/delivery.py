@@ -168,8 +168,9 @@ def delivery_under_kills(
             elif not worker.kill_child(rng):
                 continue
             at = timezone.now()
+            busy = messages.filter(status__in=("queued", "sending")).exists()
             in_flight = list(messages.filter(status="sending").values_list("pk", flat=True))
-            struck.append((at, "worker" if whole else "pool child", in_flight))
+            struck.append((at, "worker" if whole else "pool child", in_flight, busy))
             if whole:
                 worker.start()
 
@@ -186,14 +187,16 @@ def delivery_under_kills(
         copies = {key: counter.copies[key] for key in rows}
         duplicates = {key: n - 1 for key, n in copies.items() if n > 1}
         recoveries = []
-        for at, _what, ids in struck:
+        for at, _what, ids, _busy in struck:
             sent = [m.sent_at for m in messages.filter(pk__in=ids) if m.sent_at]
             recoveries.append(round((max(sent) - at).total_seconds(), 1) if sent else 0.0)
         last = struck[-1][0] if struck else finished
         return {
             "messages": len(rows),
             "kills": len(struck),
-            "worker_kills": sum(1 for _at, what, _ids in struck if what == "worker"),
+            "worker_kills": sum(1 for kill in struck if kill[1] == "worker"),
+            # Kills that struck while messages were still waiting: the ones that count.
+            "kills_during_send": sum(1 for kill in struck if kill[3]),
             "missing": sum(1 for n in copies.values() if n == 0),
             "duplicates": sum(duplicates.values()),
             "duplicates_per_1000": round(sum(duplicates.values()) * 1000 / max(1, len(rows)), 2),
