@@ -16,6 +16,7 @@ import time
 import pytest
 
 from notifications import services
+from notifications.models import OutboxMessage
 from tests.faults import delivery_procs as procs
 from tests.notifications.conftest import incident_create, worker_env
 from tests.notifications.test_delivery import add_recipients
@@ -79,6 +80,13 @@ def assert_nothing_lost_every_duplicate_marked(incident, smtp, gateway):
     assert set(received) - set(marked) == set(), "a copy nobody queued"
     assert [key for key in duplicates if not marked[key]] == [], (duplicates, marked)
     assert gateway.invalid == []
+    # Every SMS carried its message's stable identity as GatewayAPI's userref.
+    keys = set(
+        OutboxMessage.objects.filter(update__incident=incident, channel="sms").values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    assert set(gateway.copies_by_userref()) <= keys
     return duplicates
 
 
