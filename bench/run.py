@@ -42,7 +42,7 @@ WARMUP_SECONDS = 20
 POLL_SECONDS = 5
 WRITE_SECONDS = 5
 GUNICORN_WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
-HELPER_TIMEOUT = 90
+HELPER_TIMEOUT = 150  # the delivery bench sends 1,000 mails through 10 kills
 
 # The dashboard's forms the writers post, by their action URL.
 LOG_FORM = r"/log/skriv/$"
@@ -57,6 +57,8 @@ HELPERS = {
     ),
     "pdf": ([("cards.pdf.bench", "bench_card_bundle")], {}),
     "notify": ([("notifications.bench", "status_update_end_to_end_ms")], {"recipients": 200}),
+    # Delivery under 10 random SIGKILLs (issue 18): duplicates per 1,000, recovery time.
+    "delivery": ([("bench.delivery", "delivery_under_kills")], {"recipients": 1000, "timeout": 60}),
 }
 
 
@@ -356,6 +358,9 @@ writers, {fmt(load.get("seconds"), " s")} | {fmt(load.get("requests"))} requests
 | PDF bundle of the seed card: render / peak RSS | {fmt(results["pdf_bundle_ms"], " ms")} / \
 {fmt(results["pdf_bundle_peak_rss_mb"], " MB")} | < 3,000 ms |
 | Status update to 200 recipients, end to end | {fmt(results["notify_200_ms"], " ms")} | – |
+| Delivery under 10 random kills: duplicates per 1,000 / recovery after a kill | \
+{fmt(results.get("delivery_duplicates_per_1000"))} / \
+{fmt(results.get("delivery_recovery_max_s"), " s")} | ≤ 1 / ≤ 15 s |
 <!-- /bench:figures -->"""
     text = README.read_text() if README.exists() else ""
     start, end = "<!-- bench:figures -->", "<!-- /bench:figures -->"
@@ -587,6 +592,13 @@ def main() -> int:
         for name, keys in (
             ("pdf", {"pdf_bundle_ms": ("render_ms",), "pdf_bundle_peak_rss_mb": ("peak_rss_mb",)}),
             ("notify", {"notify_200_ms": ()}),
+            (
+                "delivery",
+                {
+                    "delivery_duplicates_per_1000": ("duplicates_per_1000",),
+                    "delivery_recovery_max_s": ("recovery_max_s",),
+                },
+            ),
         ):
             step(f"helper benchmark: {name}")
             helper, problem = run_helper(name, env)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -211,9 +212,11 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Longer than any countdown we use, so that an acked-late task is never
-        # redelivered while it is still waiting for its ETA.
-        "visibility_timeout": 3600,
+        # Longer than any countdown we use (≤ 60 s: the report recheck; retries ≤ 30 s),
+        # so a task waiting for its ETA in a live worker is never handed to a second one.
+        # Recovery after a dead worker does not wait for this: the outbox sweep re-enqueues
+        # from the lease in seconds (notifications/README.md); this is only the backstop.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=120),
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }
@@ -244,6 +247,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+# A second queue, consumed by every worker next to the default one, for the few tasks that
+# must not wait behind a backlog of a thousand deliveries: the tick (every incident's due
+# updates), the sweep, and the redelivery of a message whose worker died mid-send.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("priority"))
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.outbox_sweep": {"queue": "priority"},
+    "notifications.tasks.status_updates_tick": {"queue": "priority"},
+}
 
 # --- Notifications (status updates to the crisis communication team) -------------------------
 # SMS: GatewayAPI when a token is set, else the console backend (prints, for `make run`).
@@ -262,8 +273,15 @@ NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
 # Temporary failures are retried until this long after the first attempt, then the
 # recipient's next channel is used (or the message is marked failed).
 NOTIFY_RETRY_TOTAL_SECONDS = env.int("NOTIFY_RETRY_TOTAL_SECONDS", default=1800)
-# The sweep re-enqueues queued messages whose attempt has been due this long.
-NOTIFY_SWEEP_AFTER_SECONDS = env.int("NOTIFY_SWEEP_AFTER_SECONDS", default=60)
+# The sweep re-enqueues queued messages whose attempt has been due this long with no
+# enqueue since, and every message whose lease ran out; both bound recovery after a
+# worker dies to lease + sweep period (≤ 15 s, see notifications/README.md).
+NOTIFY_SWEEP_AFTER_SECONDS = env.int("NOTIFY_SWEEP_AFTER_SECONDS", default=8)
+# A send holds its message for this long, renewed every third of it while it runs.
+NOTIFY_LEASE_SECONDS = env.int("NOTIFY_LEASE_SECONDS", default=6)
+# Readiness and the dashboard's warning: a message waiting longer, or no sweep for longer.
+NOTIFY_STUCK_AFTER_SECONDS = env.int("NOTIFY_STUCK_AFTER_SECONDS", default=120)
+NOTIFY_HEARTBEAT_STALE_SECONDS = env.int("NOTIFY_HEARTBEAT_STALE_SECONDS", default=60)
 # Webhooks (Teams Workflows): a Koordinator types the address, the worker POSTs to it, so
 # only these hosts are allowed (https, port 443 unless an entry says "host:port"), and
 # never an address inside our network (notifications/webhooks.py). "*.x" matches any name
@@ -295,7 +313,8 @@ CELERY_BEAT_SCHEDULE["notifications-tick"] = {
 }
 CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "task": "notifications.tasks.outbox_sweep",
-    "schedule": env.float("NOTIFY_SWEEP_SECONDS", default=60.0),
+    # Cheap (two indexed queries when nothing is due) and the floor of recovery time.
+    "schedule": env.float("NOTIFY_SWEEP_SECONDS", default=2.0),
 }
 
 # --- Logging --------------------------------------------------------------------------------

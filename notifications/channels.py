@@ -13,7 +13,7 @@ import sys
 
 import requests
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -28,6 +28,11 @@ logger = logging.getLogger(__name__)
 class DeliveryError(Exception):
     permanent = False
 
+    def __init__(self, message: str = "", *, error_class: str = ""):
+        super().__init__(message)
+        # What kind of error (e.g. "BadHeaderError", "SMTP 550"): logged with the failure.
+        self.error_class = error_class or self.__class__.__name__
+
 
 class PermanentFailure(DeliveryError):
     permanent = True
@@ -35,6 +40,21 @@ class PermanentFailure(DeliveryError):
 
 class TemporaryFailure(DeliveryError):
     permanent = False
+
+
+# Raised while building a message from its content: no retry makes them go away.
+PERMANENT_EXCEPTIONS = (BadHeaderError, ValueError, TypeError, UnicodeError, LookupError)
+
+
+def delivery_error_for(exc: Exception) -> DeliveryError:
+    """Classify what a channel raised: a DeliveryError says so itself; an unexpected
+    error is permanent when it comes from the content (a newline in a header, a bad
+    address) and temporary otherwise (a network or library hiccup)."""
+    if isinstance(exc, DeliveryError):
+        return exc
+    name = exc.__class__.__name__
+    cls = PermanentFailure if isinstance(exc, PERMANENT_EXCEPTIONS) else TemporaryFailure
+    return cls(f"Uventet fejl: {name}: {exc}", error_class=name)
 
 
 # --- E-mail -------------------------------------------------------------------------------
@@ -48,13 +68,17 @@ def _smtp_failure(exc: Exception) -> DeliveryError:
             for code, msg in exc.recipients.values()
         )
         cls = PermanentFailure if codes and all(c >= 500 for c in codes) else TemporaryFailure
-        return cls(f"SMTP afviste modtageren: {detail}")
+        code = max(codes) if codes else ""
+        return cls(f"SMTP afviste modtageren: {detail}", error_class=f"SMTP {code}".strip())
     if isinstance(exc, smtplib.SMTPResponseException):
         msg = exc.smtp_error
         msg = msg.decode(errors="replace") if isinstance(msg, bytes) else str(msg)
         cls = PermanentFailure if exc.smtp_code >= 500 else TemporaryFailure
-        return cls(f"SMTP-fejl {exc.smtp_code}: {msg}")
-    return TemporaryFailure(f"SMTP-serveren svarer ikke: {exc.__class__.__name__}: {exc}")
+        return cls(f"SMTP-fejl {exc.smtp_code}: {msg}", error_class=f"SMTP {exc.smtp_code}")
+    return TemporaryFailure(
+        f"SMTP-serveren svarer ikke: {exc.__class__.__name__}: {exc}",
+        error_class=exc.__class__.__name__,
+    )
 
 
 def message_id_for(reference: str) -> str:
@@ -65,21 +89,53 @@ def message_id_for(reference: str) -> str:
 class EmailChannel:
     name = Channel.EMAIL
 
-    def send(self, *, update, address: str, reference: str, connection=None) -> str:
+    def send(
+        self, *, update, address: str, reference: str, connection=None, on_accepted=None
+    ) -> str:
+        """Send one mail. ``on_accepted(message_id)`` runs right after the server's 250,
+        before the QUIT round trip: the delivery confirms there, which narrows the
+        window in which a crash leaves an accepted mail unconfirmed."""
+        connection = connection or get_connection(fail_silently=False)
+        message_id = message_id_for(reference)
         message = EmailMultiAlternatives(
             subject=update.subject,
             body=update.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
-            headers={"Message-ID": message_id_for(reference), "X-Aktionskort-Key": reference},
-            connection=connection or get_connection(fail_silently=False),
+            headers={"Message-ID": message_id, "X-Aktionskort-Key": reference},
+            connection=connection,
         )
         message.attach_alternative(update.body_html, "text/html")
+        opened = False
         try:
+            # Opened here, so send_messages() leaves the connection open after the 250.
+            opened = bool(connection.open()) if hasattr(connection, "open") else False
             message.send(fail_silently=False)
+        except BadHeaderError as exc:
+            # A newline or control character in a header: the same on every attempt.
+            raise PermanentFailure(
+                f"Ugyldig e-mail-header: {exc}", error_class="BadHeaderError"
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise _smtp_failure(exc) from exc
-        return message.extra_headers["Message-ID"]
+        finally:
+            if on_accepted is None and opened:
+                self._close(connection)
+        if on_accepted is not None:
+            try:
+                on_accepted(message_id)
+            finally:
+                if opened:
+                    self._close(connection)
+        return message_id
+
+    @staticmethod
+    def _close(connection):
+        # The mail is accepted; a failing QUIT changes nothing about it.
+        try:
+            connection.close()
+        except Exception:
+            logger.info("SMTP QUIT failed after an accepted mail", exc_info=True)
 
 
 # --- SMS ------------------------------------------------------------------------------------
@@ -133,9 +189,10 @@ class GatewayAPISMSBackend:
         except ValueError:
             detail = response.text[:200]
         error = f"SMS-gatewayen svarede {response.status_code}: {detail}"
+        error_class = f"GatewayAPI {response.status_code}"
         if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
-            raise PermanentFailure(error)
-        raise TemporaryFailure(error)
+            raise PermanentFailure(error, error_class=error_class)
+        raise TemporaryFailure(error, error_class=error_class)
 
 
 class ConsoleSMSBackend:

@@ -3,7 +3,10 @@
 A ``StatusUpdate`` is one update slot of an incident ("interval:3", "event:started", …)
 with its content rendered once, when it is created. Every (update, recipient, channel)
 becomes one ``OutboxMessage`` row in the same transaction; Celery only ever delivers
-rows, so nothing that was committed can be lost and nothing is sent twice.
+rows, so nothing that was committed can be lost. A row is claimed (state "sender",
+an attempt id and a lease) before its channel is called and confirmed right after; a
+retry after an expired lease may repeat an accepted send and is marked as a possible
+duplicate (see notifications/README.md, "Nothing lost, nothing twice").
 """
 
 from django.conf import settings
@@ -147,6 +150,8 @@ class OutboxMessage(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("I kø")
+        # Claimed by one attempt, which holds a lease until it confirms or fails.
+        SENDING = "sending", _("Sender")
         SENT = "sent", _("Sendt")
         FAILED = "failed", _("Fejlet")
         SUPERSEDED = "superseded", _("Erstattet af næste kanal")
@@ -170,10 +175,26 @@ class OutboxMessage(models.Model):
     first_attempt_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sendt"), null=True, blank=True)
+    # The attempt that holds the row while it sends, and until when: a lease that runs
+    # out means its worker died, and the sweep lets another attempt claim the row.
+    attempt_id = models.UUIDField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # When the id was last handed to the broker: the sweep re-enqueues a queued row
+    # only if nothing did so recently, so a long backlog is not enqueued again and again.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # A retry after an attempt that may have been accepted (its worker died after the
+    # channel was called): the recipient may have this message twice.
+    possible_duplicate = models.BooleanField(_("mulig dublet"), default=False)
+    # The class of the last error (e.g. "BadHeaderError", "SMTP 550"): permanent errors
+    # are logged with it.
+    error_class = models.CharField(_("fejltype"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["update", "recipient", "created_at", "pk"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
+            models.Index(fields=["status", "lease_until"], name="outbox_lease_idx"),
+        ]
         verbose_name = _("udgående besked")
         verbose_name_plural = _("udgående beskeder")
 
@@ -191,3 +212,18 @@ class OutboxMessage(models.Model):
     @staticmethod
     def key_for(*, update: StatusUpdate, recipient: Recipient, channel: str) -> str:
         return f"{update.incident_id}:{update.slot}:{recipient.pk}:{channel}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time a worker ran the outbox sweep: proof that beat, the broker and a
+    worker all work. Read by the readiness check and the dashboard's stuck warning."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("arbejderpuls")
+        verbose_name_plural = _("arbejderpulser")
+
+    def __str__(self):
+        return self.name

@@ -37,6 +37,7 @@ def incident_recent_updates(*, incident: Incident, limit: int = 5) -> list[Statu
             status: sum(1 for m in update.message_list if m.status == status)
             for status in OutboxMessage.Status.values
         }
+        update.possible_duplicates = sum(1 for m in update.message_list if m.possible_duplicate)
     return updates
 
 
@@ -63,3 +64,32 @@ def incident_notification_panel(*, incident: Incident) -> dict:
 
 def recipient_get(*, pk: int) -> Recipient:
     return Recipient.objects.select_related("incident").get(pk=pk)
+
+
+def delivery_backlog(*, now=None) -> dict:
+    """The background path as the outbox sees it: how long the oldest due message has
+    waited, and how long ago a worker last swept (beat + broker + worker all working).
+
+    Two indexed queries; the dashboard caches the result (``delivery_stuck_warning``)."""
+    from django.conf import settings
+    from django.db.models import Max, Min
+
+    from notifications.models import WorkerHeartbeat
+
+    now = now or timezone.now()
+    oldest = OutboxMessage.objects.filter(
+        status__in=(OutboxMessage.Status.QUEUED, OutboxMessage.Status.SENDING),
+        next_attempt_at__lte=now,
+    ).aggregate(oldest=Min("next_attempt_at"))["oldest"]
+    seen = WorkerHeartbeat.objects.aggregate(seen=Max("seen_at"))["seen"]
+    waited = max(0, int((now - oldest).total_seconds())) if oldest else 0
+    heartbeat_age = int((now - seen).total_seconds()) if seen else None
+    heartbeat_ok = heartbeat_age is not None and (
+        heartbeat_age <= settings.NOTIFY_HEARTBEAT_STALE_SECONDS
+    )
+    return {
+        "oldest_waiting_seconds": waited,
+        "heartbeat_age_seconds": heartbeat_age,
+        "heartbeat_ok": heartbeat_ok,
+        "stuck": waited > settings.NOTIFY_STUCK_AFTER_SECONDS,
+    }

@@ -7,7 +7,6 @@ commits; if the broker is down then, the rows wait for the sweep.
 
 import datetime as dt
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,10 +16,17 @@ from cards.snapshots import CardSnapshot
 
 # A module import: incidents.services calls back into this module (status updates).
 from incidents import services as incident_services
-from incidents.models import FigureReport, Incident, LogEntry
+from incidents.models import FigureReport, Incident
 from incidents.selectors import incident_status_summary
-from notifications.channels import DeliveryError, PermanentFailure, channel_for
-from notifications.content import REASONS, reminder_render, status_update_render
+from notifications import delivery
+from notifications.content import reminder_render, status_update_render
+
+# outbox_message_deliver is re-exported: the tasks and the tests call it as services.*.
+from notifications.delivery import (  # noqa: F401
+    enqueue_on_commit,
+    outbox_enqueue,
+    outbox_message_deliver,
+)
 from notifications.models import DEFAULT_CHANNEL_ORDER, OutboxMessage, Recipient, StatusUpdate
 from notifications.selectors import incident_next_update_at, update_schedule
 from notifications.webhooks import webhook_address_display
@@ -28,9 +34,6 @@ from notifications.webhooks import webhook_address_display
 logger = logging.getLogger(__name__)
 
 CRISIS_TEAM_GROUP = "krisekommunikationsteamet"
-# Retry delays never exceed this, so no countdown comes near the Redis
-# visibility_timeout (3600 s), after which an unacked task would be redelivered.
-MAX_RETRY_DELAY_SECONDS = 600
 
 
 # --- Recipients -------------------------------------------------------------------------------
@@ -207,37 +210,6 @@ def _event_slot(*, incident: Incident, reason: str, now) -> str:
     return f"event:{reason}:{existing + 1}"
 
 
-def outbox_enqueue(message_ids, *, countdown: float | None = None) -> int:
-    """Hand messages to Celery. Never raises: a broker outage leaves them to the sweep."""
-    from config.celery import app as celery_app
-    from notifications.tasks import outbox_message_deliver
-
-    message_ids = list(message_ids)
-    if not message_ids:
-        return 0
-    sent = 0
-    try:
-        with celery_app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=2)
-            for pk in message_ids:
-                outbox_message_deliver.apply_async(
-                    (pk,), connection=connection, countdown=countdown
-                )
-                sent += 1
-    except Exception as exc:
-        logger.warning(
-            "Broker unavailable, %d outbox message(s) left for the sweep: %s",
-            len(message_ids) - sent,
-            exc,
-        )
-    return sent
-
-
-def _enqueue_on_commit(message_ids, *, countdown=None) -> None:
-    if message_ids:
-        transaction.on_commit(partial(outbox_enqueue, list(message_ids), countdown=countdown))
-
-
 def _outbox_create(*, update: StatusUpdate, recipients) -> list[int]:
     messages = []
     for recipient in recipients:
@@ -280,7 +252,7 @@ def _update_create(*, incident, slot, kind, reason, rendered, user, recipients):
             )
     except IntegrityError:
         return None  # The slot was taken concurrently: that update goes out instead.
-    _enqueue_on_commit(_outbox_create(update=update, recipients=recipients))
+    enqueue_on_commit(_outbox_create(update=update, recipients=recipients))
     incident_services.incident_touch(incident_id=incident.pk)
     return update
 
@@ -406,147 +378,20 @@ def status_updates_due_create(*, now=None) -> list[StatusUpdate]:
 
 
 # --- Delivering -------------------------------------------------------------------------------
+# The send path itself (claim, send, confirm) lives in notifications/delivery.py.
 
 
-def _retry_delay(attempts: int) -> float:
-    return min(settings.NOTIFY_RETRY_BASE_SECONDS * 2 ** (attempts - 1), MAX_RETRY_DELAY_SECONDS)
-
-
-def _give_up(*, message: OutboxMessage, error: str) -> int | None:
-    """Use the recipient's next channel, or mark the message failed and log it."""
-    recipient = message.recipient
-    next_channel = recipient.next_channel(message.channel)
-    message.last_error = error[:2000]
-    if next_channel:
-        message.status = OutboxMessage.Status.SUPERSEDED
-        message.save()
-        fallback, _created = OutboxMessage.objects.get_or_create(
-            idempotency_key=OutboxMessage.key_for(
-                update=message.update, recipient=recipient, channel=next_channel
-            ),
-            defaults={
-                "update": message.update,
-                "recipient": recipient,
-                "channel": next_channel,
-                "address": recipient.address_for(next_channel),
-            },
-        )
-        return fallback.pk
-    message.status = OutboxMessage.Status.FAILED
-    message.save()
-    incident_services.log_entry_create(
-        incident=message.update.incident,
-        kind=LogEntry.Kind.SYSTEM,
-        text=(
-            f"{message.update.get_kind_display()} kunne ikke leveres til {recipient.name}"
-            f" ({message.get_channel_display()} {message.address_display}): {error}"
-        )[:2000],
-    )
-    return None
-
-
-def _update_complete(*, update_id: int) -> None:
-    """Log the update once, when its last message has been sent or has failed."""
-    update = StatusUpdate.objects.select_for_update().get(pk=update_id)
-    if update.completed_at or update.messages.filter(status=OutboxMessage.Status.QUEUED).exists():
-        return
-    update.completed_at = timezone.now()
-    update.save(update_fields=["completed_at"])
-    messages = update.messages.select_related("recipient")
-    sent = [m for m in messages if m.status == OutboxMessage.Status.SENT]
-    reached = {m.recipient_id for m in sent}
-    total = {m.recipient_id for m in messages}
-    what = REASONS.get(update.reason, update.get_kind_display())
-    channels = ", ".join(sorted({m.get_channel_display() for m in sent})) or "-"
-    incident_services.log_entry_create(
-        incident=update.incident,
-        kind=LogEntry.Kind.SYSTEM,
-        text=(
-            f"{update.get_kind_display()} sendt ({what}) til"
-            f" {len(reached)} af {len(total)} modtagere via {channels}."
-        ),
-    )
-
-
-def outbox_message_deliver(*, message_id: int) -> str:
-    """Deliver one outbox message; safe to call any number of times for the same row.
-
-    The row stays locked while the channel sends, so a redelivered task waits or skips
-    and then finds it sent. A worker killed mid-send leaves the row queued (its
-    transaction dies with it) for the sweep.
-    """
-    retry_after = None
-    enqueue_next = None
-    with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("update", "recipient", "update__incident")
-            .filter(pk=message_id)
-            .first()
-        )
-        if message is None:
-            return "busy"
-        if message.status != OutboxMessage.Status.QUEUED:
-            return "done"
-        now = timezone.now()
-        if message.next_attempt_at > now + dt.timedelta(seconds=1):
-            return "not-due"
-        first_attempt = message.first_attempt_at is None
-        message.attempts += 1
-        message.last_attempt_at = now
-        if first_attempt:
-            message.first_attempt_at = now
-        try:
-            reference = channel_for(message.channel).send(
-                update=message.update,
-                address=message.address,
-                reference=message.idempotency_key,
-            )
-        except Exception as exc:
-            error = exc if isinstance(exc, DeliveryError) else None
-            text = str(exc) if error else f"Uventet fejl: {exc.__class__.__name__}: {exc}"
-            permanent = isinstance(exc, PermanentFailure)
-            delay = _retry_delay(message.attempts)
-            deadline = message.first_attempt_at + dt.timedelta(
-                seconds=settings.NOTIFY_RETRY_TOTAL_SECONDS
-            )
-            if permanent or now + dt.timedelta(seconds=delay) > deadline:
-                if not permanent:
-                    text = f"{text} (opgivet efter {message.attempts} forsøg)"
-                enqueue_next = _give_up(message=message, error=text)
-                outcome = "fallback" if enqueue_next else "failed"
-            else:
-                message.last_error = text[:2000]
-                message.next_attempt_at = now + dt.timedelta(seconds=delay)
-                message.save()
-                retry_after = delay
-                outcome = "retry"
-        else:
-            message.status = OutboxMessage.Status.SENT
-            message.sent_at = timezone.now()
-            message.provider_reference = reference[:200]
-            message.last_error = ""
-            message.save()
-            outcome = "sent"
-        if outcome != "retry" and enqueue_next is None:
-            _update_complete(update_id=message.update_id)
-        incident_services.incident_touch(incident_id=message.update.incident_id)
-        if enqueue_next:
-            _enqueue_on_commit([enqueue_next])
-        if retry_after:
-            _enqueue_on_commit([message.pk], countdown=retry_after)
-    return outcome
-
-
-def outbox_sweep(*, older_than_seconds: int | None = None) -> int:
-    """Re-enqueue queued messages whose attempt is overdue: lost in a broker outage, a
-    crash between commit and enqueue, or a worker killed mid-send."""
+def outbox_sweep(*, older_than_seconds: int | None = None, worker: str = "") -> int:
+    """Beat, every NOTIFY_SWEEP_SECONDS: hand to the broker again every message whose
+    lease ran out (its worker died) or that has been due a while with nobody on it (lost
+    in a broker outage or a crash between commit and enqueue); log the updates a dead
+    worker finished sending but did not log; and record that the background path works."""
     if older_than_seconds is None:
         older_than_seconds = settings.NOTIFY_SWEEP_AFTER_SECONDS
-    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
-    ids = list(
-        OutboxMessage.objects.filter(
-            status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=cutoff
-        ).values_list("pk", flat=True)[:2000]
-    )
-    return outbox_enqueue(ids)
+    if worker:
+        delivery.worker_heartbeat_record(name=worker)
+    expired, overdue = delivery.outbox_messages_due(older_than_seconds=older_than_seconds)
+    enqueued = outbox_enqueue(expired, queue="priority") if expired else 0
+    enqueued += outbox_enqueue(overdue)
+    delivery.status_updates_unfinished_complete()
+    return enqueued

@@ -16,6 +16,7 @@ def status_updates_tick() -> int:
     return len(services.status_updates_due_create())
 
 
-@shared_task(ignore_result=True)
-def outbox_sweep() -> int:
-    return services.outbox_sweep()
+@shared_task(ignore_result=True, bind=True)
+def outbox_sweep(self) -> int:
+    # The worker's name is the heartbeat's key: readiness shows which worker last swept.
+    return services.outbox_sweep(worker=self.request.hostname or "worker")

@@ -144,6 +144,11 @@ def validate_mtsms(body) -> str | None:
             return f"message is {septets} septets, more than 2 parts"
     elif len(message.encode("utf-16-le")) // 2 > 134:
         return "UCS2 message is more than 2 parts"
+    # "userref: an opaque string reference you may set to keep track of the message in
+    # your own systems; returned with delivery statuses." Our adapter always sets it to
+    # the message's stable identity, so a repeated send shows under the same reference.
+    if "userref" in body and not (isinstance(body["userref"], str) and body["userref"]):
+        return "userref must be a non-empty string"
     recipients = body.get("recipients")
     if not isinstance(recipients, list) or not recipients:
         return "recipients must be a non-empty list"
@@ -237,6 +242,11 @@ class GatewayAPIServer:
         with self.lock:
             return [body for m, body in self.messages if m == msisdn]
 
+    def copies_by_userref(self) -> dict[str, int]:
+        """How many SMS were accepted under each reference: > 1 is a repeated send."""
+        with self.lock:
+            refs = [body.get("userref", "") for _m, body in self.messages]
+        return {ref: refs.count(ref) for ref in set(refs)}
 
 # --- Microsoft Teams Workflows webhook -------------------------------------------------------
 #

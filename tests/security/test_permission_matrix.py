@@ -75,6 +75,7 @@ POST_REDIRECT = by_role(LOGIN, 302, 302, 302, 302, 302)
 # Route (as written in the URLconf, prefixes included) → rule. Admin is one prefix rule.
 MATRIX: dict[str, Rule] = {
     "healthz": Rule(by_role(*[(200, 503)] * 6)),  # 503 while a service is down
+    "readyz": Rule(by_role(*[(200, 503)] * 6)),  # 503 while the background path is down
     "login/": Rule(LOGGED_IN_REDIRECT),
     "logout/": Rule(POST_REDIRECT, method="POST"),
     # Open before login too: the login page has the language switch.
