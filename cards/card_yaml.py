@@ -10,8 +10,10 @@ file is refused with a located Danish message instead:
 - its size is bounded (``CARD_IMPORT_MAX_BYTES``) before it is parsed;
 - control characters (NUL and the like, raw or escaped) are refused where they stand;
 - one pass over the parser's events — flat, so it cannot recurse — refuses anchors,
-  aliases, nesting deeper than ``CARD_IMPORT_MAX_DEPTH`` and over-long numbers, and
-  keeps to the time limit (``CARD_IMPORT_MAX_SECONDS``);
+  aliases, nesting deeper than ``CARD_IMPORT_MAX_DEPTH``, more entries (mappings: a
+  scenario, a step, a person …) than ``CARD_IMPORT_MAX_ENTRIES`` — each is a row to
+  write, so this bounds the import's time too — and over-long numbers, and keeps to the
+  time limit (``CARD_IMPORT_MAX_SECONDS``);
 - only then is the node tree composed (once) and turned into data.
 """
 
@@ -57,8 +59,8 @@ def _check_size(text: str):
 
 
 def _check_events(text: str, deadline: float):
-    max_depth = settings.CARD_IMPORT_MAX_DEPTH
-    depth = 0
+    max_depth, max_entries = settings.CARD_IMPORT_MAX_DEPTH, settings.CARD_IMPORT_MAX_ENTRIES
+    depth = entries = 0
     for count, event in enumerate(yaml.parse(text, Loader=Loader)):
         line = event.start_mark.line + 1 if event.start_mark else None
         if isinstance(event, yaml.AliasEvent):
@@ -73,11 +75,17 @@ def _check_events(text: str, deadline: float):
             depth += 1
             if depth > max_depth:
                 raise CardFileError(line, f"filen er indlejret mere end {max_depth} niveauer dybt")
+            if isinstance(event, yaml.MappingStartEvent):
+                entries += 1
+                if entries > max_entries:
+                    raise CardFileError(
+                        line, f"filen har mere end {max_entries:,} poster (scenarier, trin, …)"
+                    )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
         elif (
             isinstance(event, yaml.ScalarEvent)
-            and event.style is None
+            and not event.style  # plain: None from PyYAML, "" from libyaml
             and LONG_NUMBER_RE.fullmatch(event.value)
         ):
             raise CardFileError(
