@@ -75,6 +75,12 @@ def phone_display(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def phone_mentioned(text: str, raw: str) -> bool:
+    """Whether ``text`` already gives the number (in any spacing, with or without +45)."""
+    digits = re.sub(r"\D", "", phone_display(raw))
+    return bool(digits) and digits in re.sub(r"\D", "", text or "")
+
+
 def phone_href(raw: str) -> str:
     """``tel:+4529204259``; text that is no number gets no link target but itself."""
     return f"tel:{phone_or_raw(raw)}"

@@ -262,7 +262,7 @@ CARD_IMPORT_MAX_BYTES = env.int("CARD_IMPORT_MAX_BYTES", default=2 * 1024 * 1024
 CARD_IMPORT_MAX_DEPTH = env.int("CARD_IMPORT_MAX_DEPTH", default=20)
 CARD_IMPORT_MAX_SECONDS = env.float("CARD_IMPORT_MAX_SECONDS", default=1.5)
 # Entries (scenarios, steps, people …; the seed has 122): each is a row or two to write.
-CARD_IMPORT_MAX_ENTRIES = env.int("CARD_IMPORT_MAX_ENTRIES", default=2000)
+CARD_IMPORT_MAX_ENTRIES = env.int("CARD_IMPORT_MAX_ENTRIES", default=1000)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -30,6 +30,11 @@ def phone_display(number):
     return formatting.phone_display(number)
 
 
+@register.filter
+def phone_mentioned_in(number, text):
+    return formatting.phone_mentioned(text, number)
+
+
 @register.simple_tag
 def tel_link(number, label=None):
     return formatting.phone_link(number, label)

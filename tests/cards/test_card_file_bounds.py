@@ -69,7 +69,7 @@ def test_deep_nesting_is_a_located_error_not_a_recursion_error(depth):
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, settings):
     settings.CARD_IMPORT_MAX_BYTES = 1000
-    errors, refused, path = import_errors(tmp_path, "# " + "x" * 2000 + "\n")
+    _, refused, _ = import_errors(tmp_path, "# " + "x" * 2000 + "\n")
 
     assert "højst 1,000 byte er tilladt" in refused and "Intet er ændret" in refused
     assert messages("# " + "x" * 2000 + "\n") == [
@@ -157,13 +157,14 @@ def test_a_1_mb_card_file_fails_within_2_seconds_at_its_entry_limit():
 
     print(f"\n1 MB card file ({len(text.encode()):,} bytes) refused in {took:.2f} s")
     assert data is None
-    assert [p.message for p in problems] == ["filen har mere end 2,000 poster (scenarier, trin, …)"]
+    assert [p.message for p in problems] == ["filen har mere end 1,000 poster (scenarier, trin, …)"]
     assert problems[0].line > 1
     assert took < 2
 
 
-def test_the_largest_card_the_bounds_allow_is_read_and_imported_within_2_seconds():
-    text = card_with_entries(2000)
+def test_the_largest_card_the_bounds_allow_is_read_and_imported_within_2_seconds(settings):
+    assert settings.CARD_IMPORT_MAX_ENTRIES == 1000  # about 8 times the seed card
+    text = card_with_entries(1000)
 
     started = time.monotonic()
     data, problems = parse_card_yaml(text)
@@ -173,10 +174,10 @@ def test_the_largest_card_the_bounds_allow_is_read_and_imported_within_2_seconds
     took = time.monotonic() - started
 
     print(
-        f"\ncard with ~2,000 entries ({len(text.encode()):,} bytes): checked in "
+        f"\ncard with ~1,000 entries ({len(text.encode()):,} bytes): checked in "
         f"{parsed:.2f} s, checked and imported in {took:.2f} s"
     )
-    assert card.scenarios.count() == len(data["scenarios"]) > 200
+    assert card.scenarios.count() == len(data["scenarios"]) > 100
     assert took < 2
 
 
@@ -189,7 +190,7 @@ def test_a_1_mb_hostile_file_fails_within_2_seconds(settings):
     took = time.monotonic() - started
 
     print(f"\n1 MB file with {len(problems)} control characters refused in {took:.2f} s")
-    assert len(problems) > 1000 and all("U+0000" in p.message for p in problems)
+    assert len(problems) > 100 and all("U+0000" in p.message for p in problems)
     assert took < 2
 
 
