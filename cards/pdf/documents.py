@@ -23,7 +23,6 @@ CARD_STYLESHEETS = ("base.css", "card.css")
 
 # Danish numbers as the card writes them: 8 digits, optionally in pairs, optionally +45.
 PHONE_RE = re.compile(r"(?<![\w@.])((?:\+45 ?)?(?:\d{8}|\d{2}(?: \d{2}){3}))(?![\w@])")
-DIGITS_RE = re.compile(r"\D")
 WORKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
 
@@ -31,10 +30,6 @@ def with_phone_numbers(text: str):
     """Escaped ``text`` with every phone number set large and bold, to dial from paper."""
     escaped = str(conditional_escape(text))
     return mark_safe(PHONE_RE.sub(r'<strong class="tel">\1</strong>', escaped))
-
-
-def _digits(value):
-    return DIGITS_RE.sub("", value or "")
 
 
 def _mentions(text, value):
