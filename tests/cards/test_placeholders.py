@@ -4,6 +4,7 @@ import copy
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from cards.models import MessageTemplate
 from cards.placeholders import fill_template, template_problems
@@ -82,3 +83,25 @@ def test_the_seed_templates_still_fill():
     for template in seed_data()["message_templates"]:
         assert template_problems(template["text"]) == []
         assert "{reason}" not in fill_template(template["text"], reason="x", scenario="y")
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_format_spec_and_changes_nothing(client, admin_editor, seeded_card):
+    template = MessageTemplate.objects.filter(card=seeded_card).first()
+    before = template.text
+    client.force_login(admin_editor)
+
+    response = client.post(
+        reverse("admin:cards_messagetemplate_change", args=[template.pk]),
+        {
+            "card": seeded_card.pk,
+            "slug": template.slug,
+            "kind": template.kind,
+            "text": "pga. {reason:>5000000}",
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "må ikke have formatering eller opslag" in response.text
+    template.refresh_from_db()
+    assert template.text == before

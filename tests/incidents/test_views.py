@@ -474,7 +474,7 @@ def test_contacts_panel(client, incident, staff_user):
     client.force_login(staff_user)
     html = client.get(dash(incident)).text
     contacts = html[html.index('id="incident-contacts"') :]
-    assert 'href="tel:+4529204364"' in contacts  # dialled in E.164  # Vibeke Bech, responsible
+    assert 'href="tel:+4529204364"' in contacts  # Vibeke Bech, responsible; E.164
     assert "logfører" in contacts  # Janni Søvang
     assert 'href="mailto:per@aarhus.dk"' in contacts  # crisis team
     assert "Mangler telefonnummer" in contacts  # Lene
