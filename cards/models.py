@@ -14,6 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cards.placeholders import PLACEHOLDERS, fill_template, template_problems
+from config.formatting import phone_display
+from contacts.fields import PhoneField
 from contacts.models import ContactGroup, Person, SupportLine
 
 
@@ -58,7 +61,7 @@ class PhoneLine(models.Model):
     card = models.ForeignKey(ActionCard, on_delete=models.CASCADE, related_name="phone_lines")
     slug = models.SlugField(_("kort navn"))
     name = models.CharField(_("navn"), max_length=200)
-    number = models.CharField(_("nummer"), max_length=40, blank=True)
+    number = PhoneField(_("nummer"), blank=True)
     order = models.PositiveIntegerField(_("rækkefølge"), default=0)
 
     history = HistoricalRecords()
@@ -70,7 +73,7 @@ class PhoneLine(models.Model):
         verbose_name_plural = _("telefonlinjer")
 
     def __str__(self):
-        return f"{self.name} {self.number}".strip()
+        return f"{self.name} {phone_display(self.number)}".strip()
 
 
 class Announcement(models.Model):
@@ -122,7 +125,7 @@ class MessageTemplate(models.Model):
         ANNOUNCEMENT = "announcement", _("Infobesked")
         STATUS_UPDATE = "status_update", _("Statusopdatering")
 
-    PLACEHOLDERS = ("reason", "scenario")
+    PLACEHOLDERS = PLACEHOLDERS
 
     card = models.ForeignKey(ActionCard, on_delete=models.CASCADE, related_name="message_templates")
     slug = models.SlugField(_("kort navn"))
@@ -141,18 +144,12 @@ class MessageTemplate(models.Model):
         return self.slug
 
     def clean(self):
-        try:
-            self.render(reason="x", scenario="x")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValidationError(
-                {
-                    "text": _("Ukendt pladsholder %(p)s. Brug {reason} eller {scenario}.")
-                    % {"p": exc}
-                }
-            ) from exc
+        problems = template_problems(self.text)
+        if problems:
+            raise ValidationError({"text": [p[0].upper() + p[1:] + "." for p in problems]})
 
     def render(self, *, reason, scenario):
-        return self.text.format(reason=reason, scenario=scenario)
+        return fill_template(self.text, reason=reason, scenario=scenario)
 
 
 class Scenario(models.Model):

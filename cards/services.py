@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Max
+from simple_history.utils import bulk_create_with_history
 
 from cards.models import (
     ActionCard,
@@ -81,25 +82,37 @@ def _import_contacts(data):
     return people, lines, groups
 
 
-def _create_steps(block, steps, refs):
-    for order, item in enumerate(steps):
-        step = Step.objects.create(
-            block=block,
-            order=order,
-            kind=item["kind"],
-            text=item.get("text", ""),
-            template=refs["templates"].get(item.get("template")),
-            person=refs["people"].get(item.get("person")),
-            contact_group=refs["groups"].get(item.get("contact_group")),
-            support_line=refs["lines"].get(item.get("support_line")),
-            announcement=refs["announcements"].get(item.get("announcement")),
-            external_card=refs["external_cards"].get(item.get("external_card")),
-        )
-        step.phone_lines.set([refs["phone_lines"][s] for s in item.get("phone_lines", [])])
-        for alt_order, alt in enumerate(item.get("alternatives", [])):
-            StepAlternative.objects.create(
-                step=step, order=alt_order, label=alt["label"], text=alt["text"]
-            )
+def _step(block, order, item, refs):
+    return Step(
+        block=block,
+        order=order,
+        kind=item["kind"],
+        text=item.get("text", ""),
+        template=refs["templates"].get(item.get("template")),
+        person=refs["people"].get(item.get("person")),
+        contact_group=refs["groups"].get(item.get("contact_group")),
+        support_line=refs["lines"].get(item.get("support_line")),
+        announcement=refs["announcements"].get(item.get("announcement")),
+        external_card=refs["external_cards"].get(item.get("external_card")),
+    )
+
+
+def _create_steps(pending, refs):
+    """Write the steps of all blocks at once: a row per step (and its history) by itself
+    made a large card file take half a minute; in bulk the file's bounds bound the time."""
+    steps = bulk_create_with_history(
+        [_step(block, order, item, refs) for block, order, item in pending], Step
+    )
+    alternatives = []
+    for step, (_, _, item) in zip(steps, pending, strict=True):
+        if item.get("phone_lines"):
+            # Few steps have lines; .set() keeps the change history of the relation.
+            step.phone_lines.set([refs["phone_lines"][s] for s in item["phone_lines"]])
+        alternatives += [
+            StepAlternative(step=step, order=alt_order, label=alt["label"], text=alt["text"])
+            for alt_order, alt in enumerate(item.get("alternatives", []))
+        ]
+    bulk_create_with_history(alternatives, StepAlternative)
 
 
 @transaction.atomic
@@ -149,6 +162,7 @@ def card_import(*, data: dict) -> ActionCard:
         for item in data["message_templates"]
     }
     footer = {slug: i for i, slug in enumerate(meta.get("footer_blocks", []))}
+    pending = []  # (block, order, step data), written together by _create_steps
     shared = {}
     for item in data["shared_blocks"]:
         block = Block.objects.create(
@@ -158,40 +172,56 @@ def card_import(*, data: dict) -> ActionCard:
             is_shared=True,
             footer_order=footer.get(item["slug"]),
         )
-        _create_steps(block, item["steps"], refs)
+        pending += [(block, order, step) for order, step in enumerate(item["steps"])]
         shared[item["slug"]] = block
 
-    scenarios = {}
-    for order, item in enumerate(data["scenarios"]):
-        scenarios[item["slug"]] = Scenario.objects.create(
-            card=card,
-            order=order,
-            slug=item["slug"],
-            title=item["title"],
-            reason=item["reason"],
-            description=item.get("description", ""),
+    scenarios = {
+        s.slug: s
+        for s in bulk_create_with_history(
+            [
+                Scenario(
+                    card=card,
+                    order=order,
+                    slug=item["slug"],
+                    title=item["title"],
+                    reason=item["reason"],
+                    description=item.get("description", ""),
+                )
+                for order, item in enumerate(data["scenarios"])
+            ],
+            Scenario,
         )
+    }
+    timers, links, own_blocks, uses = [], [], [], []
     for item in data["scenarios"]:
         scenario = scenarios[item["slug"]]
-        for timer in item.get("timers", []):
-            ScenarioTimer.objects.create(scenario=scenario, **timer)
-        for order, link in enumerate(item.get("links", [])):
-            ScenarioLink.objects.create(
+        timers += [ScenarioTimer(scenario=scenario, **timer) for timer in item.get("timers", [])]
+        links += [
+            ScenarioLink(
                 scenario=scenario,
                 order=order,
                 target_scenario=scenarios.get(link.get("scenario")),
                 external_card=refs["external_cards"].get(link.get("external_card")),
                 text=link["text"],
             )
+            for order, link in enumerate(item.get("links", []))
+        ]
         own = 0
         for order, use in enumerate(item["blocks"]):
             if "shared" in use:
                 block = shared[use["shared"]]
             else:
                 own += 1
-                block = Block.objects.create(card=card, slug=f"{scenario.slug}-{own}")
-                _create_steps(block, use["steps"], refs)
-            ScenarioBlock.objects.create(scenario=scenario, block=block, order=order)
+                block = Block(card=card, slug=f"{scenario.slug}-{own}")
+                own_blocks.append(block)
+                pending += [(block, n, step) for n, step in enumerate(use["steps"])]
+            uses.append(ScenarioBlock(scenario=scenario, block=block, order=order))
+    # Rows in bulk (PostgreSQL returns their ids): one row per query made a large card
+    # file take many seconds.
+    bulk_create_with_history(own_blocks, Block)
+    for model, rows in ((ScenarioTimer, timers), (ScenarioLink, links), (ScenarioBlock, uses)):
+        bulk_create_with_history(rows, model)
+    _create_steps(pending, refs)
     return card
 
 

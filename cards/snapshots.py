@@ -6,6 +6,8 @@ assembled — shared blocks expanded, templates filled, references resolved — 
 
 from dataclasses import dataclass, field
 
+from cards.placeholders import fill_template
+
 # The paper card's columns, by step kind.
 COLUMN_OF_KIND = {
     "action": "solution",
@@ -90,8 +92,10 @@ class CardSnapshot:
         return list(self._scenarios)
 
     def fill(self, template_slug, scenario):
-        return self.templates[template_slug]["text"].format(
-            reason=scenario["reason"], scenario=scenario["title"]
+        return fill_template(
+            self.templates[template_slug]["text"],
+            reason=scenario["reason"],
+            scenario=scenario["title"],
         )
 
     def _step(self, item, *, key, block, shared, scenario):

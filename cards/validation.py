@@ -5,25 +5,26 @@ gets *all* of them at once, each with the line in the file and the path in the d
 (``x.yaml:42 scenarios[3].blocks[1].steps[0]: trinnet har ingen tekst``), and fixes the
 file in one go instead of one error per run.
 
-Line numbers come from ``yaml.compose`` (the node tree keeps the position of every key
-and value); the checks themselves run on the plain data from ``yaml.safe_load``.
+Line numbers come from the composed node tree (it keeps the position of every key and
+value); the checks themselves run on the plain data built from that tree. The file is
+read within bounds (size, depth, time, no anchors) by `cards.card_yaml` first.
 """
 
 import datetime as dt
-import re
-import string
 from dataclasses import dataclass
 
 import yaml
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import URLValidator, validate_email
+from django.db import connection
 
+from cards.card_shapes import KINDS, SHAPES, TIME_RE
+from cards.card_yaml import CONTROL_RE, CardFileError, control_character_message, load_card_yaml
 from cards.models import MessageTemplate, Step
+from cards.placeholders import template_problems
 from cards.serialization import TOP_LEVEL_KEYS
+from config.formatting import InvalidPhoneNumber, phone_normalise
 from contacts.models import WEEKDAYS, Organisation
-
-SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
-TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 @dataclass(frozen=True)
@@ -42,117 +43,6 @@ def _path_str(path) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out
-
-
-# --- Field shapes --------------------------------------------------------------------------
-# A kind is checked by a predicate and described in Danish for the error message.
-KINDS = {
-    "text": (lambda v: isinstance(v, str), "tekst"),
-    "slug": (lambda v: isinstance(v, str) and bool(SLUG_RE.match(v)), "et kort navn (a-z, 0-9, -)"),
-    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "et heltal"),
-    "bool": (lambda v: isinstance(v, bool), "true eller false"),
-    "list": (lambda v: isinstance(v, list), "en liste"),
-    "mapping": (lambda v: isinstance(v, dict), "en tabel (nøgle: værdi)"),
-    "date": (
-        lambda v: isinstance(v, dt.date) or (isinstance(v, str) and _is_iso_date(v)),
-        "en dato som 2026-12-31",
-    ),
-    "time": (
-        lambda v: isinstance(v, str) and bool(TIME_RE.match(v)),
-        'et klokkeslæt som "16:00" (i anførselstegn)',
-    ),
-}
-
-
-def _is_iso_date(value):
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-# name -> (kind, required). A kind ending in "?" also accepts null.
-SHAPES = {
-    "card": {
-        "slug": ("slug", True),
-        "title": ("text", True),
-        "owner": ("slug?", False),
-        "log_keeper": ("slug?", False),
-        "next_review": ("date?", False),
-        "footer_blocks": ("list", False),
-    },
-    "organisation": {
-        "slug": ("slug", True),
-        "name": ("text", True),
-        "kind": ("text", True),
-        "url": ("text", False),
-    },
-    "person": {
-        "slug": ("slug", True),
-        "name": ("text", True),
-        "title": ("text", False),
-        "organisation": ("slug?", False),
-        "phone": ("text", False),
-        "phone_secondary": ("text", False),
-        "email": ("text", False),
-    },
-    "support_line": {
-        "slug": ("slug", True),
-        "name": ("text", True),
-        "organisation": ("slug?", False),
-        "phone": ("text", True),
-        "hours": ("mapping?", False),
-    },
-    "hours": {
-        "days": ("list", True),
-        "opens": ("time", True),
-        "closes": ("time", True),
-        "open_on_holidays": ("bool", False),
-    },
-    "contact_group": {"slug": ("slug", True), "name": ("text", True), "members": ("list", False)},
-    "member": {"person": ("slug", False), "email": ("text", False)},
-    "phone_line": {"slug": ("slug", True), "name": ("text", True), "number": ("text", True)},
-    "announcement": {
-        "slug": ("slug", True),
-        "name": ("text", True),
-        "audio_file": ("text", True),
-        "text": ("text", True),
-    },
-    "external_card": {"slug": ("slug", True), "title": ("text", True), "url": ("text", False)},
-    "message_template": {"slug": ("slug", True), "kind": ("text", True), "text": ("text", True)},
-    "shared_block": {"slug": ("slug", True), "title": ("text", False), "steps": ("list", True)},
-    "scenario": {
-        "slug": ("slug", True),
-        "title": ("text", True),
-        "reason": ("text", True),
-        "description": ("text", False),
-        "timers": ("list", False),
-        "links": ("list", False),
-        "blocks": ("list", True),
-    },
-    "timer": {
-        "slug": ("slug", True),
-        "name": ("text", True),
-        "minutes": ("int", True),
-        "text": ("text", False),
-    },
-    "link": {"scenario": ("slug", False), "external_card": ("slug", False), "text": ("text", True)},
-    "block_use": {"shared": ("slug", False), "steps": ("list", False)},
-    "step": {
-        "kind": ("text", True),
-        "text": ("text", False),
-        "template": ("slug", False),
-        "person": ("slug", False),
-        "contact_group": ("slug", False),
-        "support_line": ("slug", False),
-        "announcement": ("slug", False),
-        "phone_lines": ("list", False),
-        "external_card": ("slug", False),
-        "alternatives": ("list", False),
-    },
-    "alternative": {"label": ("text", True), "text": ("text", True)},
-}
 
 
 def _shape_models():
@@ -179,12 +69,33 @@ def _shape_models():
     }
 
 
-def _max_length(shape_name, key):
+def _field(shape_name, key):
     model = _shape_models().get(shape_name)
     try:
-        return model._meta.get_field(key).max_length if model else None
+        return model._meta.get_field(key) if model else None
     except FieldDoesNotExist:
         return None
+
+
+def _max_length(shape_name, key):
+    field = _field(shape_name, key)
+    return field.max_length if field is not None else None
+
+
+def _int_range(shape_name, key):
+    """What the column takes (PostgreSQL integer, smallint …), so the database never errs."""
+    field = _field(shape_name, key)
+    if field is None:
+        return None, None
+    return connection.ops.integer_field_range(field.get_internal_type())
+
+
+# Fields that hold a phone number, by shape.
+PHONE_FIELDS = {
+    "person": ("phone", "phone_secondary"),
+    "support_line": ("phone",),
+    "phone_line": ("number",),
+}
 
 
 # Top-level list -> (shape of its items, what a reference to one is called in Danish).
@@ -248,6 +159,12 @@ class _Checker:
             elif isinstance(item, str) and len(item) > (_max_length(shape_name, key) or len(item)):
                 limit = _max_length(shape_name, key)
                 self.add((*path, key), f"højst {limit} tegn, fandt {len(item)}")
+            elif key in PHONE_FIELDS.get(shape_name, ()) and item:
+                self.phone((*path, key), item)
+            elif kind == "int":
+                low, high = _int_range(shape_name, key)
+                if (low is not None and item < low) or (high is not None and item > high):
+                    self.add((*path, key), f"tallet skal ligge mellem {low} og {high}")
         for key, (_, required) in shape.items():
             if required and key not in value:
                 self.add(path, f"mangler det krævede felt »{key}«")
@@ -291,6 +208,15 @@ class _Checker:
         if isinstance(value, str) and value not in choices:
             self.add(path, f"ukendt {what} »{value}« (brug {', '.join(choices)})")
 
+    def phone(self, path, value):
+        try:
+            phone_normalise(value)
+        except InvalidPhoneNumber:
+            self.add(
+                path,
+                f"»{value[:40]}« er ikke et telefonnummer (skriv fx 29204259 eller +46812345678)",
+            )
+
     def email(self, path, value):
         if isinstance(value, str) and value:
             try:
@@ -316,6 +242,8 @@ def _describe(value):
         return "ingenting (null)"
     if isinstance(value, bool):
         return "true/false"
+    if isinstance(value, int) and abs(value) >= 10**18:
+        return "et meget stort tal (sæt anførselstegn om tekst og telefonnumre)"
     if isinstance(value, int | float):
         return f"tallet {value} (sæt anførselstegn om tekst og telefonnumre)"
     if isinstance(value, list):
@@ -329,10 +257,30 @@ def _line_index(node, path=(), lines=None, problems=None):
     """Map every path in the document to its 1-based line; note duplicate keys on the way."""
     lines = {} if lines is None else lines
     lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.ScalarNode) and problems is not None:
+        # Escapes ("\\0", "\\x1b") pass the check of the raw file; their value does not.
+        bad = CONTROL_RE.search(node.value)
+        if bad:
+            problems.append(
+                Problem(
+                    _path_str(path),
+                    node.start_mark.line + 1,
+                    control_character_message(bad.group()),
+                )
+            )
     if isinstance(node, yaml.MappingNode):
         seen = set()
         for key_node, value_node in node.value:
             key = key_node.value
+            if problems is not None and CONTROL_RE.search(str(key)):
+                bad = CONTROL_RE.search(str(key)).group()
+                problems.append(
+                    Problem(
+                        _path_str(path),
+                        key_node.start_mark.line + 1,
+                        control_character_message(bad),
+                    )
+                )
             if key in seen and problems is not None:
                 problems.append(
                     Problem(
@@ -348,20 +296,6 @@ def _line_index(node, path=(), lines=None, problems=None):
         for i, child in enumerate(node.value):
             _line_index(child, (*path, i), lines, problems)
     return lines
-
-
-def _template_problems(text):
-    """Placeholders other than {reason}/{scenario}, or braces that do not pair up."""
-    try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
-    except ValueError:
-        return ["krøllede parenteser passer ikke sammen (skriv {{ og }} for en parentes)"]
-    allowed = MessageTemplate.PLACEHOLDERS
-    return [
-        f"ukendt pladsholder {{{name}}} (brug {{reason}} eller {{scenario}})"
-        for name in fields
-        if name not in allowed
-    ]
 
 
 def _check_contacts(c: _Checker, data):
@@ -437,7 +371,7 @@ def _check_card_content(c: _Checker, data):
     for path, item in templates:
         c.choice((*path, "kind"), item.get("kind"), MessageTemplate.Kind.values, "type")
         if isinstance(item.get("text"), str):
-            for message in _template_problems(item["text"]):
+            for message in template_problems(item["text"]):
                 c.add((*path, "text"), message)
 
     blocks = c.items(data, "shared_blocks", "shared_block")
@@ -517,8 +451,9 @@ def validate_card_data(data, lines=None) -> list[Problem]:
 def parse_card_yaml(text: str) -> tuple[dict | None, list[Problem]]:
     """Parse and validate a card file: (data ready for `card_import`, problems)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = load_card_yaml(text)
+    except CardFileError as exc:
+        return None, [Problem("", exc.line, exc.message)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

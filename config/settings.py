@@ -317,6 +317,15 @@ CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "schedule": env.float("NOTIFY_SWEEP_SECONDS", default=2.0),
 }
 
+# --- Card files (import_card) ------------------------------------------------------------
+# A card file is a few tens of KB (the seed is ~30 KB); these bounds keep a wrong or hostile
+# file from taking memory, CPU or the database down before it is refused.
+CARD_IMPORT_MAX_BYTES = env.int("CARD_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+CARD_IMPORT_MAX_DEPTH = env.int("CARD_IMPORT_MAX_DEPTH", default=20)
+CARD_IMPORT_MAX_SECONDS = env.float("CARD_IMPORT_MAX_SECONDS", default=1.5)
+# Entries (scenarios, steps, people …; the seed has 122): each is a row or two to write.
+CARD_IMPORT_MAX_ENTRIES = env.int("CARD_IMPORT_MAX_ENTRIES", default=1000)
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

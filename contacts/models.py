@@ -11,6 +11,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.formatting import phone_display
+from contacts.fields import PhoneField
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = {
     "mon": _("mandag"),
@@ -57,8 +60,8 @@ class Person(models.Model):
         on_delete=models.SET_NULL,
         related_name="people",
     )
-    phone = models.CharField(_("telefon"), max_length=40, blank=True)
-    phone_secondary = models.CharField(_("anden telefon"), max_length=40, blank=True)
+    phone = PhoneField(_("telefon"), blank=True)
+    phone_secondary = PhoneField(_("anden telefon"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
 
     history = HistoricalRecords()
@@ -93,7 +96,7 @@ class SupportLine(models.Model):
         on_delete=models.SET_NULL,
         related_name="support_lines",
     )
-    phone = models.CharField(_("telefon"), max_length=40)
+    phone = PhoneField(_("telefon"))
     days = models.CharField(
         _("åbningsdage"),
         max_length=40,
@@ -113,7 +116,7 @@ class SupportLine(models.Model):
         verbose_name_plural = _("supportlinjer")
 
     def __str__(self):
-        return f"{self.name} ({self.phone})"
+        return f"{self.name} ({phone_display(self.phone)})"
 
     @property
     def has_hours(self):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cards.placeholders import fill_template
 from cards.snapshots import CardSnapshot
 from config.names import person_name
 from contacts.opening_hours import opening_state
@@ -227,7 +228,9 @@ def yammer_normal_text(*, snapshot: CardSnapshot, scenarios) -> str:
         return ""
     reasons = [s.reason for s in scenarios]
     reason = reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " og " + reasons[-1]
-    return template["text"].format(reason=reason, scenario=", ".join(s.title for s in scenarios))
+    return fill_template(
+        template["text"], reason=reason, scenario=", ".join(s.title for s in scenarios)
+    )
 
 
 def incident_dashboard(*, incident: Incident, now: dt.datetime | None = None) -> dict:

@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 
 from cards.pdf.rendering import qr_data_uri, render_pdf
 from cards.snapshots import CardSnapshot, StepView
+from config.formatting import phone_mentioned
 from contacts.models import WEEKDAY_NAMES, WEEKDAYS
 
 CARD_STYLESHEETS = ("base.css", "card.css")
 
 # Danish numbers as the card writes them: 8 digits, optionally in pairs, optionally +45.
 PHONE_RE = re.compile(r"(?<![\w@.])((?:\+45 ?)?(?:\d{8}|\d{2}(?: \d{2}){3}))(?![\w@])")
-DIGITS_RE = re.compile(r"\D")
 WORKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
 
@@ -32,17 +32,13 @@ def with_phone_numbers(text: str):
     return mark_safe(PHONE_RE.sub(r'<strong class="tel">\1</strong>', escaped))
 
 
-def _digits(value):
-    return DIGITS_RE.sub("", value or "")
-
-
 def _mentions(text, value):
     """Whether ``text`` already carries a phone number or e-mail address."""
     if not value:
         return True
     if "@" in value:
         return value.lower() in text.lower()
-    return _digits(value) in _digits(text)
+    return phone_mentioned(text, value)
 
 
 def duration_label(minutes: int) -> str:
@@ -208,8 +204,8 @@ class CardDocument:
 
         people = []
         for slug, person in self.snapshot.people.items():
-            phone = _digits(person.get("phone"))
-            if slug in person_slugs or (phone and phone in _digits(text)):
+            phone = person.get("phone")
+            if slug in person_slugs or (phone and phone_mentioned(text, phone)):
                 org = organisation_name(person)
                 people.append(
                     {
@@ -226,7 +222,7 @@ class CardDocument:
                 "hours_label": hours_label(line.get("hours")),
             }
             for slug, line in sorted(self.snapshot.support_lines.items())
-            if slug in line_slugs or (line["phone"] and _digits(line["phone"]) in _digits(text))
+            if slug in line_slugs or (line["phone"] and phone_mentioned(text, line["phone"]))
         ]
         groups = [g for slug, g in sorted(self.snapshot.groups.items()) if slug in group_slugs]
         return {

@@ -2,51 +2,42 @@
 
 Staff call straight from the page, often on a phone, so every number is a ``tel:`` link
 and every address a ``mailto:`` link — also inside a step's free text, which is escaped
-first and only then given links (never ``|safe`` on the text itself).
+first and only then given links (never ``|safe`` on the text itself). How a number is
+shown and dialled is decided in `config.formatting`, the one place for it.
 """
 
 import re
 
 from django import template
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 
+from config import formatting
 from contacts.opening_hours import opening_label
 
 register = template.Library()
 
-# Danish numbers are 8 digits; the card also writes them without spaces.
-PHONE_RE = re.compile(r"(?<![\d/])(\d{8})(?![\d/])")
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-LINK_RE = re.compile(f"{PHONE_RE.pattern}|(?P<email>{EMAIL_RE.pattern})")
-
-
-def _digits(number):
-    return re.sub(r"[^\d+]", "", number or "")
+EMAIL_RE = re.compile(r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 
 
 @register.filter
 def tel_href(number):
-    digits = _digits(number)
-    return f"tel:+45{digits}" if len(digits) == 8 else f"tel:{digits}"
+    return formatting.phone_href(number)
 
 
 @register.filter
 def phone_display(number):
-    """29204259 → 29 20 42 59: easier to read aloud and to dial by hand."""
-    digits = _digits(number)
-    if len(digits) == 8:
-        return " ".join(digits[i : i + 2] for i in range(0, 8, 2))
-    return number
+    """+4529204259 → 29 20 42 59: easier to read aloud and to dial by hand."""
+    return formatting.phone_display(number)
+
+
+@register.filter
+def phone_mentioned_in(number, text):
+    return formatting.phone_mentioned(text, number)
 
 
 @register.simple_tag
 def tel_link(number, label=None):
-    if not number:
-        return ""
-    return format_html(
-        '<a class="tel" href="{}">{}</a>', tel_href(number), label or phone_display(number)
-    )
+    return formatting.phone_link(number, label)
 
 
 @register.simple_tag
@@ -56,17 +47,14 @@ def mailto_link(address):
     return format_html('<a class="mailto" href="mailto:{}">{}</a>', address, address)
 
 
+def _mailto(match):
+    return format_html('<a href="mailto:{0}">{0}</a>', match.group("email"))
+
+
 @register.filter(needs_autoescape=False)
 def linkify(text):
-    """Escape ``text``, then turn 8-digit numbers and e-mail addresses into links."""
-
-    def link(match):
-        if match.group("email"):
-            return format_html('<a href="mailto:{0}">{0}</a>', match.group("email"))
-        # Inside prose the number keeps its printed form, so the text stays word for word.
-        return format_html('<a href="{}">{}</a>', tel_href(match.group(1)), match.group(1))
-
-    return mark_safe(LINK_RE.sub(link, str(escape(text))))
+    """Escape ``text``, then turn phone numbers and e-mail addresses into links."""
+    return formatting.linkify_phones(text, extra=(EMAIL_RE, _mailto))
 
 
 @register.filter

@@ -46,8 +46,9 @@ def test_history_page_shows_edits_of_steps_and_contacts(client, editor, seeded_c
 
     assert html.count(editor.get_username()) >= 2
     assert f"<ins>{NEW_TEXT}</ins>" in html
-    assert "<ins>00003333</ins>" in html
-    assert html.index("00003333") < html.index(NEW_TEXT), "newest first"
+    # The history shows what is stored: the number in E.164.
+    assert "<ins>+4500003333</ins>" in html
+    assert html.index("+4500003333") < html.index(NEW_TEXT), "newest first"
 
 
 @pytest.mark.django_db

@@ -28,6 +28,7 @@ from cards.pdf.documents import (
     with_phone_numbers,
 )
 from cards.pdf.rendering import FONT_DIR, FetchRefused, LocalOnlyFetcher
+from config.formatting import phone_display
 from contacts.models import Person
 from tests.conftest import require
 
@@ -152,8 +153,9 @@ def test_a_continued_scenario_repeats_the_header_row_and_names_the_scenario(bund
 
 def test_every_contact_number_is_printed_bold_and_at_least_12_pt(seed_version_data):
     snapshot = seed_version_data["version"].snapshot
-    numbers = {p["phone"] for p in snapshot["people"] if p["phone"]}
-    numbers |= {line["phone"] for line in snapshot["support_lines"]}
+    # Stored in E.164, printed grouped the Danish way ("29 20 42 59").
+    numbers = {phone_display(p["phone"]) for p in snapshot["people"] if p["phone"]}
+    numbers |= {phone_display(line["phone"]) for line in snapshot["support_lines"]}
     seen = []
 
     def visit(text, cm, tm, font, size):

@@ -474,7 +474,7 @@ def test_contacts_panel(client, incident, staff_user):
     client.force_login(staff_user)
     html = client.get(dash(incident)).text
     contacts = html[html.index('id="incident-contacts"') :]
-    assert 'href="tel:29204364"' in contacts  # Vibeke Bech, responsible
+    assert 'href="tel:+4529204364"' in contacts  # Vibeke Bech, responsible; E.164
     assert "logfører" in contacts  # Janni Søvang
     assert 'href="mailto:per@aarhus.dk"' in contacts  # crisis team
     assert "Mangler telefonnummer" in contacts  # Lene
@@ -488,7 +488,7 @@ def test_support_lines_show_open_or_closed(client, seeded_card, coordinator):
     html = client.get(dash(incident)).text
     assert "TDC support" in html and "kl. 08:00–16:00" in html
     assert ("Åben nu" in html) or ("Lukket" in html)
-    assert 'href="tel:70709599"' in html
+    assert 'href="tel:+4570709599"' in html  # dialled in E.164
 
 
 # --- wall, list, close ---------------------------------------------------------------------

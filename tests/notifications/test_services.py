@@ -162,7 +162,7 @@ def test_permanent_email_failure_falls_back_to_sms(incident, monkeypatch, settin
     message.refresh_from_db()
     assert message.status == "superseded" and "550" in message.last_error
     sms = update.messages.get(channel="sms")
-    assert sms.address == "29204259"
+    assert sms.address == "+4529204259"  # the contact's number, stored in E.164
     assert services.outbox_message_deliver(message_id=sms.pk) == "sent"
     assert "4529204259" in (tmp_path / "sms.jsonl").read_text()
 

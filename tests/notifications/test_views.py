@@ -19,7 +19,7 @@ def test_panel_shows_recipients_delivery_state_and_unreachable_lene(client, coor
 
     html = client.get(reverse("notifications:incident-panel", args=[started.pk])).content.decode()
 
-    assert "Per Ryolf" in html and 'href="tel:29204259"' in html
+    assert "Per Ryolf" in html and 'href="tel:+4529204259"' in html
     assert "Kan ikke nås: mangler telefonnummer og e-mail" in html  # Lene
     assert "SMTP-fejl 550: &lt;b&gt;nej&lt;/b&gt;" in html
     assert "Send opdatering nu" in html and "Tilføj modtager" in html

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -21,7 +22,15 @@ class Command(BaseCommand):
         parser.add_argument("--note", default="", help="Bemærkning til den udgivne version")
 
     def handle(self, *args, path, publish, note, **options):
+        limit = settings.CARD_IMPORT_MAX_BYTES
         try:
+            # Refused before it is read: a huge file must not be loaded to be refused.
+            size = Path(path).stat().st_size
+            if size > limit:
+                raise CommandError(
+                    f"{path}: filen fylder {size:,} byte; højst {limit:,} byte er tilladt. "
+                    "Intet er ændret i databasen."
+                )
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Kan ikke læse {path}: {exc}") from exc

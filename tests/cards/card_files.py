@@ -1,0 +1,78 @@
+"""Card files made up for the bounds tests: a large valid one and hostile ones."""
+
+from pathlib import Path
+
+import yaml
+
+SEED = Path(__file__).resolve().parents[2] / "cards" / "data" / "telefoni.yaml"
+
+
+def seed_data():
+    return yaml.safe_load(SEED.read_text(encoding="utf-8"))
+
+
+def dump(data):
+    # libyaml's emitter: the pure-Python one takes many seconds for a megabyte.
+    return yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=4096)
+
+
+def large_card_text(size=1024 * 1024):
+    """A card file of at least ``size`` bytes: the seed with made-up scenarios added.
+
+    Valid in every way but its number of entries (a MB of scenarios is thousands of them).
+    """
+    data = seed_data()
+    base = len(dump(data).encode())
+    step_text = "Testtrin: ring til vagten og skriv i loggen, hvad der er sket. " * 4
+
+    def scenario(i):
+        return {
+            "slug": f"testscenarie-{i}",
+            "title": f"Testscenarie {i}",
+            "reason": "test",
+            "blocks": [
+                {"shared": data["shared_blocks"][0]["slug"]},
+                {"steps": [{"kind": "action", "text": f"{step_text}{n}"} for n in range(6)]},
+            ],
+        }
+
+    # Dumping once per scenario would take minutes; measure one and add them all.
+    one = len(dump({"scenarios": [scenario(10_000)]}).encode())
+    count = (size - base) // one + 1
+    while True:
+        text = dump({**data, "scenarios": data["scenarios"] + [scenario(i) for i in range(count)]})
+        if len(text.encode()) >= size:
+            return text
+        count += count // 20 + 1
+
+
+def card_with_entries(entries):
+    """A valid card file with about ``entries`` mappings: the largest the bounds allow."""
+    data = seed_data()
+    base = 122  # the seed's own entries
+    per_scenario = 8  # scenario, 2 block uses, 5 steps
+    for i in range(max(0, (entries - base) // per_scenario)):
+        data["scenarios"].append(
+            {
+                "slug": f"testscenarie-{i}",
+                "title": f"Testscenarie {i}",
+                "reason": "test",
+                "blocks": [
+                    {"shared": data["shared_blocks"][0]["slug"]},
+                    {"steps": [{"kind": "action", "text": f"Testtrin {n}"} for n in range(5)]},
+                ],
+            }
+        )
+    return dump(data)
+
+
+def billion_laughs(levels=9):
+    lines = ['a0: &a0 ["ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha"]']
+    for n in range(1, levels + 1):
+        refs = ", ".join([f"*a{n - 1}"] * 10)
+        lines.append(f"a{n}: &a{n} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+def deeply_nested(depth=10_000):
+    return "card: " + "[" * depth + "]" * depth + "\n"

@@ -1,0 +1,134 @@
+"""Phone numbers: stored in E.164, shown grouped the Danish way, dialled from tel: links."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from cards.models import PhoneLine
+from cards.validation import parse_card_yaml
+from config.formatting import (
+    InvalidPhoneNumber,
+    linkify_phones,
+    phone_display,
+    phone_href,
+    phone_normalise,
+)
+from contacts.models import Person, SupportLine
+from tests.cards.card_files import dump, seed_data
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("29204259", "+4529204259"),
+        ("29 20 42 59", "+4529204259"),
+        ("+45 29 20 42 59", "+4529204259"),
+        ("0045 2920 4259", "+4529204259"),
+        ("76410979", "+4576410979"),  # a vendor's support number
+        ("70709599", "+4570709599"),
+        ("0000 0042", "+4500000042"),  # made up, as in tests and training
+        ("+46 8 123 456 78", "+46812345678"),
+        ("", ""),
+    ],
+)
+def test_numbers_are_normalised_to_e164(typed, stored):
+    assert phone_normalise(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["12", "ring til Lene", "2920425", "+45 29 20 42 59 99 99"])
+def test_what_is_no_number_is_refused(typed):
+    with pytest.raises(InvalidPhoneNumber):
+        phone_normalise(typed)
+
+
+@pytest.mark.parametrize(
+    "stored, shown, href",
+    [
+        ("+4529204259", "29 20 42 59", "tel:+4529204259"),
+        ("89402000", "89 40 20 00", "tel:+4589402000"),
+        ("+4500000042", "00 00 00 42", "tel:+4500000042"),
+        ("+46812345678", "+46 8 123 456 78", "tel:+46812345678"),
+    ],
+)
+def test_numbers_are_shown_grouped_and_dialled_in_e164(stored, shown, href):
+    assert phone_display(stored) == shown
+    assert phone_href(stored) == href
+
+
+@pytest.mark.django_db
+def test_every_way_in_stores_e164_and_lookups_accept_any_form():
+    person = Person.objects.create(slug="testperson-1", name="Testperson 1", phone="29 20 42 59")
+    line = SupportLine.objects.create(slug="test-linje", name="Testlinje", phone="0046812345678")
+
+    assert person.phone == "+4529204259"
+    assert Person.objects.get(pk=person.pk).phone == "+4529204259"
+    assert SupportLine.objects.get(pk=line.pk).phone == "+46812345678"
+    assert Person.objects.filter(phone="29204259").exists()
+
+
+@pytest.mark.django_db
+def test_model_validation_refuses_no_number_in_danish():
+    person = Person(slug="testperson-2", name="Testperson 2", phone="ring til Lene")
+
+    with pytest.raises(ValidationError) as refused:
+        person.full_clean()
+
+    assert "»ring til Lene« er ikke et telefonnummer" in str(refused.value)
+
+
+def test_a_card_file_with_no_number_in_a_phone_field_is_a_located_error():
+    data = seed_data()
+    data["people"][0]["phone"] = "ring til Lene"
+    text = dump(data)
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if "ring til Lene" in s)
+
+    _, problems = parse_card_yaml(text)
+
+    assert [p.format("x.yaml") for p in problems] == [
+        f"x.yaml:{line} people[0].phone: »ring til Lene« er ikke et telefonnummer "
+        "(skriv fx 29204259 eller +46812345678)"
+    ]
+
+
+@pytest.mark.django_db
+def test_the_import_stores_the_seeds_numbers_in_e164(seeded_card):
+    assert PhoneLine.objects.get(slug="hovednummer").number == "+4589402000"
+    assert Person.objects.get(slug="per-ryolf").phone == "+4529204259"
+
+
+@pytest.mark.django_db
+def test_the_data_migration_normalises_stored_numbers(seeded_card):
+    # Raw SQL: the rows as an older version stored them (the field normalises every save).
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE contacts_person SET phone = '29 20 42 59' WHERE slug = 'per-ryolf'")
+        cursor.execute("UPDATE contacts_supportline SET phone = 'ring til TDC'")
+        cursor.execute(
+            "UPDATE cards_phoneline SET number = '89 40 20 00' WHERE slug = 'hovednummer'"
+        )
+    contacts = importlib.import_module("contacts.migrations.0002_phone_numbers_e164")
+    cards = importlib.import_module("cards.migrations.0003_phone_numbers_e164")
+
+    contacts.normalise_numbers(apps, None)
+    cards.normalise_numbers(apps, None)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM contacts_person WHERE slug = 'per-ryolf'")
+        assert cursor.fetchone() == ("+4529204259",)
+        cursor.execute("SELECT number FROM cards_phoneline WHERE slug = 'hovednummer'")
+        assert cursor.fetchone() == ("+4589402000",)
+        cursor.execute("SELECT DISTINCT phone FROM contacts_supportline")
+        assert cursor.fetchall() == [("ring til TDC",)]  # left for an editor to fix
+
+
+def test_step_text_is_escaped_first_then_its_numbers_linked():
+    html = linkify_phones(
+        '<script>alert("x")</script> Ring til TDC på 70709599 eller +46 8 123 456 78'
+    )
+
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert '<a href="tel:+4570709599">70709599</a>' in html
+    assert '<a href="tel:+46812345678">+46 8 123 456 78</a>' in html
