@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0001_outbox_and_recipients'),
+        ('notifications', '0002_teams_card_and_no_webhook_response_bodies'),
     ]
 
     operations = [
