@@ -255,6 +255,13 @@ CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "schedule": env.float("NOTIFY_SWEEP_SECONDS", default=60.0),
 }
 
+# --- Figures API ----------------------------------------------------------------------------
+# Per token, counted in the cache (shared by every gunicorn worker when it is Redis).
+FIGURES_API_RATE_LIMIT = env.int("FIGURES_API_RATE_LIMIT", default=60)
+FIGURES_API_RATE_WINDOW_SECONDS = env.int("FIGURES_API_RATE_WINDOW_SECONDS", default=60)
+# A figure report is a few hundred bytes of JSON.
+FIGURES_API_MAX_BODY_BYTES = env.int("FIGURES_API_MAX_BODY_BYTES", default=4096)
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
