@@ -40,6 +40,16 @@ def count_field(label, maximum, **kwargs):
     )
 
 
+def card_slug(value: str) -> str:
+    """The card a start form names, or "" (no such card: a 404) when it is not a slug:
+    a NUL byte would otherwise reach PostgreSQL, which refuses it with an error."""
+    try:
+        forms.SlugField(max_length=50).clean(value)
+    except ValidationError:
+        return ""
+    return value
+
+
 class StartForm(forms.Form):
     scenario = forms.SlugField(widget=forms.HiddenInput)
     is_exercise = forms.BooleanField(label=_("Øvelse – ikke en rigtig hændelse"), required=False)

@@ -45,6 +45,7 @@ from incidents.forms import (
     StepNoteForm,
     StepReopenForm,
     TimerStartForm,
+    card_slug,
 )
 from incidents.models import Incident, IncidentStep, IncidentTimer, LogEntry, PhoneLineState
 
@@ -234,7 +235,7 @@ def _shared_poll_answer(request, incident):
 @requires(START)
 @require_POST
 def start(request):
-    card = get_object_or_404(ActionCard, slug=request.POST.get("card", ""))
+    card = get_object_or_404(ActionCard, slug=card_slug(request.POST.get("card", "")))
     form = StartForm(request.POST)
     if not form.is_valid():
         return render(
