@@ -82,10 +82,22 @@ def running_incidents():
     )
 
 
-def incident_list():
-    return Incident.objects.select_related("started_by", "closed_by").order_by(
-        "status", "-started_at"
+CLOSED_INCIDENTS_PAGE = 50
+
+
+def incident_list(*, page=1) -> dict:
+    """Running incidents (all: never hide one that is going on), then the closed ones a
+    page at a time. Three queries however many incidents there are."""
+    fields = ("pk", "title", "is_exercise", "status", "started_at", "closed_at")
+    running = list(
+        Incident.objects.filter(status=Incident.Status.RUNNING).only(*fields).order_by("-started_at")
     )
+    closed = (
+        Incident.objects.filter(status=Incident.Status.CLOSED)
+        .only(*fields)
+        .order_by("-started_at", "-pk")
+    )
+    return {"running": running, "closed": Paginator(closed, CLOSED_INCIDENTS_PAGE).get_page(page)}
 
 
 def incident_get(*, pk: int) -> Incident:

@@ -165,14 +165,8 @@ def _errors_text(exc: ValidationError) -> str:
 @requires(VIEW)
 @require_GET
 def incident_list(request):
-    incidents = selectors.incident_list()
     return render(
-        request,
-        "incidents/list.html",
-        {
-            "running": [i for i in incidents if i.is_running],
-            "closed": [i for i in incidents if not i.is_running],
-        },
+        request, "incidents/list.html", selectors.incident_list(page=request.GET.get("side") or 1)
     )
 
 
