@@ -90,7 +90,9 @@ def incident_list(*, page=1) -> dict:
     page at a time. Three queries however many incidents there are."""
     fields = ("pk", "title", "is_exercise", "status", "started_at", "closed_at")
     running = list(
-        Incident.objects.filter(status=Incident.Status.RUNNING).only(*fields).order_by("-started_at")
+        Incident.objects.filter(status=Incident.Status.RUNNING)
+        .only(*fields)
+        .order_by("-started_at")
     )
     closed = (
         Incident.objects.filter(status=Incident.Status.CLOSED)
