@@ -103,7 +103,10 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# In production a Redis db of its own (CACHE_URL=redis://redis:6379/1), so every gunicorn
+# worker shares the API rate limits and the shared poll renders; never the broker's db,
+# which a cache.clear() would empty.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

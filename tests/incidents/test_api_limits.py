@@ -134,3 +134,30 @@ def test_admin_shows_and_saves_the_scope(client, incident, seeded_card):
     assert token.card == seeded_card and token.incident == incident
     page = client.get(reverse("admin:incidents_integrationtoken_change", args=[token.pk]))
     assert 'name="incident"' in page.text and 'name="card"' in page.text
+
+
+def test_the_rate_limit_is_shared_through_redis_like_gunicorn_workers(client, incident, settings):
+    """With the production cache (Redis), a fresh cache connection, as another gunicorn
+    worker has, sees the same count."""
+    import os
+
+    from django.core.cache import caches
+
+    from tests.conftest import require
+
+    redis_url = os.environ.get("REDIS_URL", "")
+    require(redis_url.startswith("redis://"), "needs REDIS_URL (the test's own Redis db)")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+    settings.FIGURES_API_RATE_LIMIT = 2
+    _t, raw = services.integration_token_create(name="Delt")
+    caches["default"].clear()  # FLUSHDB on this test's own Redis db only
+    try:
+        assert [post(client, incident, raw).status_code for _ in range(2)] == [201, 201]
+        caches.close_all()
+        # What another worker process does: its own handler, its own connection.
+        settings.CACHES = {**settings.CACHES}
+        assert post(client, incident, raw).status_code == 429
+    finally:
+        caches["default"].clear()
