@@ -520,12 +520,7 @@ def _rate_limit_retry_after(token) -> int | None:
 
 
 def _json_body(request):
-    """The parsed body, or an error response: 415 unless JSON, 413 when too big, 400."""
-    content_type = request.content_type or ""
-    if content_type.lower() != "application/json":
-        return None, _json_error(
-            415, {"__all__": [_("Send tallene som JSON (Content-Type: application/json).")]}
-        )
+    """The parsed body, or an error response: 413 when too big, 415 unless JSON, 400."""
     limit = settings.FIGURES_API_MAX_BODY_BYTES
     too_big = _json_error(
         413, {"__all__": [_("Kroppen er for stor: højst %(n)s byte.") % {"n": limit}]}
@@ -539,6 +534,11 @@ def _json_body(request):
     body = request.read(limit + 1)
     if len(body) > limit:
         return None, too_big
+    # An empty body has no media type (and gets the 400 below).
+    if body and (request.content_type or "").lower() != "application/json":
+        return None, _json_error(
+            415, {"__all__": [_("Send tallene som JSON (Content-Type: application/json).")]}
+        )
     try:
         payload = json.loads(body or b"null")
     except (ValueError, UnicodeDecodeError, RecursionError):
