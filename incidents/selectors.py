@@ -258,12 +258,17 @@ def incident_dashboard(*, incident: Incident, now: dt.datetime | None = None) ->
     scenarios = list(incident.scenarios.all())
     steps = list(incident.steps.select_related("done_by", "assigned_user"))
     tasks = [s for s in steps if s.is_task]
-    log = list(
-        incident.log_entries.select_related("author", "corrects")
-        .annotate(n_corrections=Count("corrections"))
-        .order_by("-sequence")[:DASHBOARD_LOG_ENTRIES]
-    )
     problems = []
+    log = guarded(
+        lambda: list(
+            incident.log_entries.select_related("author", "corrects")
+            .annotate(n_corrections=Count("corrections"))
+            .order_by("-sequence")[:DASHBOARD_LOG_ENTRIES]
+        ),
+        [],
+        problems=problems,
+        what=_("loggen"),
+    )
     latest = guarded(
         lambda: (
             readable_figures(incident)
@@ -411,7 +416,8 @@ def incident_status_summary(*, incident: Incident, log_entries: int = 5) -> dict
         ),
         "running_timers": [
             {"name": t.name, "ends_at": t.ends_at, "overdue": now >= t.ends_at}
-            for t in (incident.timers.all() if running else [])
+            # A bad timer row (a time Python cannot read) is left out, not a failed update.
+            for t in (incident.timers.filter(started_at__range=READABLE_TIMES) if running else [])
         ],
         "recent_log": [
             {

@@ -1,9 +1,9 @@
 """Issue 11 §2: one incident that breaks the beat tick must not stop the others' updates.
 
 The poison is the kind of time the figures API used to accept: year 1 at a +14:00 offset.
-PostgreSQL stores it (1 BC in UTC), but it cannot be read back into Python. Figures are
-now read within a readable range, so the poison here is a timer row with that time: every
-status update of that incident (which lists its running timers) fails to render.
+PostgreSQL stores it (1 BC in UTC), but it cannot be read back into Python. Figures and
+timers are now read within a readable range, so the poison here is a log entry with that
+time: every status update of that incident (which quotes the latest log) fails to render.
 """
 
 import datetime as dt
@@ -13,7 +13,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from incidents.models import IncidentTimer, LogEntry
+from incidents.models import LogEntry
 from notifications import services, tasks
 from notifications.models import OutboxMessage, ScheduleFailure
 from tests.notifications.conftest import incident_create, wait_for
@@ -23,9 +23,9 @@ YEAR_ONE = dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=14)))
 
 def poison(incident):
     """A row written straight through the ORM, past every form and service check."""
-    IncidentTimer.objects.create(
-        incident=incident, scenario=incident.scenarios.get(), slug="forgiftet",
-        name="Forgiftet timer", minutes=120, started_at=YEAR_ONE,
+    LogEntry.objects.create(
+        incident=incident, sequence=10_000, kind=LogEntry.Kind.MANUAL,
+        text="Forgiftet indlæg", created_at=YEAR_ONE,
     )  # fmt: skip
 
 
@@ -75,12 +75,12 @@ def test_a_poisoned_incident_does_not_stop_the_others_updates(two_incidents, loc
     assert failure.attempts == 2
     assert poisoned.log_entries.filter(kind=LogEntry.Kind.SYSTEM).count() == 1
 
-    # … and once the bad row is gone, the update goes out and the warning disappears.
-    IncidentTimer.objects.filter(incident=poisoned, slug="forgiftet").delete()
+    # … and once the bad row is repaired, the update goes out and the warning disappears.
+    LogEntry.objects.filter(incident=poisoned, sequence=10_000).update(created_at=timezone.now())
     created = services.status_updates_due_create()
     assert [u.incident_id for u in created if u.kind == "update"] == [poisoned.pk]
     assert not ScheduleFailure.objects.exists()
-    assert "virker igen" in poisoned.log_entries.order_by("-sequence").first().text
+    assert poisoned.log_entries.filter(text__contains="virker igen").count() == 1
 
 
 @pytest.mark.django_db
