@@ -31,6 +31,17 @@ class EditorAdminMixin:
     model may see it in the admin, so a Medarbejder with ``is_staff`` gets 403.
     """
 
+    # Names and titles end up in e-mail subjects and recipient names: one line each.
+    single_line_fields = ("name", "title", "reason")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        from config.validators import validate_single_line
+
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.single_line_fields:
+            field.validators.append(validate_single_line)
+        return field
+
     def has_view_permission(self, request, obj=None):
         from django.contrib.auth import get_permission_codename
 

@@ -104,14 +104,16 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis when there is one: one cache for every gunicorn worker (the shared poll answers
-# of incidents/views.py are rendered once for all of them, not once per worker). A Redis
-# that is down is a miss (config/cache.py). LocMem only on the embedded default.
-if env("REDIS_URL", default=""):
+# The cache is shared by every gunicorn worker (the shared poll renders, the figures API's
+# rate limits): Redis when there is one — CACHE_URL, e.g. a db of its own
+# (redis://redis:6379/1), else REDIS_URL. A Redis that is down is a miss (config/cache.py).
+# LocMem only on the embedded default.
+CACHE_URL = env("CACHE_URL", default="") or env("REDIS_URL", default="")
+if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
             "BACKEND": "config.cache.ResilientRedisCache",
-            "LOCATION": env("REDIS_URL"),
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "ak",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -325,6 +327,13 @@ CARD_IMPORT_MAX_DEPTH = env.int("CARD_IMPORT_MAX_DEPTH", default=20)
 CARD_IMPORT_MAX_SECONDS = env.float("CARD_IMPORT_MAX_SECONDS", default=1.5)
 # Entries (scenarios, steps, people …; the seed has 122): each is a row or two to write.
 CARD_IMPORT_MAX_ENTRIES = env.int("CARD_IMPORT_MAX_ENTRIES", default=1000)
+
+# --- Figures API ----------------------------------------------------------------------------
+# Per token, counted in the cache (shared by every gunicorn worker when it is Redis).
+FIGURES_API_RATE_LIMIT = env.int("FIGURES_API_RATE_LIMIT", default=60)
+FIGURES_API_RATE_WINDOW_SECONDS = env.int("FIGURES_API_RATE_WINDOW_SECONDS", default=60)
+# A figure report is a few hundred bytes of JSON.
+FIGURES_API_MAX_BODY_BYTES = env.int("FIGURES_API_MAX_BODY_BYTES", default=4096)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -9,15 +9,29 @@ from incidents.services import integration_token_create
 class IntegrationTokenAdmin(admin.ModelAdmin):
     """Tokens for the figures API. The raw token is shown once, right after it is created."""
 
-    list_display = ("name", "prefix", "is_active", "created_at", "last_used_at")
-    fields = ("name", "is_active", "prefix", "created_at", "created_by", "last_used_at")
+    list_display = ("name", "prefix", "card", "incident", "is_active", "created_at", "last_used_at")
+    list_select_related = ("card", "incident")
+    fields = (
+        "name",
+        "is_active",
+        "card",
+        "incident",
+        "prefix",
+        "created_at",
+        "created_by",
+        "last_used_at",
+    )
     readonly_fields = ("prefix", "created_at", "created_by", "last_used_at")
+    # Thousands of incidents over the years: an id field with a lookup, not a huge <select>.
+    raw_id_fields = ("incident",)
 
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
             return
-        token, raw = integration_token_create(name=obj.name, user=request.user)
+        token, raw = integration_token_create(
+            name=obj.name, user=request.user, card=obj.card, incident=obj.incident
+        )
         if not obj.is_active:
             IntegrationToken.objects.filter(pk=token.pk).update(is_active=False)
         obj.pk = token.pk

@@ -4,12 +4,11 @@ import uuid
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.roles import ROLES
 from incidents.models import LogEntry
-from incidents.services import timer_start_validate
+from incidents.services import incident_time_check
 
 LOG_TEXT_MAX = LogEntry._meta.get_field("text").max_length
 NOTE_MAX = 1000
@@ -83,6 +82,16 @@ def count_field(label, maximum, **kwargs):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
         **kwargs,
     )
+
+
+def card_slug(value: str) -> str:
+    """The card a start form names, or "" (no such card: a 404) when it is not a slug:
+    a NUL byte would otherwise reach PostgreSQL, which refuses it with an error."""
+    try:
+        forms.SlugField(max_length=50).clean(value)
+    except ValidationError:
+        return ""
+    return value
 
 
 class StartForm(forms.Form):
@@ -268,16 +277,41 @@ class FigureForm(FigureChecksMixin, forms.Form):
     idempotency_key = IdempotencyKeyField()
 
 
-class IsoDateTimeField(forms.DateTimeField):
-    """JSON may carry a number or a list where a time belongs: a 400, not a crash."""
+class IncidentTimeField(forms.DateTimeField):
+    """A time during an incident, bounded by ``services.incident_time_check``: every form
+    with a time uses this field, and ``IncidentTimeForm`` hands it the incident.
+
+    ``json=True``: JSON may carry a number or a list where a time belongs: a 400, not a crash.
+    """
+
+    def __init__(self, *, what="time", json=False, **kwargs):
+        self.what, self.json = what, json
+        self.incident = None
+        super().__init__(**kwargs)
 
     def to_python(self, value):
-        if value is not None and not isinstance(value, str):
+        if self.json and value is not None and not isinstance(value, str):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            incident_time_check(incident=self.incident, when=value, what=self.what)
 
-class FigureApiForm(FigureChecksMixin, forms.Form):
+
+class IncidentTimeForm(forms.Form):
+    """A form about one incident: its time fields are bounded by the incident's window."""
+
+    def __init__(self, *args, incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+        for field in self.fields.values():
+            if isinstance(field, IncidentTimeField):
+                field.incident = incident
+
+
+class FigureApiForm(FigureChecksMixin, IncidentTimeForm):
     """The JSON endpoint: the same checks, wait times in whole seconds."""
 
     agents_on_duty = count_field("agents_on_duty", MAX_AGENTS)
@@ -285,26 +319,22 @@ class FigureApiForm(FigureChecksMixin, forms.Form):
     calls_in_queue = count_field("calls_in_queue", MAX_QUEUE)
     longest_wait_seconds = count_field("longest_wait_seconds", MAX_WAIT_SECONDS)
     average_wait_seconds = count_field("average_wait_seconds", MAX_WAIT_SECONDS)
-    reported_at = IsoDateTimeField(
+    reported_at = IncidentTimeField(
+        json=True,
         required=False,
         error_messages={"invalid": _("Ugyldigt tidspunkt; brug ISO 8601.")},
     )
     # Or the Idempotency-Key header (see views.figures_api): a retried report is stored once.
     idempotency_key = IdempotencyKeyField()
 
-    def clean_reported_at(self):
-        value = self.cleaned_data.get("reported_at")
-        if value and value > timezone.now() + timezone.timedelta(minutes=1):
-            raise ValidationError(_("Tidspunktet kan ikke ligge i fremtiden."))
-        return value
-
 
 class PhoneLineSwitchForm(forms.Form):
     announcement = forms.SlugField(required=False)
 
 
-class TimerStartForm(forms.Form):
-    started_at = forms.DateTimeField(
+class TimerStartForm(IncidentTimeForm):
+    started_at = IncidentTimeField(
+        what="timer",
         label=_("Hvornår begyndte det? (fx da strømmen gik)"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
         error_messages={
@@ -313,15 +343,6 @@ class TimerStartForm(forms.Form):
         },
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-
-    def __init__(self, *args, incident, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.incident = incident
-
-    def clean_started_at(self):
-        value = self.cleaned_data["started_at"]
-        timer_start_validate(incident=self.incident, started_at=value)
-        return value
 
 
 class CloseForm(forms.Form):

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cards.models import CardVersion
+from cards.models import ActionCard, CardVersion
 
 
 class Incident(models.Model):
@@ -375,6 +375,25 @@ class IntegrationToken(models.Model):
         editable=False,
     )
     last_used_at = models.DateTimeField(_("sidst brugt"), null=True, blank=True, editable=False)
+    # Optional scope: a token for one card's incidents, or for one incident only.
+    card = models.ForeignKey(
+        ActionCard,
+        verbose_name=_("kun hændelser fra kortet"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Tom: alle kort."),
+    )
+    incident = models.ForeignKey(
+        Incident,
+        verbose_name=_("kun hændelsen"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Tom: alle hændelser (fra kortet ovenfor, hvis det er valgt)."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -383,3 +402,9 @@ class IntegrationToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    def allows(self, incident: Incident) -> bool:
+        """Whether this token may report figures for ``incident`` (its scope, if any)."""
+        if self.incident_id is not None and self.incident_id != incident.pk:
+            return False
+        return self.card_id is None or incident.card_version.card_id == self.card_id

@@ -6,11 +6,13 @@ and everything else comes in one query per table.
 """
 
 import datetime as dt
+import logging
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Exists, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +28,35 @@ DASHBOARD_LOG_ENTRIES = 20
 FULL_LOG_PAGE = 200
 CHART_POINTS = 120
 CHART_WIDTH, CHART_HEIGHT = 300, 80
+# PostgreSQL stores times that Python cannot read back (a year-1 time at +14:00 is 1 BC
+# in UTC). None can enter any more (services.incident_time_check), but reads of figures
+# skip anything outside this range, so an old bad row never takes a page down.
+READABLE_TIMES = (
+    dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
+    dt.datetime(9000, 1, 1, tzinfo=dt.UTC),
+)
+# What a broken row raises when it is read or computed with.
+BAD_ROW_ERRORS = (DatabaseError, ValueError, OverflowError, TypeError, KeyError)
+
+logger = logging.getLogger(__name__)
+
+
+def readable_figures(incident: Incident):
+    return incident.figures.filter(reported_at__range=READABLE_TIMES)
+
+
+def guarded(read, default, *, problems: list, what: str):
+    """``read()``, or ``default`` when a bad row breaks it: the rest of the page is drawn,
+    and ``what`` is named in ``problems`` for the page to show."""
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint keeps the caller's transaction usable
+                return read()
+        return read()
+    except BAD_ROW_ERRORS:
+        logger.exception("Could not draw %s", what)
+        problems.append(what)
+        return default
 
 
 def live_token(*, revision: int, now: dt.datetime) -> str:
@@ -64,10 +95,24 @@ def running_incidents():
     )
 
 
-def incident_list():
-    return Incident.objects.select_related("started_by", "closed_by").order_by(
-        "status", "-started_at"
+CLOSED_INCIDENTS_PAGE = 50
+
+
+def incident_list(*, page=1) -> dict:
+    """Running incidents (all: never hide one that is going on), then the closed ones a
+    page at a time. Three queries however many incidents there are."""
+    fields = ("pk", "title", "is_exercise", "status", "started_at", "closed_at")
+    running = list(
+        Incident.objects.filter(status=Incident.Status.RUNNING)
+        .only(*fields)
+        .order_by("-started_at")
     )
+    closed = (
+        Incident.objects.filter(status=Incident.Status.CLOSED)
+        .only(*fields)
+        .order_by("-started_at", "-pk")
+    )
+    return {"running": running, "closed": Paginator(closed, CLOSED_INCIDENTS_PAGE).get_page(page)}
 
 
 def incident_get(*, pk: int) -> Incident:
@@ -138,9 +183,9 @@ def _thin(rows, limit):
 def figure_charts(*, incident: Incident, now: dt.datetime) -> list:
     """Small line charts over the incident, as SVG point lists drawn by the template."""
     rows = list(
-        incident.figures.order_by("reported_at").values_list(
-            "reported_at", "agents_available", "calls_in_queue", "longest_wait_seconds"
-        )
+        readable_figures(incident)
+        .order_by("reported_at")
+        .values_list("reported_at", "agents_available", "calls_in_queue", "longest_wait_seconds")
     )
     rows = _thin(rows, CHART_POINTS)
     if not rows:
@@ -240,12 +285,28 @@ def incident_dashboard(*, incident: Incident, now: dt.datetime | None = None) ->
     scenarios = list(incident.scenarios.all())
     steps = list(incident.steps.select_related("done_by", "assigned_user"))
     tasks = [s for s in steps if s.is_task]
-    log = list(
-        incident.log_entries.select_related("author", "corrects")
-        .annotate(n_corrections=Count("corrections"))
-        .order_by("-sequence")[:DASHBOARD_LOG_ENTRIES]
+    problems = []
+    log = guarded(
+        lambda: list(
+            incident.log_entries.select_related("author", "corrects")
+            .annotate(n_corrections=Count("corrections"))
+            .order_by("-sequence")[:DASHBOARD_LOG_ENTRIES]
+        ),
+        [],
+        problems=problems,
+        what=_("loggen"),
     )
-    latest = incident.figures.select_related("reported_by").order_by("-reported_at").first()
+    latest = guarded(
+        lambda: (
+            readable_figures(incident)
+            .select_related("reported_by")
+            .order_by("-reported_at")
+            .first()
+        ),
+        None,
+        problems=problems,
+        what=_("tallene"),
+    )
     running = incident.is_running
     phone_lines = list(incident.phone_lines.select_related("switched_by"))
     present = {s.scenario_slug for s in scenarios}
@@ -263,10 +324,24 @@ def incident_dashboard(*, incident: Incident, now: dt.datetime | None = None) ->
         "log_total": incident.last_log_sequence,
         "latest_figures": latest,
         "figures_age": age_label(latest.reported_at, now) if latest else "",
-        "charts": figure_charts(incident=incident, now=now),
-        "timers": timer_views(
-            incident.timers.all(), now=now, running=running, closed_at=incident.closed_at
+        "charts": guarded(
+            lambda: figure_charts(incident=incident, now=now),
+            [],
+            problems=problems,
+            what=_("graferne"),
         ),
+        "timers": guarded(
+            lambda: timer_views(
+                list(incident.timers.all()),
+                now=now,
+                running=running,
+                closed_at=incident.closed_at,
+            ),
+            [],
+            problems=problems,
+            what=_("timerne"),
+        ),
+        "problems": problems,
         "phone_lines": phone_lines,
         "announcements": list(snapshot.announcements.values()),
         "announcements_on": [line for line in phone_lines if line.has_announcement],
@@ -293,28 +368,40 @@ def wall_overview(*, now: dt.datetime | None = None) -> list:
                 filter=Q(steps__kind__in=IncidentStep.TASK_KINDS, steps__done_at__isnull=False),
             ),
         )
-        .prefetch_related("scenarios", "timers", "phone_lines")
+        # Timers are read per incident: one bad timer row must not blank the whole wall.
+        .prefetch_related("scenarios", "phone_lines")
     )
     overview = []
     for incident in incidents:
-        latest = incident.figures.order_by("-reported_at").first()
-        overview.append(
-            SimpleNamespace(
-                incident=incident,
-                elapsed=duration_label(now - incident.started_at),
-                timers=timer_views(incident.timers.all(), now=now),
-                figures=latest,
-                figures_age=age_label(latest.reported_at, now) if latest else "",
-                lines_on=[line for line in incident.phone_lines.all() if line.has_announcement],
-                log=list(incident.log_entries.order_by("-sequence")[:4]),
-                open_steps=list(
-                    incident.steps.filter(
-                        kind__in=IncidentStep.TASK_KINDS, done_at__isnull=True
-                    ).order_by("order")[:3]
-                ),
-            )
+        problems = []
+        item = guarded(
+            lambda incident=incident: _wall_item(incident=incident, now=now),
+            None,
+            problems=problems,
+            what=_("hændelsen"),
         )
+        # The rest of the wall is drawn; this incident says it cannot be shown.
+        overview.append(item or SimpleNamespace(incident=incident, broken=True))
     return overview
+
+
+def _wall_item(*, incident, now):
+    latest = readable_figures(incident).order_by("-reported_at").first()
+    return SimpleNamespace(
+        incident=incident,
+        broken=False,
+        elapsed=duration_label(now - incident.started_at),
+        timers=timer_views(list(incident.timers.all()), now=now),
+        figures=latest,
+        figures_age=age_label(latest.reported_at, now) if latest else "",
+        lines_on=[line for line in incident.phone_lines.all() if line.has_announcement],
+        log=list(incident.log_entries.order_by("-sequence")[:4]),
+        open_steps=list(
+            incident.steps.filter(kind__in=IncidentStep.TASK_KINDS, done_at__isnull=True).order_by(
+                "order"
+            )[:3]
+        ),
+    )
 
 
 def full_log(*, incident: Incident, page: int = 1):
@@ -332,7 +419,7 @@ def incident_status_summary(*, incident: Incident, log_entries: int = 5) -> dict
     Contract used by `notifications`: keys are stable; the incidents app fills them in.
     """
     now = timezone.now()
-    latest = incident.figures.order_by("-reported_at").first()
+    latest = readable_figures(incident).order_by("-reported_at").first()
     figures = None
     if latest is not None:
         figures = {
@@ -361,7 +448,8 @@ def incident_status_summary(*, incident: Incident, log_entries: int = 5) -> dict
         ),
         "running_timers": [
             {"name": t.name, "ends_at": t.ends_at, "overdue": now >= t.ends_at}
-            for t in (incident.timers.all() if running else [])
+            # A bad timer row (a time Python cannot read) is left out, not a failed update.
+            for t in (incident.timers.filter(started_at__range=READABLE_TIMES) if running else [])
         ],
         "recent_log": [
             {

@@ -38,6 +38,10 @@ from notifications import services as notification_services
 # How far before the incident a timer may start: the power may have failed before
 # anyone opened the app, but not days before.
 TIMER_MAX_BACKDATE = dt.timedelta(hours=48)
+# Any other time that enters (a figure report's time): from a day before the incident.
+INCIDENT_TIME_BACKDATE = dt.timedelta(days=1)
+# A phone's or the telephony platform's clock may run a little ahead of ours.
+CLOCK_SKEW = dt.timedelta(minutes=2)
 SYSTEM = LogEntry.Kind.SYSTEM
 
 
@@ -495,6 +499,8 @@ def figure_report_create(
     replay = _replay_under_lock(FigureReport, incident=incident, idempotency_key=idempotency_key)
     if replay:
         return replay
+    if reported_at is not None:
+        incident_time_check(incident=incident, when=reported_at)
     if agents_available > agents_on_duty:
         raise ValidationError(_("Der kan ikke være flere ledige end medarbejdere på vagt."))
     report = FigureReport(
@@ -553,13 +559,36 @@ def phone_line_switch(*, line: PhoneLineState, user, announcement_slug: str) -> 
     return line
 
 
-def timer_start_validate(*, incident: Incident, started_at: dt.datetime) -> None:
-    if started_at > timezone.now():
-        raise ValidationError(_("Starttidspunktet kan ikke ligge i fremtiden."))
-    if started_at < incident.started_at - TIMER_MAX_BACKDATE:
+def incident_time_check(
+    *, incident: Incident, when: dt.datetime, what: str = "time", now=None
+) -> None:
+    """The one plausibility window for every time that enters an incident (forms, the API,
+    services): from shortly before the incident started to now plus a small clock skew.
+
+    A time outside it is a typo or an attack, and a year-1 time with a +14:00 offset
+    cannot even be read back from PostgreSQL: every page that loads the row would fail.
+    ``what`` is "timer" (may start up to 48 hours before the incident) or "time".
+    """
+    now = now or timezone.now()
+    backdate = TIMER_MAX_BACKDATE if what == "timer" else INCIDENT_TIME_BACKDATE
+    if when > now + CLOCK_SKEW:
+        raise ValidationError(
+            _("Starttidspunktet kan ikke ligge i fremtiden.")
+            if what == "timer"
+            else _("Tidspunktet kan ikke ligge i fremtiden."),
+            code="future",
+        )
+    if when < incident.started_at - backdate:
         raise ValidationError(
             _("Starttidspunktet kan højst ligge 48 timer før hændelsen startede.")
+            if what == "timer"
+            else _("Tidspunktet kan højst ligge 24 timer før hændelsen startede."),
+            code="too_early",
         )
+
+
+def timer_start_validate(*, incident: Incident, started_at: dt.datetime) -> None:
+    incident_time_check(incident=incident, when=started_at, what="timer")
 
 
 @transaction.atomic
@@ -643,11 +672,19 @@ def incident_close(
     return incident
 
 
-def integration_token_create(*, name: str, user=None) -> tuple[IntegrationToken, str]:
-    """A new API token; the raw value is returned once and never stored."""
+def integration_token_create(
+    *, name: str, user=None, card=None, incident=None
+) -> tuple[IntegrationToken, str]:
+    """A new API token, optionally scoped to a card's incidents or one incident; the raw
+    value is returned once and never stored."""
     raw = secrets.token_urlsafe(32)
     token = IntegrationToken.objects.create(
-        name=name, prefix=raw[:8], token_hash=token_digest(raw), created_by=user
+        name=name,
+        prefix=raw[:8],
+        token_hash=token_digest(raw),
+        created_by=user,
+        card=card,
+        incident=incident,
     )
     return token, raw
 

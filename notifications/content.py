@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.validators import header_safe
 from notifications.teams import teams_card_render
 
 # GSM 03.38: the default alphabet (one septet each; Danish æøåÆØÅ are in it) and the
@@ -167,7 +168,7 @@ def status_update_render(*, summary: dict, reason: str, next_update_at=None) -> 
     ctx = _context(summary, reason=reason)
     prefix = "ØVELSE – " if summary["is_exercise"] else ""
     label = _("Sidste statusopdatering") if ctx["is_final"] else _("Statusopdatering")
-    subject = f"{prefix}{label}: {ctx['scenarios']} kl. {ctx['now_time']}"
+    subject = header_safe(f"{prefix}{label}: {ctx['scenarios']} kl. {ctx['now_time']}")
     return RenderedUpdate(
         subject=subject[:300],
         body_text=render_to_string("notifications/email/status_update.txt", ctx),
@@ -186,7 +187,9 @@ def reminder_render(*, summary: dict, due_at, last_update_at) -> RenderedUpdate:
         "last_update_time": local_time(last_update_at) if last_update_at else "",
     }
     prefix = "ØVELSE – " if summary["is_exercise"] else ""
-    subject = f"{prefix}Påmindelse: indtast tal for bemanding og ventetid før kl. {ctx['due_time']}"
+    subject = header_safe(
+        f"{prefix}Påmindelse: indtast tal for bemanding og ventetid før kl. {ctx['due_time']}"
+    )
     sms = (
         f"{'ØVELSE! ' if summary['is_exercise'] else ''}Påmindelse til logfører:"
         f" ingen nye tal for bemanding og ventetid siden sidste statusopdatering."

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.validators import validate_single_line
 from contacts.models import ContactGroup, Person
 from incidents.forms import IdempotencyKeyField
 from notifications.channels import PermanentFailure, msisdn_for
@@ -27,7 +28,9 @@ class RecipientAddForm(forms.Form):
     group = forms.ModelChoiceField(
         label=_("Kontaktgruppe"), queryset=ContactGroup.objects.all(), required=False
     )
-    name = forms.CharField(label=_("Navn"), max_length=200, required=False)
+    name = forms.CharField(
+        label=_("Navn"), max_length=200, required=False, validators=[validate_single_line]
+    )
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Mobilnummer"), max_length=40, required=False)
     webhook_url = forms.URLField(

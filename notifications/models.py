@@ -227,3 +227,27 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ScheduleFailure(models.Model):
+    """The beat tick could not create an incident's due update or reminder.
+
+    One row per failing incident, deleted when a tick succeeds again: the dashboard shows
+    it so the coordinator knows the crisis team is not getting their scheduled updates,
+    while every other incident's updates go out as usual.
+    """
+
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, related_name="schedule_failure"
+    )
+    failed_since = models.DateTimeField(_("fejler siden"), default=timezone.now)
+    last_failed_at = models.DateTimeField(_("senest fejlet"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("forsøg"), default=1)
+    error = models.CharField(_("fejl"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("fejl i planlagte opdateringer")
+        verbose_name_plural = _("fejl i planlagte opdateringer")
+
+    def __str__(self):
+        return f"{self.incident_id}: {self.error}"

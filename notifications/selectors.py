@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from incidents.models import Incident
-from notifications.models import OutboxMessage, Recipient, StatusUpdate
+from notifications.models import OutboxMessage, Recipient, ScheduleFailure, StatusUpdate
 
 
 def update_schedule(*, incident: Incident, now) -> tuple[int, dt.datetime] | None:
@@ -59,6 +59,9 @@ def incident_notification_panel(*, incident: Incident) -> dict:
         "failed_count": OutboxMessage.objects.filter(
             update__incident=incident, status=OutboxMessage.Status.FAILED
         ).count(),
+        "schedule_failure": ScheduleFailure.objects.filter(incident=incident).first()
+        if incident.is_running
+        else None,
     }
 
 

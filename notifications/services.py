@@ -16,7 +16,7 @@ from cards.snapshots import CardSnapshot
 
 # A module import: incidents.services calls back into this module (status updates).
 from incidents import services as incident_services
-from incidents.models import FigureReport, Incident
+from incidents.models import FigureReport, Incident, LogEntry
 from incidents.selectors import incident_status_summary
 from notifications import delivery
 from notifications.content import reminder_render, status_update_render
@@ -27,7 +27,13 @@ from notifications.delivery import (  # noqa: F401
     outbox_enqueue,
     outbox_message_deliver,
 )
-from notifications.models import DEFAULT_CHANNEL_ORDER, OutboxMessage, Recipient, StatusUpdate
+from notifications.models import (
+    DEFAULT_CHANNEL_ORDER,
+    OutboxMessage,
+    Recipient,
+    ScheduleFailure,
+    StatusUpdate,
+)
 from notifications.selectors import incident_next_update_at, update_schedule
 from notifications.webhooks import webhook_address_display
 
@@ -346,34 +352,92 @@ def _reminder_create(*, incident: Incident, index: int, due_at, now) -> StatusUp
     )
 
 
+def _incident_tick(*, incident_id: int, now) -> list[StatusUpdate]:
+    """One incident's due update and reminder, in its own transaction."""
+    created = []
+    with transaction.atomic():
+        # Serialises with a concurrent close: a closed incident gets nothing more.
+        incident = Incident.objects.select_for_update().get(pk=incident_id)
+        current = now or timezone.now()
+        schedule = update_schedule(incident=incident, now=current)
+        if incident.status != Incident.Status.RUNNING or schedule is None:
+            return created
+        index, due_at = schedule
+        if index >= 1:
+            update = status_update_create(
+                incident=incident,
+                reason="scheduled",
+                slot=f"interval:{incident.update_interval_minutes}:{index}",
+            )
+            if update:
+                created.append(update)
+        reminder = _reminder_create(incident=incident, index=index, due_at=due_at, now=current)
+        if reminder:
+            created.append(reminder)
+    return created
+
+
+def _schedule_failure_record(*, incident_id: int, exc: Exception) -> None:
+    """Shown on the incident's dashboard; logged in the incident log the first time."""
+    now = timezone.now()
+    error = exc.__class__.__name__
+    with transaction.atomic():
+        failure, created = ScheduleFailure.objects.select_for_update().get_or_create(
+            incident_id=incident_id,
+            defaults={"failed_since": now, "last_failed_at": now, "error": error},
+        )
+        if not created:
+            failure.attempts += 1
+            failure.last_failed_at = now
+            failure.error = error
+            failure.save(update_fields=["attempts", "last_failed_at", "error"])
+            return
+        incident_services.log_entry_create(
+            incident=Incident.objects.get(pk=incident_id),
+            kind=LogEntry.Kind.SYSTEM,
+            text=(
+                "Den planlagte statusopdatering kunne ikke dannes (teknisk fejl: "
+                f"{error}). Der prøves igen ved hvert tjek, hvert minut."
+            ),
+        )
+
+
+def _schedule_failure_clear(*, incident_id: int) -> None:
+    with transaction.atomic():
+        if ScheduleFailure.objects.filter(incident_id=incident_id).delete()[0]:
+            incident_services.log_entry_create(
+                incident=Incident.objects.get(pk=incident_id),
+                kind=LogEntry.Kind.SYSTEM,
+                text="De planlagte statusopdateringer virker igen.",
+            )
+
+
 def status_updates_due_create(*, now=None) -> list[StatusUpdate]:
     """The beat tick: every running incident's due update and reminder, at most one each.
 
-    Idempotent: a redelivered or doubled tick finds the slots taken.
+    Idempotent: a redelivered or doubled tick finds the slots taken. Each incident is
+    isolated: one that fails (a bad row, a bug) is logged, shown on its dashboard and
+    retried on the next tick, and every other incident's updates still go out.
     """
     created = []
     for incident_id in Incident.objects.filter(status=Incident.Status.RUNNING).values_list(
         "pk", flat=True
     ):
-        with transaction.atomic():
-            # Serialises with a concurrent close: a closed incident gets nothing more.
-            incident = Incident.objects.select_for_update().get(pk=incident_id)
-            current = now or timezone.now()
-            schedule = update_schedule(incident=incident, now=current)
-            if incident.status != Incident.Status.RUNNING or schedule is None:
-                continue
-            index, due_at = schedule
-            if index >= 1:
-                update = status_update_create(
-                    incident=incident,
-                    reason="scheduled",
-                    slot=f"interval:{incident.update_interval_minutes}:{index}",
-                )
-                if update:
-                    created.append(update)
-            reminder = _reminder_create(incident=incident, index=index, due_at=due_at, now=current)
-            if reminder:
-                created.append(reminder)
+        try:
+            created += _incident_tick(incident_id=incident_id, now=now)
+        except Exception as exc:
+            logger.exception(
+                "Status update tick failed for incident %s; retried next tick", incident_id
+            )
+            try:
+                _schedule_failure_record(incident_id=incident_id, exc=exc)
+            except Exception:
+                logger.exception("Could not record the tick failure of incident %s", incident_id)
+            continue
+        try:
+            _schedule_failure_clear(incident_id=incident_id)
+        except Exception:
+            logger.exception("Could not clear the tick failure of incident %s", incident_id)
     return created
 
 

@@ -248,6 +248,7 @@ class GatewayAPIServer:
             refs = [body.get("userref", "") for _m, body in self.messages]
         return {ref: refs.count(ref) for ref in set(refs)}
 
+
 # --- Microsoft Teams Workflows webhook -------------------------------------------------------
 #
 # What Teams' "Post to a channel when a webhook request is received" workflow takes

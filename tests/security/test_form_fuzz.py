@@ -269,8 +269,14 @@ def test_free_text_comes_back_escaped(route, client_for, world):
 
 
 @pytest.fixture
-def api_token(db):
+def api_token(db, settings):
     from incidents.services import integration_token_create
+
+    # Hundreds of examples (FUZZ_EXAMPLES) from one token, some of nasty_text's long
+    # strings: the rate limit (429) and the body limit (413) are tested in
+    # tests/incidents/test_api_limits.py; here the parsing and validation behind them.
+    settings.FIGURES_API_RATE_LIMIT = 10**6
+    settings.FIGURES_API_MAX_BODY_BYTES = 10**6
 
     _token, raw = integration_token_create(name="Testintegration")
     return raw
