@@ -110,7 +110,7 @@ def recipient_add_person(*, incident: Incident, person, user=None) -> Recipient:
         source=Recipient.Source.PERSON,
         added_by=user,
     )
-    incident_services.incident_touch(incident_id=incident.pk)
+    incident_services.incident_touch(incident_id=incident.pk, groups=("notifications",))
     return recipient
 
 
@@ -133,7 +133,7 @@ def recipient_add_group(*, incident: Incident, group, user=None) -> list[Recipie
                 added_by=user,
             )
         )
-    incident_services.incident_touch(incident_id=incident.pk)
+    incident_services.incident_touch(incident_id=incident.pk, groups=("notifications",))
     return recipients
 
 
@@ -167,7 +167,7 @@ def recipient_add_adhoc(
             "added_by": user,
         },
     )
-    incident_services.incident_touch(incident_id=incident.pk)
+    incident_services.incident_touch(incident_id=incident.pk, groups=("notifications",))
     return recipient
 
 
@@ -176,7 +176,7 @@ def recipient_remove(*, recipient: Recipient) -> None:
     # Kept, not deleted: the delivery history of earlier updates still points at it.
     recipient.is_active = False
     recipient.save(update_fields=["is_active"])
-    incident_services.incident_touch(incident_id=recipient.incident_id)
+    incident_services.incident_touch(incident_id=recipient.incident_id, groups=("notifications",))
 
 
 # --- Creating updates -------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def _update_create(*, incident, slot, kind, reason, rendered, user, recipients):
     except IntegrityError:
         return None  # The slot was taken concurrently: that update goes out instead.
     _enqueue_on_commit(_outbox_create(update=update, recipients=recipients))
-    incident_services.incident_touch(incident_id=incident.pk)
+    incident_services.incident_touch(incident_id=incident.pk, groups=("notifications",))
     return update
 
 
@@ -486,7 +486,10 @@ def outbox_message_deliver(*, message_id: int) -> str:
             outcome = "sent"
         if outcome != "retry" and enqueue_next is None:
             _update_complete(update_id=message.update_id)
-        incident_services.incident_touch(incident_id=message.update.incident_id)
+        # Delivery progress changes the notifications panel and nothing else.
+        incident_services.incident_touch(
+            incident_id=message.update.incident_id, groups=("notifications",)
+        )
         if enqueue_next:
             _enqueue_on_commit([enqueue_next])
         if retry_after:
