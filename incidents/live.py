@@ -14,15 +14,13 @@ replaced per viewer. Flash messages are rendered per viewer, outside the shared 
 incidents/README.md has the design; this module is view-side (it renders templates).
 """
 
-import threading
-import time
-
 from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 
 from cards.snapshots import CardSnapshot
+from config import loadshed
 from incidents import selectors
 from incidents.forms import EscalateForm
 
@@ -158,6 +156,9 @@ def _cache_key(incident_id, group, since, state, minute, rights, language):
         revision = state.groups[group]
     timed = minute if group in selectors.TIMED_GROUPS or group == "clock" else ""
     base = "w" if since is None else f"s{since}"
+    # started_at tells apart an incident from another that reuses its id (a restored or
+    # test database): a shared cache must never serve one incident's fragments for another.
+    incident_id = f"{incident_id}-{int(state.started_at.timestamp() * 1000)}"
     return (
         f"live:{incident_id}:{group}:{base}:{revision}:{timed}:{state.status}:{rights}:{language}"
     )
@@ -230,7 +231,8 @@ def step_base_of(incident):
 def render_poller(request, *, state, now, pk) -> str:
     """The ``#incident-live`` element with the new token; the same for every viewer."""
     token = selectors.state_token(state, now)
-    key = f"live:{pk}:poller:{token}:{state.status}:{translation.get_language()}"
+    started = int(state.started_at.timestamp() * 1000)
+    key = f"live:{pk}-{started}:poller:{token}:{state.status}:{translation.get_language()}"
     body = cache.get(key)
     if body is None:
         context = {
@@ -245,43 +247,9 @@ def render_poller(request, *, state, now, pk) -> str:
 
 # --- Overload: a poll can wait, a write cannot ------------------------------------------------
 
-# Requests in flight in this process (gthread workers run several at once). When every
-# thread is busy the process is behind; polls then get a cheap 204 with Retry-After so
-# that phones slow down instead of queueing more work (see incidents/README.md).
-_in_flight = 0
-_in_flight_lock = threading.Lock()
-_slow_until = 0.0
-BUSY_THREADS = 4  # gunicorn --threads; set from GUNICORN_THREADS by the middleware
 BACKOFF_SECONDS = 15
 
 
 def overloaded() -> bool:
-    return _in_flight > BUSY_THREADS or time.monotonic() < _slow_until
-
-
-class InFlightMiddleware:
-    """Counts the requests this process is serving, and notes when it fell behind."""
-
-    def __init__(self, get_response):
-        import os
-
-        global BUSY_THREADS
-        BUSY_THREADS = int(os.environ.get("GUNICORN_THREADS", BUSY_THREADS))
-        self.get_response = get_response
-
-    def __call__(self, request):
-        global _in_flight, _slow_until
-        started = time.monotonic()
-        with _in_flight_lock:
-            _in_flight += 1
-            if _in_flight > BUSY_THREADS:
-                _slow_until = started + 5
-        try:
-            return self.get_response(request)
-        finally:
-            with _in_flight_lock:
-                _in_flight -= 1
-            # A request that took a second is a sign of a CPU-starved host: shed polls for
-            # a while (reads of the wall clock are cheap).
-            if time.monotonic() - started > 1.0:
-                _slow_until = time.monotonic() + 10
+    """This process is behind (requests waited for a thread): shed polls, keep writes."""
+    return loadshed.behind()
