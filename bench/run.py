@@ -42,6 +42,7 @@ WARMUP_SECONDS = 20
 POLL_SECONDS = 5
 WRITE_SECONDS = 5
 GUNICORN_WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
+GUNICORN_THREADS = int(os.environ.get("BENCH_THREADS", 4))
 HELPER_TIMEOUT = 90
 
 # The dashboard's forms the writers post, by their action URL.
@@ -324,6 +325,9 @@ def pick(result, *keys):
 
 
 def write_readme(results: dict) -> None:
+    from bench.live import readme_noise as live_noise
+    from bench.live import readme_rows as live_rows
+
     m = results["machine"]
     load = results["load"] or {}
 
@@ -333,7 +337,8 @@ def write_readme(results: dict) -> None:
     table = f"""<!-- bench:figures -->
 Measured {results["measured_at"]} on {m["cores"]} cores ({m["cpu_model"]}), \
 {m["memory_gb"]} GB RAM, Python {m["python"]}, PostgreSQL {m["postgres"]}, \
-Redis {m["redis"]}; gunicorn with {results["gunicorn_workers"]} sync workers.
+Redis {m["redis"]}; gunicorn with {results["gunicorn_workers"]} gthread workers \
+× {results.get("gunicorn_threads")} threads (config/gunicorn.py).{live_noise(results)}
 
 | What | Measured | Budget |
 | --- | --- | --- |
@@ -362,6 +367,7 @@ writers, {fmt(load.get("seconds"), " s")} | {fmt(load.get("requests"))} requests
 | PDF bundle of the seed card: render / peak RSS | {fmt(results["pdf_bundle_ms"], " ms")} / \
 {fmt(results["pdf_bundle_peak_rss_mb"], " MB")} | < 3,000 ms |
 | Status update to 200 recipients, end to end | {fmt(results["notify_200_ms"], " ms")} | – |
+{live_rows(results)}
 <!-- /bench:figures -->"""
     text = README.read_text() if README.exists() else ""
     start, end = "<!-- bench:figures -->", "<!-- /bench:figures -->"
@@ -391,6 +397,10 @@ def main() -> int:
         "measured_at": None,
         "machine": None,
         "gunicorn_workers": GUNICORN_WORKERS,
+        "gunicorn_threads": GUNICORN_THREADS,
+        "noise": None,
+        "capacity": None,
+        "overload": None,
         "dashboard_first_load_bytes": None,
         "poll_unchanged_status": None,
         "poll_unchanged_bytes": None,
@@ -406,6 +416,13 @@ def main() -> int:
     def step(what):
         print(f"[{time.monotonic() - started:5.1f} s] {what}", flush=True)
 
+    from bench import live as live_bench
+
+    # Before the bench starts anything of its own: is the machine already busy?
+    results["noise"] = live_bench.noise_check()
+    results["noisy"] = results["noise"]["noisy"]
+    if results["noisy"]:
+        notes.append(f"noisy: {results['noise']['why']}; latencies are not the app's")
     try:
         step("database and Redis")
         recreate_database(env["DATABASE_URL"])
@@ -465,27 +482,31 @@ def main() -> int:
         connections.close_all()
         reset_database_settings(env["DATABASE_URL"])
 
-        step(f"gunicorn ({GUNICORN_WORKERS} workers) on 127.0.0.1:{port} and a Celery worker")
+        step(
+            f"gunicorn ({GUNICORN_WORKERS} gthread workers x {GUNICORN_THREADS} threads) "
+            f"on 127.0.0.1:{port} and a Celery worker"
+        )
         bin_dir = Path(PY).parent
         web = procs.start(
             "gunicorn",
             [
                 str(bin_dir / "gunicorn"),
                 "config.wsgi",
+                # The production settings (worker model, backlog, timeouts, load shedding).
+                "-c",
+                "config/gunicorn.py",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(GUNICORN_WORKERS),
-                "--backlog",
-                "2048",
-                "--timeout",
-                "30",
+                "--threads",
+                str(GUNICORN_THREADS),
                 "--log-level",
                 "warning",
                 # Its default path is shared by every gunicorn of the user.
                 "--no-control-socket",
             ],
-            env,
+            {**env, "GUNICORN_ACCESSLOG": ""},
             ROOT,
         )
         procs.start(
@@ -579,6 +600,35 @@ def main() -> int:
                 load["cpu_window_s"] = round(wall, 1)
                 # Other work on the machine during the run (1-min load average).
                 load["machine_load_average"] = [round(cpu_start[3], 1), round(cpu_end[3], 1)]
+
+            # Issue 12: how far it scales, and how it degrades short of CPU (bench/live.py).
+            sweep_plan = {
+                **plan,
+                "initial_poll": loaded.get("poll_url")
+                and {"url": loaded["poll_url"], "id": "incident-live"},
+            }
+
+            def sessions_for(n):
+                have = len(viewer_sessions)
+                viewer_sessions.extend(
+                    seed.session_for(viewer_users[i % len(viewer_users)]) for i in range(have, n)
+                )
+                return viewer_sessions[:n]
+
+            if live_bench.SWEEP and sweep_plan["initial_poll"]:
+                results["capacity"] = live_bench.capacity_sweep(
+                    procs, env, ROOT, LOG_DIR, sweep_plan, sessions_for, cpu, step
+                )
+            if live_bench.OVERLOAD_SECONDS and sweep_plan["initial_poll"]:
+                results["overload"] = live_bench.overload_run(
+                    procs,
+                    env,
+                    ROOT,
+                    LOG_DIR,
+                    {**sweep_plan, "viewer_sessions": viewer_sessions[:VIEWERS]},
+                    cpu,
+                    step,
+                )
 
         if dashboard:
             step("helper benchmark: slow3g (Chromium, emulated slow 3G)")
