@@ -58,7 +58,8 @@ def test_typing_in_every_form_survives_other_peoples_writes(
     def someone_else_writes(page):
         """A colleague writes a log entry and ticks a step; wait until this page shows it."""
         n = next(writes)
-        services.incident_log_write(incident=incident, text=f"Kollega skriver {n}", author=staff_user)
+        text = f"Kollega skriver {n}"
+        services.incident_log_write(incident=incident, text=text, author=staff_user)
         step = steps[n % len(steps)]
         step.refresh_from_db()
         if not step.is_done:
