@@ -14,6 +14,8 @@ replaced per viewer. Flash messages are rendered per viewer, outside the shared 
 incidents/README.md has the design; this module is view-side (it renders templates).
 """
 
+import re
+
 from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
@@ -171,10 +173,25 @@ def live_answer(request, *, state, token, load_incident, extra=None, now=None):
     from the cache cost no query beyond ``state``.
     """
     now = now or timezone.now()
-    minute = selectors.minute_of(now)
-    rights = rights_of(request)
-    language = translation.get_language()
     wanted = changed_groups(state, token, now)
+    can = {p: request.user.has_perm(p) for p in (WORK, START)}
+    parts = render_groups(
+        request, state=state, wanted=wanted, now=now, rights=rights_of(request), can=can,
+        load_incident=load_incident,
+    )  # fmt: skip
+    live = render_poller(request, state=state, now=now, pk=state_id(state))
+    body = live + "".join(parts)
+    if extra:
+        body += extra
+    status = 200 if state.is_running else STOP_POLLING
+    return _with_csrf(request, body), status
+
+
+def render_groups(request, *, state, wanted, now, rights, can, load_incident) -> list[str]:
+    """The fragments of the ``wanted`` groups, from the shared cache or rendered (and
+    cached) here; ``can`` says whether this rights class may work/coordinate."""
+    minute = selectors.minute_of(now)
+    language = translation.get_language()
     keys = {
         group: _cache_key(state_id(state), group, wanted[group], state, minute, rights, language)
         for group in ORDER
@@ -191,8 +208,8 @@ def live_answer(request, *, state, token, load_incident, extra=None, now=None):
                 base.update(
                     incident=incident,
                     now=now,
-                    can_work=incident.is_running and request.user.has_perm(WORK),
-                    can_coordinate=incident.is_running and request.user.has_perm(START),
+                    can_work=incident.is_running and can[WORK],
+                    can_coordinate=incident.is_running and can[START],
                     step_base=step_base_of(incident),
                 )
             partial, data = _group_context(
@@ -209,12 +226,32 @@ def live_answer(request, *, state, token, load_incident, extra=None, now=None):
         parts.append(body)
     if fresh:
         cache.set_many(fresh, timeout=CACHE_SECONDS)
-    live = render_poller(request, state=state, now=now, pk=state_id(state))
-    body = live + "".join(parts)
-    if extra:
-        body += extra
-    status = 200 if state.is_running else STOP_POLLING
-    return _with_csrf(request, body), status
+    return parts
+
+
+# --- The wall screen: the same fragments and renders, read-only --------------------------
+
+WALL_GROUPS = ("header", "clock", "timers", "figures", "lines", "log")
+READ_ONLY = "0" * len(FRAGMENT_PERMISSIONS)
+_OOB = re.compile(r' hx-swap-oob="[^"]*"')
+_IDS = re.compile(r'\b(id|aria-labelledby|for)="')
+
+
+def wall_fragments(request, *, state, now) -> str:
+    """One running incident for the wall: the dashboard's own cached renders for a viewer
+    without rights (no forms), made part of the wall's single swap (no out-of-band
+    markers) and with ids prefixed per incident (several incidents share the wall)."""
+    parts = render_groups(
+        request,
+        state=state,
+        wanted=dict.fromkeys(WALL_GROUPS),
+        now=now,
+        rights=READ_ONLY,
+        can={WORK: False, START: False},
+        load_incident=lambda: selectors.incident_get(pk=state.pk),
+    )
+    body = _OOB.sub("", "".join(parts))
+    return _IDS.sub(rf'\g<1>="wall-{state.pk}-', body)
 
 
 def state_id(state):

@@ -83,6 +83,38 @@ def incident_live_state(*, pk: int):
     )
 
 
+def running_live_states() -> list:
+    """The live state of every running incident, oldest first, from one query (the wall)."""
+    rows = (
+        Incident.objects.filter(status=Incident.Status.RUNNING)
+        .order_by("started_at")
+        .values_list("pk", *_STATE_FIELDS)
+    )
+    states = []
+    for pk, revision, status, started_at, closed_at, interval, *groups in rows:
+        states.append(
+            SimpleNamespace(
+                pk=pk,
+                revision=revision,
+                status=status,
+                is_running=True,
+                started_at=started_at,
+                closed_at=closed_at,
+                update_interval_minutes=interval,
+                groups=dict(zip(LIVE_GROUPS, groups, strict=True)),
+            )
+        )
+    return states
+
+
+def wall_open_steps(*, incident_id: int, limit: int = 3) -> list:
+    return list(
+        IncidentStep.objects.filter(
+            incident_id=incident_id, kind__in=IncidentStep.TASK_KINDS, done_at__isnull=True
+        ).order_by("order")[:limit]
+    )
+
+
 def state_token(state, now: dt.datetime) -> str:
     return live_token(revision=state.revision, now=now, groups=state.groups.values())
 

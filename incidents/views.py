@@ -649,6 +649,15 @@ def _wall(request):
     now = timezone.now()
     # The token first: a change while drawing then shows on the next poll, never gets lost.
     token = f"{selectors.running_wall_state()}.{int(now.timestamp() // 60)}"
-    context = {"overview": selectors.wall_overview(now=now), "live_token": token, "now": now}
+    # The dashboard's own fragments, from the same shared renders (incidents/live.py).
+    overview = [
+        {
+            "pk": state.pk,
+            "fragments": live.wall_fragments(request, state=state, now=now),
+            "open_steps": selectors.wall_open_steps(incident_id=state.pk),
+        }
+        for state in selectors.running_live_states()
+    ]
+    context = {"overview": overview, "live_token": token, "now": now}
     template = "incidents/wall.html#wall-live" if request.htmx else "incidents/wall.html"
     return render(request, template, context)

@@ -58,7 +58,11 @@
   document.addEventListener("visibilitychange", function () {
     var elt = poller();
     if (!document.hidden && elt && window.htmx && Date.now() >= pausedUntil) {
-      window.htmx.trigger(elt, "live-now");
+      window.htmx.ajax("GET", elt.getAttribute("hx-get"), {
+        source: elt,
+        target: elt,
+        swap: elt.getAttribute("hx-swap") || "none",
+      });
     }
   });
 

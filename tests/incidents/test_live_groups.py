@@ -265,3 +265,23 @@ def test_the_jump_bar_reaches_every_section(client, incident, staff_user):
     for target in targets:
         assert f'id="{target}"' in page, target
     assert {"incident-notifications", "incident-timers", "log-title", "steps-title"} <= set(targets)
+
+
+def test_the_wall_draws_the_dashboards_fragments_from_the_shared_renders(
+    client, incident, evacuation, staff_user
+):
+    client.force_login(staff_user)
+    url = reverse("incidents:wall")
+    first = client.get(url).text
+    for pk in (incident.pk, evacuation.pk):
+        for fragment in ("incident-header", "incident-timers", "incident-figures", "incident-log"):
+            assert f'id="wall-{pk}-{fragment}"' in first, (pk, fragment)
+    assert "hx-swap-oob" not in first and "<form" not in first.split('id="wall-live"')[1]
+
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(url).text
+    tables = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert again.count('id="wall-') == first.count('id="wall-')
+    # Served from the shared renders: no timer, figure or log rows read again.
+    for table in ("incidents_incidenttimer", "incidents_figurereport", "incidents_logentry"):
+        assert table not in tables, table
