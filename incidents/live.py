@@ -229,6 +229,26 @@ def render_groups(request, *, state, wanted, now, rights, can, load_incident) ->
     return parts
 
 
+def cached_answer(request, *, state, token, rights):
+    """The answer ``live_answer`` would give, if every part is in the shared cache; else
+    None. Needs no user: ``rights`` is the viewer's rights class from the session."""
+    now = timezone.now()
+    wanted = changed_groups(state, token, now)
+    minute = selectors.minute_of(now)
+    language = translation.get_language()
+    keys = [
+        _cache_key(state_id(state), group, wanted[group], state, minute, rights, language)
+        for group in ORDER
+        if group in wanted
+    ]
+    poller = _poller_key(state, now)
+    found = cache.get_many([poller, *keys])
+    if len(found) != len(keys) + 1:
+        return None
+    body = found[poller] + "".join(found[k] for k in keys)
+    return _with_csrf(request, body), 200 if state.is_running else STOP_POLLING
+
+
 # --- The wall screen: the same fragments and renders, read-only --------------------------
 
 WALL_GROUPS = ("header", "clock", "timers", "figures", "lines", "log")
@@ -265,11 +285,16 @@ def step_base_of(incident):
     return reverse("incidents:step", args=[incident.pk, 0]).removesuffix("0/")
 
 
+def _poller_key(state, now) -> str:
+    token = selectors.state_token(state, now)
+    started = int(state.started_at.timestamp() * 1000)
+    return f"live:{state.pk}-{started}:poller:{token}:{state.status}:{translation.get_language()}"
+
+
 def render_poller(request, *, state, now, pk) -> str:
     """The ``#incident-live`` element with the new token; the same for every viewer."""
     token = selectors.state_token(state, now)
-    started = int(state.started_at.timestamp() * 1000)
-    key = f"live:{pk}-{started}:poller:{token}:{state.status}:{translation.get_language()}"
+    key = _poller_key(state, now)
     body = cache.get(key)
     if body is None:
         context = {

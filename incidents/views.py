@@ -6,6 +6,7 @@ one indexed query (see ``_unchanged_poll`` and incidents/README.md).
 """
 
 import json
+import time
 from functools import wraps
 
 from django.contrib import messages
@@ -88,6 +89,41 @@ def _trusted_poller(request):
     return uid is not None and request.session.get(VIEWER_KEY) == uid
 
 
+# The rights class (live.rights_of) of the last full check, and when it was made: a changed
+# poll within RIGHTS_TRUSTED_SECONDS is served from the shared renders without loading the
+# user (session + state query); after that, or on a cache miss, the full check runs again.
+RIGHTS_KEY = "incidents_viewer_rights"
+RIGHTS_TRUSTED_SECONDS = 60
+
+
+def _remember_rights(request):
+    now = int(time.time())
+    rights = live.rights_of(request)
+    known = request.session.get(RIGHTS_KEY) or {}
+    if known.get("rights") != rights or now - known.get("at", 0) > RIGHTS_TRUSTED_SECONDS // 2:
+        request.session[RIGHTS_KEY] = {"rights": rights, "at": now}
+
+
+def _trusted_rights(request):
+    known = request.session.get(RIGHTS_KEY) or {}
+    if int(time.time()) - known.get("at", 0) > RIGHTS_TRUSTED_SECONDS:
+        return None
+    return known.get("rights")
+
+
+def _cached_changed_poll(request, state):
+    """A changed poll answered from the shared renders alone, or None (then: full path)."""
+    rights = _trusted_rights(request)
+    if rights is None or len(messages.get_messages(request)):
+        return None
+    token = request.GET.get("rev", "")
+    answer = live.cached_answer(request, state=state, token=token, rights=rights)
+    if answer is None:
+        return None
+    body, status = answer
+    return HttpResponse(body, status=status)
+
+
 def _unchanged_poll(request, pk):
     """204 (or 286 once closed) without loading the user: session + one indexed query.
 
@@ -108,7 +144,7 @@ def _unchanged_poll(request, pk):
         return None
     if token == selectors.state_token(state, timezone.now()):
         return HttpResponse(status=204)
-    return None
+    return _cached_changed_poll(request, state)
 
 
 def _slow_down(response):
@@ -237,6 +273,7 @@ def _dashboard(request, pk):
     except Incident.DoesNotExist as exc:
         raise Http404 from exc
     _remember_viewer(request)
+    _remember_rights(request)
     if request.htmx:
         return _shared_poll_answer(request, incident)
     return _page(request, incident)

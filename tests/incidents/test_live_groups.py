@@ -192,6 +192,8 @@ def test_a_second_viewer_is_served_from_the_shared_render(
 
     assert "Ring TDC" in first and "Ring TDC" in second
     assert "incidents_incidentstep" not in tables and "incidents_logentry" not in tables
+    # Rights from the viewer's last full check (< 60 s): no user, no permissions loaded.
+    assert len(ctx.captured_queries) <= 2, tables
     mine = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', second)
     assert mine and "__csrf__" not in second
     assert set(mine) != set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', first))
@@ -285,3 +287,21 @@ def test_the_wall_draws_the_dashboards_fragments_from_the_shared_renders(
     # Served from the shared renders: no timer, figure or log rows read again.
     for table in ("incidents_incidenttimer", "incidents_figurereport", "incidents_logentry"):
         assert table not in tables, table
+
+
+def test_rights_older_than_a_minute_are_checked_again(client, incident, staff_user, coordinator):
+    from incidents.views import RIGHTS_KEY
+
+    client.force_login(staff_user)
+    token = _token_from(client.get(_url(incident)).text)
+    services.incident_log_write(incident=incident, text="Første", author=coordinator)
+    client.get(_url(incident), {"rev": token}, **HX)  # renders and caches the answer
+    session = client.session
+    session[RIGHTS_KEY] = {**session[RIGHTS_KEY], "at": 0}
+    session.save()
+
+    with CaptureQueriesContext(connection) as ctx:
+        answer = client.get(_url(incident), {"rev": token}, **HX)
+    tables = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert answer.status_code == 200 and "Første" in answer.text
+    assert "auth_user" in tables  # the full check ran: the user and their rights
