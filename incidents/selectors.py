@@ -119,11 +119,6 @@ def state_token(state, now: dt.datetime) -> str:
     return live_token(revision=state.revision, now=now, groups=state.groups.values())
 
 
-def incident_poll_state(*, pk: int):
-    """(revision, status) from one indexed query, or None."""
-    return Incident.objects.filter(pk=pk).values_list("revision", "status").first()
-
-
 def running_wall_state():
     """One aggregate over the running incidents for the wall screen's poll."""
     state = Incident.objects.filter(status=Incident.Status.RUNNING).aggregate(
