@@ -222,3 +222,51 @@ def test_phone_is_one_column_with_a_jump_bar_to_every_section(
             assert log["y"] >= steps["y"] + steps["height"] - 1, "one column on a phone"
         finally:
             browser.close()
+
+
+def test_a_hidden_tab_pauses_and_retry_after_slows_the_polls(
+    live_server, chromium_path, allow_orm_in_playwright, seeded_card, coordinator
+):
+    from playwright.sync_api import sync_playwright
+
+    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+    url = f"{live_server.url}/haendelser/{incident.pk}/"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            page = _login(browser, live_server.url, coordinator, DESK)
+            page.goto(url)
+            page.wait_for_function("window.htmx !== undefined")
+            polls = []
+            page.on("request", lambda r: polls.append(r.url) if "rev=" in r.url else None)
+
+            page.evaluate(
+                "Object.defineProperty(document, 'hidden', {configurable: true, get: () => true})"
+            )
+            polls.clear()
+            page.wait_for_timeout(6500)
+            assert polls == [], "a hidden tab does not poll"
+
+            page.evaluate(
+                "Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});"
+                "document.dispatchEvent(new Event('visibilitychange'))"
+            )
+            page.wait_for_timeout(1500)
+            assert len(polls) >= 1, "visible again: it polls at once"
+
+            # The server is behind (live_server runs in this process): polls get 204 with
+            # Retry-After, and the page waits that long before it asks again.
+            from config import loadshed
+
+            loadshed.mark_behind(120)
+            try:
+                before = len(polls)
+                page.wait_for_timeout(6000)
+                assert len(polls) > before, "one poll got the Retry-After"
+                polls.clear()
+                page.wait_for_timeout(7000)
+                assert polls == [], "no poll while the server asked to wait"
+            finally:
+                loadshed.reset()
+        finally:
+            browser.close()
