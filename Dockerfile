@@ -15,4 +15,5 @@ RUN python manage.py compile_translations \
  && useradd --system --home /app aktionskort && mkdir -p var/media && chown -R aktionskort var
 USER aktionskort
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gthread workers, bounded backlog and timeouts, polls shed first: see config/gunicorn.py.
+CMD ["gunicorn", "config.wsgi", "-c", "config/gunicorn.py"]

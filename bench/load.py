@@ -14,6 +14,7 @@ Prints one JSON object with the counts and latencies to stdout.
 """
 
 import asyncio
+import gzip
 import html
 import json
 import math
@@ -29,6 +30,7 @@ from bench.htmlscan import csrf_token, poll_url, scan
 
 STOP_POLLING = 286
 POLL_URL = re.compile(rb'hx-get="([^"]*[?&]rev=[^"]*)"')
+STEP_ID = re.compile(r'<li id="step-(\d+)"')
 
 
 class Response:
@@ -88,6 +90,11 @@ class Stats:
         self.errors: list[str] = []
         self.actions: Counter = Counter()
         self.measuring = False
+        # Body bytes (gzip -6, as the GZipMiddleware or a proxy sends them) of each measured
+        # 200 poll, polls that were told to back off, and polls the schedule offered.
+        self.changed_poll_bytes: list[int] = []
+        self.retry_after = 0
+        self.offered_polls = 0
 
     def record(self, kind, started, status=None, error=None):
         if not self.measuring:
@@ -155,24 +162,33 @@ def htmx_headers(page_url, element_id):
 async def viewer(plan, stats, session_key, t_measure, t_end):
     user = User(plan, session_key)
     page_url = plan["dashboard_path"]
-    await asyncio.sleep(random.uniform(0, max(0.0, t_measure - time.monotonic() - 1)))
-    started = time.perf_counter()
-    try:
-        page = await user.get(page_url)
-        poll = poll_url(page.text) if page.status == 200 else None
-        stats.record("page", started, page.status, None if poll else f"no poll in {page.status}")
-    except Exception as exc:
-        stats.record("page", started, error=repr(exc))
-        return
+    interval = plan["poll_seconds"]
+    if plan.get("initial_poll"):
+        # Capacity sweep: thousands of viewers start from a page already loaded (the
+        # token of one page load) instead of 3,000 page renders in the warm-up.
+        poll = dict(plan["initial_poll"])
+        await asyncio.sleep(random.uniform(0, interval))
+    else:
+        await asyncio.sleep(random.uniform(0, max(0.0, t_measure - time.monotonic() - 1)))
+        started = time.perf_counter()
+        try:
+            page = await user.get(page_url)
+            poll = poll_url(page.text) if page.status == 200 else None
+            stats.record("page", started, page.status, None if poll else f"no poll {page.status}")
+        except Exception as exc:
+            stats.record("page", started, error=repr(exc))
+            return
     if poll is None:
         return
-    interval = plan["poll_seconds"]
-    next_at = t_measure + random.uniform(0, interval)
+    next_at = max(time.monotonic(), t_measure - interval) + random.uniform(0, interval)
     while True:
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
         if time.monotonic() >= t_end:
             return
+        if stats.measuring:
+            stats.offered_polls += 1
         started = time.perf_counter()
+        wait = interval
         try:
             response = await user.get(poll["url"], **htmx_headers(page_url, poll["id"]))
         except Exception as exc:
@@ -185,9 +201,17 @@ async def viewer(plan, stats, session_key, t_measure, t_end):
                 fresh = POLL_URL.search(response.body)
                 if fresh:
                     poll["url"] = html.unescape(fresh.group(1).decode())
+                if stats.measuring and response.status == 200:
+                    stats.changed_poll_bytes.append(len(gzip.compress(response.body, 6)))
+            retry = response.headers.get("retry-after", [""])[0]
+            if retry.isdigit():
+                # As static/js/live.js does: pause for that long, plus jitter.
+                if stats.measuring:
+                    stats.retry_after += 1
+                wait = int(retry) + random.uniform(0, 5)
             if response.status == STOP_POLLING:
                 return
-        next_at += interval
+        next_at += wait
 
 
 def _form_matching(forms, pattern):
@@ -222,6 +246,9 @@ async def writer(plan, stats, number, session_key, t_measure, t_end):
         return
     page_html = page.text
     token = csrf_token(page_html)
+    poll = poll_url(page_html)
+    live = {"token": poll["url"].split("rev=", 1)[1] if poll and "rev=" in poll["url"] else ""}
+    forms_by_action = {f["action"]: f for f in scan(page_html).forms}
     interval = plan["write_seconds"]
     next_at = t_measure + random.uniform(0, interval)
     round_no = 0
@@ -231,7 +258,7 @@ async def writer(plan, stats, number, session_key, t_measure, t_end):
         if time.monotonic() >= t_end:
             return
         round_no += 1
-        forms = scan(page_html).forms
+        forms = list(forms_by_action.values())
         ticks = [f for pattern in plan["step_forms"] for f in _form_matching(forms, pattern)]
         # Each writer keeps to its own steps, as people split the checklist.
         mine = [f for i, f in enumerate(ticks) if i % plan["writers"] == number] or ticks
@@ -253,6 +280,8 @@ async def writer(plan, stats, number, session_key, t_measure, t_end):
                 _fill(form, text),
                 **htmx_headers(page_url, ""),
                 **({"X-CSRFToken": token} if token else {}),
+                # As static/js/live.js does: the answer then brings only what changed.
+                **({"X-Live-Token": live["token"]} if live["token"] else {}),
             )
         except Exception as exc:
             stats.record("write", started, error=repr(exc))
@@ -260,13 +289,21 @@ async def writer(plan, stats, number, session_key, t_measure, t_end):
         # 409: someone else ticked the step first; the app says so, as designed.
         ok = response.status < 400 or response.status == 409
         stats.record("write", started, response.status, None if ok else response.status)
-        # The htmx answer carries the fresh fragments; a browser reloads nothing else.
-        if response.status in (200, 409) and _form_matching(
-            scan(response.text).forms, plan["log_form"]
-        ):
-            page_html = response.text
+        # The htmx answer carries the changed fragments; like htmx's out-of-band swaps,
+        # they replace what the writer's page had (a ticked step loses its button).
+        if response.status in (200, 409):
+            answer = response.text
+            fresh = POLL_URL.search(response.body)
+            if fresh:
+                live["token"] = html.unescape(fresh.group(1).decode()).split("rev=", 1)[1]
+            answered = scan(answer).forms
+            for step_id in STEP_ID.findall(answer):
+                for action in [a for a in forms_by_action if f"/trin/{step_id}/" in a]:
+                    del forms_by_action[action]
+            forms_by_action.update({f["action"]: f for f in answered})
         else:
             page_html = (await user.get(page_url)).text
+            forms_by_action = {f["action"]: f for f in scan(page_html).forms}
 
 
 async def main(plan):
@@ -298,6 +335,11 @@ async def main(plan):
     return summarise(plan, stats)
 
 
+def _share(counter, status):
+    total = sum(counter.values())
+    return round(counter.get(status, 0) / total, 3) if total else None
+
+
 def summarise(plan, stats):
     polls = stats.latencies.get("poll", [])
     writes = stats.latencies.get("write", [])
@@ -319,6 +361,17 @@ def summarise(plan, stats):
         "write_p95_ms": percentile(writes, 95),
         "page_p95_ms": percentile(stats.latencies.get("warmup_page", []), 95),
         "statuses": {k: dict(v) for k, v in sorted(stats.statuses.items())},
+        "offered_rps": round(
+            (stats.offered_polls + sum(stats.actions.values())) / plan["seconds"], 1
+        ),
+        "nominal_rps": round(
+            (len(plan["viewer_sessions"]) + len(plan["writer_sessions"])) / plan["poll_seconds"],
+            1,
+        ),
+        "poll_204_share": _share(stats.statuses.get("poll", Counter()), "204"),
+        "polls_told_to_back_off": stats.retry_after,
+        "changed_poll_gzip_bytes_p50": percentile(stats.changed_poll_bytes, 50),
+        "changed_poll_gzip_bytes_p95": percentile(stats.changed_poll_bytes, 95),
         "write_actions": dict(stats.actions),
         "generator_cpu_s": round(sum(os.times()[:2]), 1),
         "warmup_errors": sum(1 for e in stats.errors if e.startswith("warmup_")),

@@ -42,6 +42,7 @@ WARMUP_SECONDS = 20
 POLL_SECONDS = 5
 WRITE_SECONDS = 5
 GUNICORN_WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
+GUNICORN_THREADS = int(os.environ.get("BENCH_THREADS", 4))
 HELPER_TIMEOUT = 150  # the delivery bench sends 1,000 mails through 10 kills
 
 # The dashboard's forms the writers post, by their action URL.
@@ -319,58 +320,6 @@ def pick(result, *keys):
     return None
 
 
-def write_readme(results: dict) -> None:
-    m = results["machine"]
-    load = results["load"] or {}
-
-    def fmt(value, unit=""):
-        return "–" if value is None else f"{value}{unit}"
-
-    table = f"""<!-- bench:figures -->
-Measured {results["measured_at"]} on {m["cores"]} cores ({m["cpu_model"]}), \
-{m["memory_gb"]} GB RAM, Python {m["python"]}, PostgreSQL {m["postgres"]}, \
-Redis {m["redis"]}; gunicorn with {results["gunicorn_workers"]} sync workers.
-
-| What | Measured | Budget |
-| --- | --- | --- |
-| Dashboard first load, HTML + CSS + JS + fonts, compressed | \
-{fmt(results["dashboard_first_load_bytes"], " B")} | ≤ 61,440 B (60 KB) |
-| Unchanged poll: status / body bytes / queries | \
-{fmt(results["poll_unchanged_status"])} / {fmt(results["poll_unchanged_bytes"], " B")} / \
-{fmt(results["poll_unchanged_queries"])} | 204 or 304 / – / ≤ 2 |
-| Load: {fmt(load.get("viewers"))} viewers polling every 5 s + {fmt(load.get("writers"))} \
-writers, {fmt(load.get("seconds"), " s")} | {fmt(load.get("requests"))} requests, \
-{fmt(load.get("rps"))} req/s, {fmt(load.get("errors"))} errors | 0 errors |
-| Poll latency p50 / p95 / p99 | {fmt(load.get("poll_p50_ms"), " ms")} / \
-{fmt(load.get("poll_p95_ms"), " ms")} / {fmt(load.get("poll_p99_ms"), " ms")} | p95 < 100 ms |
-| CPU per request, single-threaded: unchanged poll / changed poll / page | \
-{fmt(results.get("poll_unchanged_detail", {}).get("unchanged_cpu_ms"), " ms")} / \
-{fmt(results.get("poll_unchanged_detail", {}).get("changed_cpu_ms"), " ms")} / \
-{fmt(results.get("poll_unchanged_detail", {}).get("page_cpu_ms"), " ms")} | – |
-| Write latency p95 (log entry, step tick) | {fmt(load.get("write_p95_ms"), " ms")} | – |
-| Server CPU per request under load (gunicorn + PostgreSQL) | \
-{fmt(load.get("server_cpu_ms_per_request"), " ms")} | – |
-| Machine load average (1 min) before / after the load test | \
-{" / ".join(map(str, load.get("machine_load_average") or [])) or "–"} | \
-– (includes the bench's own load) |
-| Dashboard first load on emulated slow 3G (Chromium) | \
-{fmt(results["slow3g_first_load_ms"], " ms")} | < 3,000 ms |
-| PDF bundle of the seed card: render / peak RSS | {fmt(results["pdf_bundle_ms"], " ms")} / \
-{fmt(results["pdf_bundle_peak_rss_mb"], " MB")} | < 3,000 ms |
-| Status update to 200 recipients, end to end | {fmt(results["notify_200_ms"], " ms")} | – |
-| Delivery under 10 random kills: duplicates per 1,000 / recovery after a kill | \
-{fmt(results.get("delivery_duplicates_per_1000"))} / \
-{fmt(results.get("delivery_recovery_max_s"), " s")} | ≤ 1 / ≤ 15 s |
-<!-- /bench:figures -->"""
-    text = README.read_text() if README.exists() else ""
-    start, end = "<!-- bench:figures -->", "<!-- /bench:figures -->"
-    if start in text and end in text:
-        text = text[: text.index(start)] + table + text[text.index(end) + len(end) :]
-    else:
-        text += "\n" + table + "\n"
-    README.write_text(text)
-
-
 def main() -> int:
     from bench.procs import Processes, cpu_seconds, free_port, wait_http
     from tests.prodserver import gunicorn_command
@@ -391,6 +340,10 @@ def main() -> int:
         "measured_at": None,
         "machine": None,
         "gunicorn_workers": GUNICORN_WORKERS,
+        "gunicorn_threads": GUNICORN_THREADS,
+        "noise": None,
+        "capacity": None,
+        "overload": None,
         "dashboard_first_load_bytes": None,
         "poll_unchanged_status": None,
         "poll_unchanged_bytes": None,
@@ -406,6 +359,13 @@ def main() -> int:
     def step(what):
         print(f"[{time.monotonic() - started:5.1f} s] {what}", flush=True)
 
+    from bench import live as live_bench
+
+    # Before the bench starts anything of its own: is the machine already busy?
+    results["noise"] = live_bench.noise_check()
+    results["noisy"] = results["noise"]["noisy"]
+    if results["noisy"]:
+        notes.append(f"noisy: {results['noise']['why']}; latencies are not the app's")
     try:
         step("database and Redis")
         recreate_database(env["DATABASE_URL"])
@@ -465,16 +425,19 @@ def main() -> int:
         connections.close_all()
         reset_database_settings(env["DATABASE_URL"])
 
-        step(f"gunicorn ({GUNICORN_WORKERS} workers) on 127.0.0.1:{port} and a Celery worker")
+        step(
+            f"gunicorn ({GUNICORN_WORKERS} gthread workers x {GUNICORN_THREADS} threads) "
+            f"on 127.0.0.1:{port} and a Celery worker"
+        )
         bin_dir = Path(PY).parent
         web = procs.start(
             "gunicorn",
             gunicorn_command(
                 port,
                 workers=GUNICORN_WORKERS,
-                extra=["--backlog", "2048", "--timeout", "30", "--log-level", "warning"],
+                extra=["--threads", str(GUNICORN_THREADS), "--log-level", "warning"],
             ),
-            env,
+            {**env, "GUNICORN_ACCESSLOG": ""},
             ROOT,
         )
         procs.start(
@@ -569,6 +532,35 @@ def main() -> int:
                 # Other work on the machine during the run (1-min load average).
                 load["machine_load_average"] = [round(cpu_start[3], 1), round(cpu_end[3], 1)]
 
+            # Issue 12: how far it scales, and how it degrades short of CPU (bench/live.py).
+            sweep_plan = {
+                **plan,
+                "initial_poll": loaded.get("poll_url")
+                and {"url": loaded["poll_url"], "id": "incident-live"},
+            }
+
+            def sessions_for(n):
+                have = len(viewer_sessions)
+                viewer_sessions.extend(
+                    seed.session_for(viewer_users[i % len(viewer_users)]) for i in range(have, n)
+                )
+                return viewer_sessions[:n]
+
+            if live_bench.SWEEP and sweep_plan["initial_poll"]:
+                results["capacity"] = live_bench.capacity_sweep(
+                    procs, env, ROOT, LOG_DIR, sweep_plan, sessions_for, cpu, step
+                )
+            if live_bench.OVERLOAD_SECONDS and sweep_plan["initial_poll"]:
+                results["overload"] = live_bench.overload_run(
+                    procs,
+                    env,
+                    ROOT,
+                    LOG_DIR,
+                    {**sweep_plan, "viewer_sessions": viewer_sessions[:VIEWERS]},
+                    cpu,
+                    step,
+                )
+
         if dashboard:
             step("helper benchmark: slow3g (Chromium, emulated slow 3G)")
             helper, problem = run_helper(
@@ -629,6 +621,8 @@ def main() -> int:
     results["duration_s"] = round(time.monotonic() - started, 1)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
     if results["machine"] and return_code == 0:  # an aborted run keeps the last figures
+        from bench.report import write_readme
+
         write_readme(results)
     print(
         json.dumps(

@@ -55,6 +55,16 @@ class Incident(models.Model):
     # Bumped by every write to the incident or anything in it: the dashboard poll's
     # ETag, so an unchanged poll costs one indexed query.
     revision = models.PositiveBigIntegerField(default=0)
+    # One revision per fragment group of the dashboard (see incidents/README.md and
+    # ``incidents.live``): a write bumps only the groups it changes, so a poll ships only
+    # those fragments. The log's revision is ``last_log_sequence``.
+    rev_header = models.PositiveBigIntegerField(default=0)
+    rev_steps = models.PositiveBigIntegerField(default=0)
+    rev_figures = models.PositiveBigIntegerField(default=0)
+    rev_lines = models.PositiveBigIntegerField(default=0)
+    rev_timers = models.PositiveBigIntegerField(default=0)
+    rev_notifications = models.PositiveBigIntegerField(default=0)
+    rev_contacts = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(default=timezone.now)
     # The last log sequence number handed out; incremented under a row lock.
     last_log_sequence = models.PositiveIntegerField(default=0)
@@ -248,6 +258,9 @@ class IncidentStep(models.Model):
     assigned_person_name = models.CharField(max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True, max_length=1000)
     version = models.PositiveIntegerField(default=1)
+    # The incident's ``rev_steps`` when this step last changed: a poll that has seen
+    # revision N gets only the steps with a higher one.
+    revision = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(null=True, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -59,13 +59,49 @@ def guarded(read, default, *, problems: list, what: str):
         return default
 
 
-def live_token(*, revision: int, now: dt.datetime) -> str:
-    """What a poll compares: the revision, and the minute (countdowns and ages move on)."""
-    return f"{revision}.{int(now.timestamp() // 60)}"
+# The dashboard's fragment groups, in the order of the live token (see incidents/README.md).
+LIVE_GROUPS = ("header", "steps", "log", "figures", "lines", "timers", "notifications", "contacts")
+# Groups whose fragments also change with the clock ("for 3 min siden", "12 min tilbage",
+# "Åben nu", the stuck-queue warning); a new minute re-sends them and the elapsed time,
+# nothing else.
+TIMED_GROUPS = frozenset({"figures", "timers", "contacts", "notifications"})
+_STATE_FIELDS = (
+    "revision",
+    "status",
+    "started_at",
+    "closed_at",
+    "update_interval_minutes",
+    "rev_header",
+    "rev_steps",
+    "last_log_sequence",
+    "rev_figures",
+    "rev_lines",
+    "rev_timers",
+    "rev_notifications",
+    "rev_contacts",
+)
 
 
-def incident_poll_state(*, pk: int, viewer_id=None):
-    """(revision, status) from one indexed query, or None: the unchanged poll's only read.
+def minute_of(now: dt.datetime) -> int:
+    return int(now.timestamp() // 60)
+
+
+def live_token(*, revision: int, now: dt.datetime, groups=()) -> str:
+    """What a poll compares: the revision, the group revisions and the minute."""
+    return ".".join(str(n) for n in (revision, *groups, minute_of(now)))
+
+
+def parse_live_token(token: str):
+    """(revision, {group: revision}, minute) from a token, or None when it is not one."""
+    parts = token.split(".")
+    if len(parts) != len(LIVE_GROUPS) + 2 or not all(p.isdigit() and len(p) < 20 for p in parts):
+        return None
+    numbers = [int(p) for p in parts]
+    return numbers[0], dict(zip(LIVE_GROUPS, numbers[1:-1], strict=True)), numbers[-1]
+
+
+def incident_live_state(*, pk: int, viewer_id=None):
+    """The revisions of every fragment group, from one indexed query; None if no incident.
 
     With ``viewer_id`` the same query also asks whether that user is still active (an
     EXISTS on the user's primary key): a deactivated viewer gets None, like a missing
@@ -73,10 +109,62 @@ def incident_poll_state(*, pk: int, viewer_id=None):
     """
     incidents = Incident.objects.filter(pk=pk)
     if viewer_id is None:
-        return incidents.values_list("revision", "status").first()
-    viewer = get_user_model().objects.filter(pk=viewer_id, is_active=True)
-    state = incidents.values_list("revision", "status", Exists(viewer)).first()
-    return state[:2] if state and state[2] else None
+        row = incidents.values_list(*_STATE_FIELDS).first()
+    else:
+        viewer = get_user_model().objects.filter(pk=viewer_id, is_active=True)
+        row = incidents.values_list(*_STATE_FIELDS, Exists(viewer)).first()
+        if row is None or not row[-1]:
+            return None
+        row = row[:-1]
+    if row is None:
+        return None
+    revision, status, started_at, closed_at, interval, *groups = row
+    return SimpleNamespace(
+        pk=pk,
+        revision=revision,
+        status=status,
+        is_running=status == Incident.Status.RUNNING,
+        started_at=started_at,
+        closed_at=closed_at,
+        update_interval_minutes=interval,
+        groups=dict(zip(LIVE_GROUPS, groups, strict=True)),
+    )
+
+
+def running_live_states() -> list:
+    """The live state of every running incident, oldest first, from one query (the wall)."""
+    rows = (
+        Incident.objects.filter(status=Incident.Status.RUNNING)
+        .order_by("started_at")
+        .values_list("pk", *_STATE_FIELDS)
+    )
+    states = []
+    for pk, revision, status, started_at, closed_at, interval, *groups in rows:
+        states.append(
+            SimpleNamespace(
+                pk=pk,
+                revision=revision,
+                status=status,
+                is_running=True,
+                started_at=started_at,
+                closed_at=closed_at,
+                update_interval_minutes=interval,
+                groups=dict(zip(LIVE_GROUPS, groups, strict=True)),
+            )
+        )
+    return states
+
+
+def wall_open_steps(*, incident_id: int, limit: int = 3) -> list:
+    return list(
+        IncidentStep.objects.filter(
+            incident_id=incident_id, kind__in=IncidentStep.TASK_KINDS, done_at__isnull=True
+        ).order_by("order")[:limit]
+    )
+
+
+def state_token(state, now: dt.datetime) -> str:
+    return live_token(revision=state.revision, now=now, groups=state.groups.values())
 
 
 def running_wall_state():
@@ -180,15 +268,18 @@ def _thin(rows, limit):
     return [rows[round(i * step)] for i in range(limit)]
 
 
-def figure_charts(*, incident: Incident, now: dt.datetime) -> list:
-    """Small line charts over the incident, as SVG point lists drawn by the template."""
+def figure_charts(*, incident: Incident, now: dt.datetime, min_points: int = 1) -> list:
+    """Small line charts over the incident, as SVG point lists drawn by the template.
+
+    The dashboard asks for two points at least: one point is not a line, only an empty box.
+    """
     rows = list(
         readable_figures(incident)
         .order_by("reported_at")
         .values_list("reported_at", "agents_available", "calls_in_queue", "longest_wait_seconds")
     )
     rows = _thin(rows, CHART_POINTS)
-    if not rows:
+    if not rows or len(rows) < min_points:
         return []
     start = min(incident.started_at, rows[0][0])
     end = incident.closed_at or max(now, rows[-1][0])
@@ -278,24 +369,116 @@ def yammer_normal_text(*, snapshot: CardSnapshot, scenarios) -> str:
     )
 
 
-def incident_dashboard(*, incident: Incident, now: dt.datetime | None = None) -> dict:
-    """Everything the dashboard and its fragments draw, in a fixed number of queries."""
-    now = now or timezone.now()
-    snapshot = CardSnapshot(incident.card_version.snapshot)
-    scenarios = list(incident.scenarios.all())
-    steps = list(incident.steps.select_related("done_by", "assigned_user"))
+def steps_progress(steps) -> dict:
     tasks = [s for s in steps if s.is_task]
-    problems = []
-    log = guarded(
-        lambda: list(
-            incident.log_entries.select_related("author", "corrects")
-            .annotate(n_corrections=Count("corrections"))
-            .order_by("-sequence")[:DASHBOARD_LOG_ENTRIES]
-        ),
+    done = sum(1 for s in tasks if s.is_done)
+    return {"tasks_total": len(tasks), "tasks_done": done, "tasks_open": len(tasks) - done}
+
+
+def _log_entries(incident: Incident):
+    return incident.log_entries.select_related(
+        "author", "corrects", "corrects__author", "corrects__corrects"
+    ).annotate(n_corrections=Count("corrections"))
+
+
+# One reader per fragment group: a changed poll reads only what its groups draw, each in a
+# fixed number of queries. ``incident`` comes from ``incident_get`` (card version joined).
+
+
+def dashboard_header(*, incident: Incident, snapshot: CardSnapshot) -> dict:
+    scenarios = list(incident.scenarios.all())
+    present = {s.scenario_slug for s in scenarios}
+    return {
+        "scenarios": scenarios,
+        "escalation_options": [
+            (slug, snapshot.scenario(slug).title)
+            for slug in snapshot.scenario_slugs()
+            if slug not in present
+        ],
+    }
+
+
+def dashboard_clock(*, incident, now: dt.datetime) -> dict:
+    """What moves with the minute alone: the elapsed time and the next status update due.
+
+    ``incident`` may be the live state (it has the same fields)."""
+    from notifications.selectors import update_schedule  # notifications reads incidents
+
+    running = incident.closed_at is None
+    schedule = update_schedule(incident=incident, now=now) if running else None
+    due = schedule[1] if schedule else None
+    return {
+        "elapsed": duration_label((incident.closed_at or now) - incident.started_at),
+        "next_update_at": due,
+        "next_update_in": duration_label(due - now) if due else "",
+    }
+
+
+def dashboard_steps(*, incident: Incident, scenarios=None) -> dict:
+    """The whole checklist (and the steps, which the contacts panel reads too)."""
+    if scenarios is None:
+        scenarios = list(incident.scenarios.all())
+    steps = list(incident.steps.select_related("done_by", "assigned_user"))
+    return {
+        "steps": steps,
+        "sections": checklist_sections(scenarios=scenarios, steps=steps),
+        **steps_progress(steps),
+    }
+
+
+def dashboard_steps_since(*, incident: Incident, since: int, upto: int) -> dict:
+    """The steps changed after revision ``since`` (up to ``upto``, the token being sent)."""
+    steps = list(incident.steps.select_related("done_by", "assigned_user"))
+    changed = [s for s in steps if since < s.revision <= upto and s.kind != "responsibility"]
+    return {"changed_steps": changed, **steps_progress(steps)}
+
+
+def log_older_page(log_total: int) -> int | None:
+    """The full log's page with the entries just older than the dashboard shows."""
+    older = log_total - DASHBOARD_LOG_ENTRIES
+    return (older - 1) // FULL_LOG_PAGE + 1 if older > 0 else None
+
+
+def dashboard_log(*, incident: Incident, log_total: int, problems=None) -> dict:
+    problems = [] if problems is None else problems
+    entries = guarded(
+        lambda: list(_log_entries(incident).order_by("-sequence")[:DASHBOARD_LOG_ENTRIES]),
         [],
         problems=problems,
         what=_("loggen"),
     )
+    return {
+        "log_entries": entries,
+        "problems": problems,
+        "log_total": log_total,
+        "log_older_page": log_older_page(log_total),
+    }
+
+
+def dashboard_log_since(*, incident: Incident, since: int, upto: int) -> dict:
+    """Entries after ``since``, newest first, and the older ones they correct (their badge
+    "Rettet senere" changes); None when there are more than the dashboard shows."""
+    if upto - since > DASHBOARD_LOG_ENTRIES:
+        return None
+    new = list(
+        _log_entries(incident).filter(sequence__gt=since, sequence__lte=upto).order_by("-sequence")
+    )
+    corrected = []
+    for entry in new:
+        old = entry.corrects
+        if old is not None and old.sequence <= since:
+            old.n_corrections = 1
+            corrected.append(old)
+    return {
+        "new_log_entries": new,
+        "corrected_log_entries": corrected,
+        "log_total": upto,
+        "log_older_page": log_older_page(upto),
+    }
+
+
+def dashboard_figures(*, incident: Incident, now: dt.datetime, charts=True, problems=None) -> dict:
+    problems = [] if problems is None else problems
     latest = guarded(
         lambda: (
             readable_figures(incident)
@@ -307,52 +490,82 @@ def incident_dashboard(*, incident: Incident, now: dt.datetime | None = None) ->
         problems=problems,
         what=_("tallene"),
     )
-    running = incident.is_running
-    phone_lines = list(incident.phone_lines.select_related("switched_by"))
-    present = {s.scenario_slug for s in scenarios}
-    return {
-        "incident": incident,
-        "now": now,
-        "live_token": live_token(revision=incident.revision, now=now),
-        "elapsed": duration_label((incident.closed_at or now) - incident.started_at),
-        "snapshot": snapshot,
-        "scenarios": scenarios,
-        "sections": checklist_sections(scenarios=scenarios, steps=steps),
-        "tasks_total": len(tasks),
-        "tasks_done": sum(1 for s in tasks if s.is_done),
-        "log_entries": log,
-        "log_total": incident.last_log_sequence,
-        "latest_figures": latest,
-        "figures_age": age_label(latest.reported_at, now) if latest else "",
-        "charts": guarded(
-            lambda: figure_charts(incident=incident, now=now),
+    drawn = []
+    if charts:
+        drawn = guarded(
+            lambda: figure_charts(incident=incident, now=now, min_points=2),
             [],
             problems=problems,
             what=_("graferne"),
-        ),
-        "timers": guarded(
-            lambda: timer_views(
-                list(incident.timers.all()),
-                now=now,
-                running=running,
-                closed_at=incident.closed_at,
-            ),
-            [],
-            problems=problems,
-            what=_("timerne"),
-        ),
+        )
+    return {
+        "latest_figures": latest,
+        "figures_age": age_label(latest.reported_at, now) if latest else "",
+        "charts": drawn,
         "problems": problems,
+    }
+
+
+def dashboard_lines(*, incident: Incident, snapshot: CardSnapshot) -> dict:
+    phone_lines = list(incident.phone_lines.select_related("switched_by"))
+    return {
         "phone_lines": phone_lines,
         "announcements": list(snapshot.announcements.values()),
         "announcements_on": [line for line in phone_lines if line.has_announcement],
-        "contacts": contacts_panel(snapshot=snapshot, steps=steps, now=now),
-        "escalation_options": [
-            (slug, snapshot.scenario(slug).title)
-            for slug in snapshot.scenario_slugs()
-            if slug not in present
-        ],
-        "yammer_text": yammer_normal_text(snapshot=snapshot, scenarios=scenarios),
     }
+
+
+def dashboard_timers(*, incident: Incident, now: dt.datetime, problems=None) -> dict:
+    problems = [] if problems is None else problems
+    timers = guarded(
+        lambda: timer_views(
+            list(incident.timers.all()),
+            now=now,
+            running=incident.is_running,
+            closed_at=incident.closed_at,
+        ),
+        [],
+        problems=problems,
+        what=_("timerne"),
+    )
+    return {"timers": timers, "problems": problems}
+
+
+def dashboard_contacts(*, incident: Incident, snapshot: CardSnapshot, now, steps=None) -> dict:
+    if steps is None:
+        steps = list(incident.steps.only("kind", "details"))
+    return {"contacts": contacts_panel(snapshot=snapshot, steps=steps, now=now)}
+
+
+def incident_dashboard(*, incident: Incident, now: dt.datetime | None = None) -> dict:
+    """Everything the dashboard and its fragments draw, in a fixed number of queries."""
+    now = now or timezone.now()
+    snapshot = CardSnapshot(incident.card_version.snapshot)
+    context = {"incident": incident, "now": now, "snapshot": snapshot}
+    context.update(dashboard_header(incident=incident, snapshot=snapshot))
+    context.update(dashboard_clock(incident=incident, now=now))
+    context.update(dashboard_steps(incident=incident, scenarios=context["scenarios"]))
+    # One list for the whole page: the header names every part that could not be read.
+    problems = []
+    context.update(
+        dashboard_log(incident=incident, log_total=incident.last_log_sequence, problems=problems)
+    )
+    context.update(dashboard_figures(incident=incident, now=now, problems=problems))
+    context.update(dashboard_lines(incident=incident, snapshot=snapshot))
+    context.update(dashboard_timers(incident=incident, now=now, problems=problems))
+    context.update(
+        dashboard_contacts(incident=incident, snapshot=snapshot, now=now, steps=context["steps"])
+    )
+    context["yammer_text"] = yammer_normal_text(snapshot=snapshot, scenarios=context["scenarios"])
+    context["live_token"] = live_token(
+        revision=incident.revision,
+        now=now,
+        groups=[
+            incident.last_log_sequence if g == "log" else getattr(incident, f"rev_{g}")
+            for g in LIVE_GROUPS
+        ],
+    )
+    return context
 
 
 def wall_overview(*, now: dt.datetime | None = None) -> list:

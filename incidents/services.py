@@ -1,4 +1,5 @@
-"""Writes to incidents. Every write bumps ``Incident.revision`` (the dashboard's ETag).
+"""Writes to incidents. Every write bumps ``Incident.revision`` and the revisions of the
+dashboard fragment groups it changes (``incident_touch(groups=...)``; see incidents/README.md).
 
 Lock order, everywhere: the incident row first, then a step/line/timer row. Taking the
 incident row also serialises the log's sequence numbers and lets ``incident_close``
@@ -104,10 +105,26 @@ def _replayed(obj):
     return obj
 
 
-def incident_touch(*, incident_id: int) -> None:
-    """Mark the incident as changed so every open dashboard refreshes on its next poll."""
+# The dashboard's fragment groups with a revision column of their own; the log's revision
+# is ``last_log_sequence``, bumped by ``log_entry_create``.
+GROUP_FIELDS = {
+    "header": "rev_header",
+    "steps": "rev_steps",
+    "figures": "rev_figures",
+    "lines": "rev_lines",
+    "timers": "rev_timers",
+    "notifications": "rev_notifications",
+    "contacts": "rev_contacts",
+}
+ALL_GROUPS = tuple(GROUP_FIELDS)
+
+
+def incident_touch(*, incident_id: int, groups=ALL_GROUPS) -> None:
+    """Mark ``groups`` of the incident's dashboard as changed: the next poll of every open
+    dashboard brings those fragments, and only those. Unknown names are ignored."""
+    bumps = {GROUP_FIELDS[g]: F(GROUP_FIELDS[g]) + 1 for g in groups if g in GROUP_FIELDS}
     Incident.objects.filter(pk=incident_id).update(
-        revision=F("revision") + 1, changed_at=timezone.now()
+        revision=F("revision") + 1, changed_at=timezone.now(), **bumps
     )
 
 
@@ -197,7 +214,10 @@ def _step_details(step) -> dict:
 
 
 def _scenario_join(*, incident, snapshot, scenario_slug, user, now) -> IncidentScenario:
-    """Add a scenario's steps (those not on the checklist yet) and timers to the incident."""
+    """Add a scenario's steps (those not on the checklist yet) and timers to the incident.
+
+    The caller holds the incident row (created or locked), so ``rev_steps + 1`` is the
+    revision this change gets."""
     view = snapshot.scenario(scenario_slug)
     joined = IncidentScenario.objects.create(
         incident=incident,
@@ -225,6 +245,7 @@ def _scenario_join(*, incident, snapshot, scenario_slug, user, now) -> IncidentS
                 kind=step.kind,
                 text=step.text,
                 details=_step_details(step),
+                revision=incident.rev_steps + 1,
             )
         )
         order += 1
@@ -242,6 +263,7 @@ def _scenario_join(*, incident, snapshot, scenario_slug, user, now) -> IncidentS
         )
         for timer in view.timers
     )
+    incident_touch(incident_id=incident.pk, groups=("header", "steps", "timers", "contacts"))
     return joined
 
 
@@ -364,6 +386,9 @@ def _lock_step(*, step: IncidentStep, version: int) -> IncidentStep:
 
 
 def _step_changed(step, *, user, action, now, log_text):
+    # _lock_step holds the incident row: no one else can take this steps revision.
+    step.revision = step.incident.rev_steps + 1
+    incident_touch(incident_id=step.incident_id, groups=("steps",))
     step.version += 1
     step.changed_at = now
     step.changed_by = user
@@ -517,6 +542,7 @@ def figure_report_create(
     )
     report.full_clean(exclude=["incident", "idempotency_key"])
     report.save()
+    incident_touch(incident_id=incident.pk, groups=("figures",))
     text = _(
         "Tal: %(on)s på vagt, %(free)s ledige, %(queue)s i kø, længste ventetid %(longest)s, "
         "gennemsnit %(avg)s"
@@ -548,6 +574,7 @@ def phone_line_switch(*, line: PhoneLineState, user, announcement_slug: str) -> 
     line.switched_at = timezone.now()
     line.switched_by = user
     line.save()
+    incident_touch(incident_id=incident.pk, groups=("lines",))
     if announcement_slug:
         text = _("Infobesked »%(a)s« slået til på %(line)s") % {
             "a": line.announcement_name,
@@ -601,6 +628,7 @@ def timer_start_set(*, timer: IncidentTimer, user, started_at: dt.datetime) -> I
     timer.started_at = started_at
     timer.changed_by = user
     timer.save()
+    incident_touch(incident_id=incident.pk, groups=("timers",))
     log_entry_create(
         incident=incident,
         text=_("Timeren »%(name)s« regnes nu fra kl. %(new)s (før %(old)s)")
@@ -659,6 +687,7 @@ def incident_close(
     incident.save(
         update_fields=["status", "closed_at", "closed_by", "summary", "closing_checklist"]
     )
+    incident_touch(incident_id=incident.pk)  # read-only from now: every fragment changes
     text = _("%(who)s afsluttede hændelsen.") % {"who": user_label(user)}
     if incident.summary:
         text += " " + _("Opsummering: %(summary)s") % {"summary": incident.summary}

@@ -6,7 +6,8 @@ one indexed query (see ``_unchanged_poll`` and incidents/README.md).
 """
 
 import json
-import re
+import logging
+import time
 import uuid
 from functools import wraps
 
@@ -18,10 +19,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -32,7 +32,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from cards.models import ActionCard
 from cards.snapshots import CardSnapshot
 from config.roles import user_roles
-from incidents import selectors, services
+from incidents import live, selectors, services
 from incidents.forms import (
     CloseForm,
     EscalateForm,
@@ -56,7 +56,10 @@ WORK = "incidents.work_incident"
 # Set in the session when a fully authenticated user with the view permission opens a
 # dashboard or the wall screen; lets an unchanged poll skip loading the user.
 VIEWER_KEY = "incidents_viewer"
-STOP_POLLING = 286
+STOP_POLLING = live.STOP_POLLING
+
+
+logger = logging.getLogger(__name__)
 
 
 def requires(perm):
@@ -94,24 +97,70 @@ def _trusted_poller(request):
     return uid is not None and request.session.get(VIEWER_KEY) == uid
 
 
+# The rights class (live.rights_of) of the last full check, and when it was made: a changed
+# poll within RIGHTS_TRUSTED_SECONDS is served from the shared renders without loading the
+# user (session + state query); after that, or on a cache miss, the full check runs again.
+RIGHTS_KEY = "incidents_viewer_rights"
+RIGHTS_TRUSTED_SECONDS = 60
+
+
+def _remember_rights(request):
+    now = int(time.time())
+    rights = live.rights_of(request)
+    known = request.session.get(RIGHTS_KEY) or {}
+    if known.get("rights") != rights or now - known.get("at", 0) > RIGHTS_TRUSTED_SECONDS // 2:
+        request.session[RIGHTS_KEY] = {"rights": rights, "at": now}
+
+
+def _trusted_rights(request):
+    known = request.session.get(RIGHTS_KEY) or {}
+    if int(time.time()) - known.get("at", 0) > RIGHTS_TRUSTED_SECONDS:
+        return None
+    return known.get("rights")
+
+
+def _cached_changed_poll(request, state):
+    """A changed poll answered from the shared renders alone, or None (then: full path)."""
+    rights = _trusted_rights(request)
+    if rights is None or len(messages.get_messages(request)):
+        return None
+    token = request.GET.get("rev", "")
+    answer = live.cached_answer(request, state=state, token=token, rights=rights)
+    if answer is None:
+        return None
+    body, status = answer
+    return HttpResponse(body, status=status)
+
+
 def _unchanged_poll(request, pk):
-    """204 (or 286 once closed) without loading the user: session + one indexed query."""
+    """204 (or 286 once closed) without loading the user: session + one indexed query.
+
+    When this process is behind (``live.overloaded``) a poll also gets a 204, with
+    Retry-After: its token stays old, so the change arrives with a later, calmer poll.
+    """
     if not _trusted_poller(request):
         return None
+    token = request.GET.get("rev", "")
+    if live.overloaded() and selectors.parse_live_token(token) is not None:
+        return _slow_down(HttpResponse(status=204))
     # The same query checks that the viewer is still active; a deactivated one (or a
     # missing incident) gets the full answer, which sends them to the login (or 404s).
-    state = selectors.incident_poll_state(pk=pk, viewer_id=request.session[SESSION_KEY])
+    state = selectors.incident_live_state(pk=pk, viewer_id=request.session[SESSION_KEY])
     if state is None:
         return None
-    revision, status = state
-    token = request.GET.get("rev", "")
-    if status == Incident.Status.CLOSED:
-        if token.split(".")[0] == str(revision):
+    if not state.is_running:
+        if token.split(".")[0] == str(state.revision):
             return HttpResponse(status=STOP_POLLING)
         return None
-    if token == selectors.live_token(revision=revision, now=timezone.now()):
+    if token == selectors.state_token(state, timezone.now()):
         return HttpResponse(status=204)
-    return None
+    return _cached_changed_poll(request, state)
+
+
+def _slow_down(response):
+    """Ask the client to poll less often for a while (static/js/live.js honours it)."""
+    response["Retry-After"] = str(live.BACKOFF_SECONDS)
+    return response
 
 
 def _dashboard_context(request, incident, **extra):
@@ -123,21 +172,57 @@ def _dashboard_context(request, incident, **extra):
         log_form=LogEntryForm(),
         figure_form=FigureForm(),
         escalate_form=EscalateForm(options=context["escalation_options"]),
-        # One reverse() instead of three per step: the checklist can have hundreds.
-        step_base=reverse("incidents:step", args=[incident.pk, 0]).removesuffix("0/"),
+        step_base=live.step_base_of(incident),
     )
     context.update(extra)
     return context
 
 
+# Form partials that a write answer may send back to the writer (their own form, reset or
+# with its errors); they are never part of a poll, so nobody else's typing is swapped.
+WRITER_FORMS = {
+    "log_form_oob": ("incident-log-form", "log_form", LogEntryForm),
+    "figure_form_oob": ("incident-figures-form", "figure_form", FigureForm),
+}
+
+
+def _per_viewer_parts(request, incident, extra, *, always_messages) -> str:
+    parts = []
+    for flag, (partial, name, form_class) in WRITER_FORMS.items():
+        if extra.get(flag):
+            context = {
+                "incident": incident,
+                "can_work": incident.is_running and request.user.has_perm(WORK),
+                name: extra.get(name) or form_class(),
+                flag: True,
+            }
+            parts.append(live.render_fragment(request, partial, context))
+    if always_messages or len(messages.get_messages(request)):
+        parts.append(live.render_fragment(request, "messages", {"oob": True}, "_messages.html"))
+    return "".join(parts)
+
+
 def _live(request, incident, status=200, refetch=True, **extra):
-    """The dashboard's fragments, out-of-band, for an htmx poll or form post."""
-    if refetch:  # after a write: the revision and status have just changed
-        incident = selectors.incident_get(pk=incident.pk)
-    context = _dashboard_context(request, incident, **extra)
-    if not incident.is_running:
-        status = STOP_POLLING
-    return render(request, "incidents/dashboard.html#live", context, status=status)
+    """The changed fragments, out-of-band, for an htmx poll or form post.
+
+    A poll sends its token in ``rev``; a form post in the X-Live-Token header (live.js),
+    so the writer too gets only what changed. ``refetch`` is kept for callers: the state
+    is always read afresh, one query.
+    """
+    state = selectors.incident_live_state(pk=incident.pk)
+    is_poll = request.method == "GET"
+    token = request.GET.get("rev", "") if is_poll else request.headers.get("X-Live-Token", "")
+    body, code = live.live_answer(
+        request,
+        state=state,
+        token=token,
+        load_incident=lambda: selectors.incident_get(pk=incident.pk),
+        extra=_per_viewer_parts(request, incident, extra, always_messages=not is_poll),
+    )
+    response = HttpResponse(body, status=status if code == 200 else code)
+    if is_poll and live.overloaded():
+        _slow_down(response)
+    return response
 
 
 def _page(request, incident, status=200, **extra):
@@ -201,45 +286,15 @@ def _dashboard(request, pk):
     except Incident.DoesNotExist as exc:
         raise Http404 from exc
     _remember_viewer(request)
+    _remember_rights(request)
     if request.htmx:
         return _shared_poll_answer(request, incident)
     return _page(request, incident)
 
 
-# The permissions that change what the dashboard fragments show.
-FRAGMENT_PERMISSIONS = (WORK, START, "incidents.send_status_update", "cards.publish_actioncard")
-CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
-CSRF_PLACEHOLDER = "__csrf__"
-# A create form in the shared fragments (send now) must not share its key between viewers:
-# two people pressing it would count as one person pressing twice.
-IDEMPOTENCY_VALUE = re.compile(r'(name="idempotency_key" value=")[0-9a-f-]{36}(")')
-
-
 def _shared_poll_answer(request, incident):
-    """A changed poll, rendered once per revision and minute for everyone with the same rights.
-
-    Every write changes the revision, so with writers busy nearly every viewer's poll is a
-    changed one; rendering the fragments once per (revision, minute, rights, language) and
-    serving the copy to the other viewers keeps 300 phones from costing 300 renders. The
-    CSRF tokens are the only per-user part: they are put back for each viewer. A viewer with
-    a flash message waiting gets their own render.
-    """
-    if len(messages.get_messages(request)):
-        return _live(request, incident, refetch=False)
-    rights = "".join("1" if request.user.has_perm(p) else "0" for p in FRAGMENT_PERMISSIONS)
-    token = selectors.live_token(revision=incident.revision, now=timezone.now())
-    key = f"incident-live:{incident.pk}:{token}:{rights}:{translation.get_language()}"
-    cached = cache.get(key)
-    if cached is None:
-        response = _live(request, incident, refetch=False)
-        content = CSRF_VALUE.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<2>", response.content.decode())
-        cache.set(key, (response.status_code, content), timeout=120)
-        cached = (response.status_code, content)
-    status, content = cached
-    csrf_value = f'name="csrfmiddlewaretoken" value="{get_token(request)}"'
-    body = content.replace(f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"', csrf_value)
-    body = IDEMPOTENCY_VALUE.sub(lambda m: f"{m[1]}{uuid.uuid4()}{m[2]}", body)
-    return HttpResponse(body, status=status)
+    """A changed poll: only the changed groups, each rendered once for everyone (live.py)."""
+    return _live(request, incident)
 
 
 @requires(START)
@@ -809,12 +864,28 @@ def wall(request):
     return _wall(request)
 
 
+def _wall_item(request, state, now) -> dict:
+    """One incident of the wall; one whose data cannot be drawn says so, and the others
+    are drawn as usual."""
+    try:
+        return {
+            "pk": state.pk,
+            "fragments": live.wall_fragments(request, state=state, now=now),
+            "open_steps": selectors.wall_open_steps(incident_id=state.pk),
+        }
+    except selectors.BAD_ROW_ERRORS:
+        logger.exception("Could not draw incident %s on the wall", state.pk)
+        return {"pk": state.pk, "broken": True}
+
+
 @requires(VIEW)
 def _wall(request):
     _remember_viewer(request)
     now = timezone.now()
     # The token first: a change while drawing then shows on the next poll, never gets lost.
     token = f"{selectors.running_wall_state()}.{int(now.timestamp() // 60)}"
-    context = {"overview": selectors.wall_overview(now=now), "live_token": token, "now": now}
+    # The dashboard's own fragments, from the same shared renders (incidents/live.py).
+    overview = [_wall_item(request, state, now) for state in selectors.running_live_states()]
+    context = {"overview": overview, "live_token": token, "now": now}
     template = "incidents/wall.html#wall-live" if request.htmx else "incidents/wall.html"
     return render(request, template, context)

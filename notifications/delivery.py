@@ -290,7 +290,9 @@ def _after_attempt(*, message: OutboxMessage) -> None:
     """The shared state, after the row is committed: the dashboards' revision and, when
     this was the update's last message, its log line. A crash here loses nothing: the
     sweep completes the update."""
-    incident_services.incident_touch(incident_id=message.update.incident_id)
+    incident_services.incident_touch(
+        incident_id=message.update.incident_id, groups=("notifications",)
+    )
     status_update_complete(update_id=message.update_id)
 
 

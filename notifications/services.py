@@ -127,7 +127,7 @@ def recipient_add_person(*, incident: Incident, person, user=None) -> Recipient:
         source=Recipient.Source.PERSON,
         added_by=user,
     )
-    incident_services.incident_touch(incident_id=incident.pk)
+    incident_services.incident_touch(incident_id=incident.pk, groups=("notifications",))
     return recipient
 
 
@@ -151,7 +151,7 @@ def recipient_add_group(*, incident: Incident, group, user=None) -> list[Recipie
                 added_by=user,
             )
         )
-    incident_services.incident_touch(incident_id=incident.pk)
+    incident_services.incident_touch(incident_id=incident.pk, groups=("notifications",))
     return recipients
 
 
@@ -187,7 +187,7 @@ def recipient_add_adhoc(
             "added_by": user,
         },
     )
-    incident_services.incident_touch(incident_id=incident.pk)
+    incident_services.incident_touch(incident_id=incident.pk, groups=("notifications",))
     return recipient
 
 
@@ -197,7 +197,7 @@ def recipient_remove(*, recipient: Recipient) -> None:
     # Kept, not deleted: the delivery history of earlier updates still points at it.
     recipient.is_active = False
     recipient.save(update_fields=["is_active"])
-    incident_services.incident_touch(incident_id=recipient.incident_id)
+    incident_services.incident_touch(incident_id=recipient.incident_id, groups=("notifications",))
 
 
 # --- Creating updates -------------------------------------------------------------------------
@@ -259,7 +259,7 @@ def _update_create(*, incident, slot, kind, reason, rendered, user, recipients):
     except IntegrityError:
         return None  # The slot was taken concurrently: that update goes out instead.
     enqueue_on_commit(_outbox_create(update=update, recipients=recipients))
-    incident_services.incident_touch(incident_id=incident.pk)
+    incident_services.incident_touch(incident_id=incident.pk, groups=("notifications",))
     return update
 
 

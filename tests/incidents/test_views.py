@@ -8,6 +8,7 @@ from django.urls import reverse
 from incidents import services
 from incidents.models import FigureReport, Incident, IncidentStep, LogEntry
 from tests.incidents.conftest import EVACUATION, POWER
+from tests.incidents.factories import add_figures
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -322,9 +323,11 @@ GOOD = {
 
 def test_figures_form_and_age(client, incident, staff_user):
     client.force_login(staff_user)
+    # A chart needs two points (one is an empty box): an earlier report first.
+    add_figures(incident, 1, user=staff_user)
     response = client.post(reverse("incidents:figures", args=[incident.pk]), GOOD)
     assert response.status_code == 302
-    report = FigureReport.objects.get()
+    report = FigureReport.objects.latest("reported_at")
     assert (report.longest_wait_seconds, report.average_wait_seconds) == (210, 60)
     html = client.get(dash(incident)).text
     assert "Senest opdateret lige nu" in html
