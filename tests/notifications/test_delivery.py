@@ -54,8 +54,10 @@ def expected_keys(incident):
 def all_delivered(incident):
     return (
         OutboxMessage.objects.filter(update__incident=incident).exists()
+        # Neither queued nor held by an attempt (a killed worker's lease runs out first).
         and not OutboxMessage.objects.filter(
-            update__incident=incident, status=OutboxMessage.Status.QUEUED
+            update__incident=incident,
+            status__in=(OutboxMessage.Status.QUEUED, OutboxMessage.Status.SENDING),
         ).exists()
     )
 
