@@ -517,6 +517,7 @@ def dashboard_lines(*, incident: Incident, snapshot: CardSnapshot) -> dict:
 
 def dashboard_timers(*, incident: Incident, now: dt.datetime, problems=None) -> dict:
     problems = [] if problems is None else problems
+    before = len(problems)
     timers = guarded(
         lambda: timer_views(
             list(incident.timers.all()),
@@ -528,7 +529,7 @@ def dashboard_timers(*, incident: Incident, now: dt.datetime, problems=None) -> 
         problems=problems,
         what=_("timerne"),
     )
-    return {"timers": timers, "problems": problems}
+    return {"timers": timers, "timers_broken": len(problems) > before, "problems": problems}
 
 
 def dashboard_contacts(*, incident: Incident, snapshot: CardSnapshot, now, steps=None) -> dict:

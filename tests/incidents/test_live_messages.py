@@ -18,7 +18,7 @@ def test_a_flash_message_shows_once_in_the_live_fragments(client, incident, coor
     )
 
     assert response.status_code == 200
-    assert 'id="notifications-panel"' in response.text  # the panel is in the answer too
+    assert 'id="notifications-status"' in response.text  # the panel's data is in it too
     assert response.text.count('id="messages"') == 1
     assert response.text.count("er tilføjet til tjeklisten") == 1
 
