@@ -121,6 +121,53 @@ class LogEntry(models.Model):
         MANUAL = "manual", _("Notat")
         SYSTEM = "system", _("Hændelse")
 
+    class Event(models.TextChoices):
+        """What happened, as data. ``data`` holds the facts named beside each type; the text a
+        reader sees is rendered from type + data in the reader's language (``incidents.events``).
+        ``text`` keeps what a person wrote (NOTE) or, for an unparsed old entry, the old text.
+
+        Keys of ``data`` per type (all values JSON; times ISO 8601 with offset):
+          NOTE               —  (free text in ``text``; ``category`` says which kind)
+          INCIDENT_STARTED   scenario_slug, scenario_title, card_version, is_exercise
+          INCIDENT_CLOSED    summary
+          SCENARIO_ADDED     scenario_slug, scenario_title, reason
+          STEP_DONE          step_id, step_key, step_text, alternative (slug or ""),
+                             alternative_label
+          STEP_REOPENED      step_id, step_key, step_text, reason
+          STEP_ASSIGNED      step_id, step_key, step_text, assignee_name ("" = removed), person_slug
+          STEP_NOTE          step_id, step_key, step_text, note ("" = removed)
+          FIGURES_REPORTED   figure_id, agents_on_duty, agents_available, calls_in_queue,
+                             longest_wait_seconds, average_wait_seconds, source
+          LINE_SWITCHED      line_slug, line_name, from_announcement, to_announcement,
+                             to_announcement_title ("" = back to normal)
+          TIMER_MOVED        timer_id, timer_name, from_started_at, to_started_at
+          UPDATE_SENT        update_id, channel, recipients (count), kind ("status"/"reminder")
+          UPDATE_FAILED      update_id, channel, recipient, error_class
+          (further types are added by the issues that need them, each documented here)
+        """
+
+        NOTE = "note", _("Notat")
+        INCIDENT_STARTED = "incident_started", _("Hændelse startet")
+        INCIDENT_CLOSED = "incident_closed", _("Hændelse afsluttet")
+        SCENARIO_ADDED = "scenario_added", _("Scenarie tilføjet")
+        STEP_DONE = "step_done", _("Trin udført")
+        STEP_REOPENED = "step_reopened", _("Trin genåbnet")
+        STEP_ASSIGNED = "step_assigned", _("Trin tildelt")
+        STEP_NOTE = "step_note", _("Note til trin")
+        FIGURES_REPORTED = "figures_reported", _("Tal indberettet")
+        LINE_SWITCHED = "line_switched", _("Linje skiftet")
+        TIMER_MOVED = "timer_moved", _("Timer flyttet")
+        UPDATE_SENT = "update_sent", _("Opdatering sendt")
+        UPDATE_FAILED = "update_failed", _("Opdatering fejlede")
+
+    class Category(models.TextChoices):
+        """The logfører's kind of a person's entry: handlinger, beslutninger og undladelser."""
+
+        INFORMATION = "information", _("Information")
+        DECISION = "decision", _("Beslutning")
+        ACTION = "action", _("Handling")
+        OMISSION = "omission", _("Undladelse")
+
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="log_entries")
     sequence = models.PositiveIntegerField(_("nr."))
     created_at = models.DateTimeField(_("tidspunkt"), default=timezone.now)
@@ -132,7 +179,15 @@ class LogEntry(models.Model):
         related_name="+",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MANUAL)
+    event = models.CharField(_("type"), max_length=40, choices=Event.choices, default=Event.NOTE)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    category = models.CharField(
+        _("art"), max_length=20, choices=Category.choices, default=Category.INFORMATION
+    )
     text = models.TextField(_("tekst"), max_length=2000)
+    # When the entry was written on a phone that was offline (queued, sent later); the
+    # server's own time is ``created_at``. Null when written online.
+    device_written_at = models.DateTimeField(_("skrevet på telefonen"), null=True, blank=True)
     corrects = models.ForeignKey(
         "self",
         verbose_name=_("retter"),
@@ -189,6 +244,8 @@ class FigureReport(models.Model):
     average_wait_seconds = models.PositiveIntegerField(
         _("gennemsnitlig ventetid (sek.)"), validators=[MaxValueValidator(24 * 3600)]
     )
+    # As on LogEntry: the phone's time when the figures were entered offline.
+    device_written_at = models.DateTimeField(_("skrevet på telefonen"), null=True, blank=True)
     # The form's (or the API client's) key: a replayed report is stored once.
     idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
     replayed = False
