@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "cards",
     "incidents",
     "notifications",
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -342,3 +343,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Sign-in with the municipality's account (sso/) ---
+# The provider's group / app role / job-function role → the app's role, as JSON, e.g.
+# SSO_ROLE_MAP='{"Aktionskort.Koordinator": "Koordinator", "Aktionskort.Redaktoer": "Redaktør"}'
+SSO_ROLE_MAP = env.json("SSO_ROLE_MAP", default={})

@@ -13,7 +13,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -21,6 +21,9 @@ from django.utils.translation import gettext as _
 from cards.models import ActionCard, CardVersion
 from cards.snapshots import CardSnapshot
 from config.names import person_name
+
+# A module import: notifications.services writes back to the log (see there).
+from incidents.log import ALL_GROUPS, GROUP_FIELDS, incident_touch, log_entry_create  # noqa: F401
 from incidents.models import (
     FigureReport,
     Incident,
@@ -32,8 +35,6 @@ from incidents.models import (
     PhoneLineState,
     token_digest,
 )
-
-# A module import: notifications.services writes back to the log (see there).
 from notifications import services as notification_services
 
 # How far before the incident a timer may start: the power may have failed before
@@ -103,62 +104,6 @@ def _replayed(obj):
     """Mark an object found by its idempotency key: the post was a replay, nothing was written."""
     obj.replayed = True
     return obj
-
-
-# The dashboard's fragment groups with a revision column of their own; the log's revision
-# is ``last_log_sequence``, bumped by ``log_entry_create``.
-GROUP_FIELDS = {
-    "header": "rev_header",
-    "steps": "rev_steps",
-    "figures": "rev_figures",
-    "lines": "rev_lines",
-    "timers": "rev_timers",
-    "notifications": "rev_notifications",
-    "contacts": "rev_contacts",
-}
-ALL_GROUPS = tuple(GROUP_FIELDS)
-
-
-def incident_touch(*, incident_id: int, groups=ALL_GROUPS) -> None:
-    """Mark ``groups`` of the incident's dashboard as changed: the next poll of every open
-    dashboard brings those fragments, and only those. Unknown names are ignored."""
-    bumps = {GROUP_FIELDS[g]: F(GROUP_FIELDS[g]) + 1 for g in groups if g in GROUP_FIELDS}
-    Incident.objects.filter(pk=incident_id).update(
-        revision=F("revision") + 1, changed_at=timezone.now(), **bumps
-    )
-
-
-@transaction.atomic
-def log_entry_create(
-    *,
-    incident: Incident,
-    text: str,
-    author=None,
-    kind: str = LogEntry.Kind.MANUAL,
-    corrects: LogEntry | None = None,
-    idempotency_key: uuid.UUID | None = None,
-) -> LogEntry:
-    """Append to the logbook with the next sequence number of the incident.
-
-    The incident row is locked while the number is taken, so concurrent writers get
-    1, 2, 3 … with no gaps and no duplicates.
-    """
-    locked = Incident.objects.select_for_update().only("pk").get(pk=incident.pk)
-    Incident.objects.filter(pk=locked.pk).update(
-        last_log_sequence=F("last_log_sequence") + 1,
-        revision=F("revision") + 1,
-        changed_at=timezone.now(),
-    )
-    sequence = Incident.objects.values_list("last_log_sequence", flat=True).get(pk=locked.pk)
-    return LogEntry.objects.create(
-        incident=locked,
-        sequence=sequence,
-        text=text,
-        author=author,
-        kind=kind,
-        corrects=corrects,
-        idempotency_key=idempotency_key,
-    )
 
 
 def incident_lock_running(incident_id: int) -> Incident:
