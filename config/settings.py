@@ -348,3 +348,61 @@ LOGGING = {
 # The provider's group / app role / job-function role → the app's role, as JSON, e.g.
 # SSO_ROLE_MAP='{"Aktionskort.Koordinator": "Koordinator", "Aktionskort.Redaktoer": "Redaktør"}'
 SSO_ROLE_MAP = env.json("SSO_ROLE_MAP", default={})
+
+# --- SAML 2.0 sign-in: KOMBIT Context Handler (sso/saml.py) ---
+# Off until the IdP's metadata is given, as a file or a URL; then /sso/saml/login/ starts a
+# login and /sso/saml/metadata/ is the SP metadata to register at the IdP (README, "SAML").
+SAML_IDP_METADATA_FILE = env("SAML_IDP_METADATA_FILE", default="")
+SAML_IDP_METADATA_URL = env("SAML_IDP_METADATA_URL", default="")
+# The certificate the metadata at the URL is signed with; checked when given.
+SAML_IDP_METADATA_CERT_FILE = env("SAML_IDP_METADATA_CERT_FILE", default="")
+SAML_SP_ENTITY_ID = env("SAML_SP_ENTITY_ID", default=f"{SITE_URL.rstrip('/')}/sso/saml/metadata/")
+# The SP's own key and certificate (PEM): signs the AuthnRequests, decrypts the assertions.
+SAML_SP_KEY_FILE = env("SAML_SP_KEY_FILE", default="")
+SAML_SP_CERT_FILE = env("SAML_SP_CERT_FILE", default="")
+SAML_XMLSEC_BINARY = env("SAML_XMLSEC_BINARY", default="/usr/bin/xmlsec1")
+# Assertions are always required to be signed; the Response around them too if this is on.
+SAML_WANT_RESPONSE_SIGNED = env.bool("SAML_WANT_RESPONSE_SIGNED", default=False)
+SAML_CLOCK_SKEW_SECONDS = env.int("SAML_CLOCK_SKEW_SECONDS", default=60)
+# Attribute names (OIOSAML 3 names, as Context Handler sends them).
+SAML_ATTR_USERNAME = env(
+    "SAML_ATTR_USERNAME", default="https://data.gov.dk/model/core/eid/professional/uuid/persistent"
+)
+SAML_ATTR_FIRST_NAME = env(
+    "SAML_ATTR_FIRST_NAME", default="https://data.gov.dk/model/core/eid/firstName"
+)
+SAML_ATTR_LAST_NAME = env(
+    "SAML_ATTR_LAST_NAME", default="https://data.gov.dk/model/core/eid/lastName"
+)
+SAML_ATTR_EMAIL = env("SAML_ATTR_EMAIL", default="https://data.gov.dk/model/core/eid/email")
+# Job-function roles (a basic privilege profile, or plain values); mapped by SSO_ROLE_MAP.
+SAML_ATTR_ROLES = env(
+    "SAML_ATTR_ROLES", default="https://data.gov.dk/model/core/eid/privilegesIntermediate"
+)
+SAML_MAX_ROLES = 200
+# djangosaml2's own settings.
+SAML_CONFIG_LOADER = "sso.saml.sp_config"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_DJANGO_USER_MAIN_ATTRIBUTE = "username"
+SAML_CREATE_UNKNOWN_USER = True
+SAML_SESSION_COOKIE_NAME = "saml_session"
+# The IdP posts the Response cross-site: the SAML session cookie must be SameSite=None.
+SAML_SESSION_COOKIE_SAMESITE = env("SAML_SESSION_COOKIE_SAMESITE", default="None")
+INSTALLED_APPS.append("djangosaml2")
+AUTHENTICATION_BACKENDS.append("sso.saml.SamlBackend")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+    "djangosaml2.middleware.SamlSessionMiddleware",
+)
+
+# --- Personal-data access log (audit/) ---
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=183)
+CELERY_BEAT_SCHEDULE["audit-purge"] = {
+    "task": "audit.tasks.access_records_purge",
+    "schedule": env.float("ACCESS_LOG_PURGE_SECONDS", default=24 * 3600.0),
+}
+INSTALLED_APPS.append("audit")
+
+# --- Accessibility statement ---
+# The municipality publishes it in its own tool (WAS-Tool); the footer links to it.
+ACCESSIBILITY_STATEMENT_URL = env("ACCESSIBILITY_STATEMENT_URL", default="")

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.models import AccessRecord
+from audit.services import access_record
 from cards.access import EditorAdminMixin
 from contacts.models import ContactGroup, ContactGroupMember, Organisation, Person, SupportLine
 
@@ -23,6 +25,18 @@ class PersonAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_filter = ["organisation"]
     search_fields = ["name", "title", "phone", "phone_secondary", "email", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        access_record(user=request.user, action=AccessRecord.Action.CHANGE, obj=obj)
+
+    def delete_model(self, request, obj):
+        access_record(user=request.user, action=AccessRecord.Action.DELETE, obj=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        access_record(user=request.user, action=AccessRecord.Action.DELETE, objs=queryset)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(SupportLine)

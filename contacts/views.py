@@ -1,6 +1,8 @@
 from django.shortcuts import render
 from django.utils import timezone
 
+from audit.models import AccessRecord
+from audit.services import access_record
 from cards.access import role_required
 from contacts.selectors import contact_list
 
@@ -8,4 +10,6 @@ from contacts.selectors import contact_list
 @role_required
 def contact_list_page(request):
     """Everyone the cards name, for calling from a phone; support lines with open state."""
-    return render(request, "contacts/list.html", {**contact_list(), "now": timezone.now()})
+    contacts = contact_list()
+    access_record(user=request.user, action=AccessRecord.Action.READ, objs=contacts["people"])
+    return render(request, "contacts/list.html", {**contacts, "now": timezone.now()})

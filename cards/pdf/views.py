@@ -4,6 +4,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from audit.models import AccessRecord
+from audit.services import access_record
 from cards.pdf.selectors import published_version
 from cards.pdf.services import ensure_bundle, ensure_scenario_card
 from cards.snapshots import CardSnapshot
@@ -37,6 +39,7 @@ def card_bundle_download(request, card_slug, number=None):
     version = published_version(card_slug=card_slug, number=number)
     path = ensure_bundle(version=version)
     filename = f"aktionskort-{card_slug}-v{version.number}.pdf"
+    access_record(user=request.user, action=AccessRecord.Action.EXPORT, obj=version, label=filename)
     return _pdf_response(path, filename, immutable=number is not None)
 
 
@@ -49,4 +52,5 @@ def scenario_card_download(request, card_slug, scenario_slug, number=None):
         raise Http404("Scenariet findes ikke i denne version af kortet.")
     path = ensure_scenario_card(version=version, scenario_slug=scenario_slug)
     filename = f"aktionskort-{card_slug}-v{version.number}-{scenario_slug}.pdf"
+    access_record(user=request.user, action=AccessRecord.Action.EXPORT, obj=version, label=filename)
     return _pdf_response(path, filename, immutable=number is not None)

@@ -6,6 +6,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from audit.models import AccessRecord
+from audit.services import access_record
 from config.roles import has_any_role
 from incidents.models import Incident
 from incidents.pdf.services import ensure_incident_report
@@ -33,6 +35,7 @@ def incident_report_download(request, pk):
             request, "incidents/pdf/report_not_ready.html", {"incident": incident}, status=404
         )
     path = ensure_incident_report(incident=incident)
+    access_record(user=request.user, action=AccessRecord.Action.DOWNLOAD, obj=incident)
     prefix = "oevelse-" if incident.is_exercise else ""
     response = FileResponse(
         path.open("rb"),
