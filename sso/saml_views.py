@@ -65,6 +65,9 @@ class SamlAcsView(_Enabled, saml_views.AssertionConsumerServiceView):
 
     def custom_validation(self, response):
         assertion = response.assertion
+        # pysaml2 leaves no assertion when none was confirmed for us (a wrong Recipient).
+        if assertion is None:
+            raise SuspiciousOperation("no assertion for this SP")
         not_on_or_after = response.not_on_or_after
         if not assertion_first_use(
             assertion_id=assertion.id, not_on_or_after=_as_datetime(not_on_or_after)
