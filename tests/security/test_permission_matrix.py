@@ -190,6 +190,13 @@ MATRIX: dict[str, Rule] = {
     "notifikationer/modtager/<int:recipient_id>/fjern/": Rule(
         COORDINATE_POST, method="POST", kwargs=lambda w: {"recipient_id": w["recipient"].pk}
     ),
+    # SAML sign-in: open to everyone (the IdP posts without a session), and absent (404)
+    # while SAML is not set up, as here; with SAML on: tests/sso/test_saml.py's matrix.
+    "sso/saml/login/": Rule(by_role(*[404] * 6)),
+    "sso/saml/acs/": Rule(by_role(*[404] * 6), method="POST"),
+    "sso/saml/metadata/": Rule(by_role(*[404] * 6)),
+    # The personal-data access log: administrators only.
+    "adgangslog/": Rule(by_role(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, 200)),
 }
 ADMIN_PREFIX = "admin/"
 ADMIN_INDEX = by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)

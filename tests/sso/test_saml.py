@@ -14,6 +14,7 @@ from config.roles import COORDINATOR, EDITOR, STAFF
 from sso.models import SeenAssertion
 from sso.saml import privileges_from_values, sp_config_dict
 from tests.conftest import require
+from tests.security.conftest import ROLES, users  # noqa: F401 (the matrix's users fixture)
 from tests.sso.saml_idp import (
     ASSERTION_MINUTES,
     SamlIdP,
@@ -220,3 +221,21 @@ def test_privileges_are_read_from_a_privilege_list_or_plain_values(settings):
     # Not base64 XML: taken as a plain value (and then simply maps to no role).
     assert privileges_from_values(["bm90IHhtbA=="]) == ["bm90IHhtbA=="]
     assert EDITOR not in privileges_from_values(["<x/>"])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_with_saml_on_every_role_reaches_the_saml_urls(client, idp, users, role):  # noqa: F811
+    """The permission matrix's SAML rows with SAML set up: the endpoints are public (the
+    IdP posts without our session); a logged-in user asking to log in is sent on."""
+    if users[role] is not None:
+        client.force_login(users[role])
+
+    login = client.get("/sso/saml/login/")
+    metadata = client.get("/sso/saml/metadata/")
+    acs = client.post("/sso/saml/acs/", {})
+
+    assert login.status_code == 302
+    if users[role] is None:
+        assert login["Location"].startswith(idp.base)
+    assert metadata.status_code == 200
+    assert acs.status_code == 400  # no SAMLResponse
