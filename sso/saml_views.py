@@ -12,6 +12,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
 from djangosaml2 import views as saml_views
 from saml2.response import SignatureError, UnsolicitedResponse
 from saml2.validate import ResponseLifetimeExceed, ToEarly
@@ -56,7 +57,8 @@ def _reason(exception) -> str:
     return "refused"
 
 
-@method_decorator(login_not_required, name="dispatch")
+# The IdP's POST carries no CSRF token: the signed, once-only assertion stands in for it.
+@method_decorator([login_not_required, csrf_exempt], name="dispatch")
 class SamlAcsView(_Enabled, saml_views.AssertionConsumerServiceView):
     """Receives the IdP's Response: checked by pysaml2, then once-only by assertion id."""
 

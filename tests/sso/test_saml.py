@@ -7,7 +7,7 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
-from django.test import override_settings
+from django.test import Client, override_settings
 from saml2 import time_util
 
 from config.roles import COORDINATOR, EDITOR, STAFF
@@ -69,6 +69,12 @@ def idp(saml_env, settings):
         f"{ATTR}privilegesIntermediate": [privilege_list(ROLE_KOORD, ROLE_BS)],
     }
     return idp
+
+
+@pytest.fixture
+def client():
+    """The IdP's form post carries no CSRF token: the client checks CSRF as browsers do."""
+    return Client(enforce_csrf_checks=True)
 
 
 def idp_answer(client, idp, mode="ok") -> dict:
@@ -159,9 +165,7 @@ def test_a_replay_in_another_session_that_claims_the_request_is_refused(client, 
     assert client.post("/sso/saml/acs/", fields).status_code == 302
     assert SeenAssertion.objects.count() == 1
 
-    from django.test import Client
-
-    other = Client()
+    other = Client(enforce_csrf_checks=True)
     other.get("/sso/saml/login/")
     store = SessionStore(session_key=other.cookies["saml_session"].value)
     store["_saml2_outstanding_queries"] = {request_id: "/"}
