@@ -28,6 +28,7 @@ from incidents.forms import (
 )
 from incidents.models import Incident, IncidentStep
 from incidents.views import WORK, _errors_text, requires
+from incidents.views.steps import _own_replay
 
 FORMS = {"log": LogEntryForm, "figures": FigureForm, "done": StepDoneForm, "reopen": StepReopenForm}
 
@@ -107,6 +108,9 @@ def offline_write(request, pk):
     try:
         replayed, step = _write(request, incident, kind, envelope.cleaned_data, form.cleaned_data)
     except services.StaleStepError as exc:
+        if _own_replay(exc.step, kind, form.cleaned_data, request.user):
+            # htmx sent it and the answer was lost, then the queue sent it again.
+            return JsonResponse({"ok": True, "replayed": True})
         return _refusal(_conflict_text(exc.step, kind), status=409, conflict=True)
     except services.IncidentClosedError as exc:
         return _refusal(str(exc), status=409)
