@@ -122,6 +122,13 @@ def session_marker(request) -> str:
     return salted_hmac("aktionskort.pwa.session", session.session_key).hexdigest()[:20]
 
 
+def offline_owner(user) -> str:
+    """An opaque, stable id of the signed-in person for the phone's offline queue: items
+    carry it, and a page shows and sends only the items of the person it was served to.
+    An HMAC, so the page does not reveal the user id."""
+    return salted_hmac("aktionskort.offline.owner", str(user.pk)).hexdigest()[:20]
+
+
 def _reverse_or_none(name, *args):
     # The staff pages live in other apps; until they exist there is nothing to store.
     try:

@@ -365,3 +365,27 @@ class CloseForm(forms.Form):
         error_messages={"max_length": _too_long(5000)},
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+
+class OfflineWriteForm(IncidentTimeForm):
+    """The envelope of one write from a phone's offline queue (static/js/offline-queue.js):
+    what it is, its key (made on the phone), and the phone's time when it was written,
+    bounded by the incident's window. The write's own fields are checked by its own form."""
+
+    KINDS = ("log", "figures", "done", "reopen")
+
+    kind = forms.ChoiceField(choices=[(k, k) for k in KINDS])
+    idempotency_key = IdempotencyKeyField(required=True, initial=None)
+    device_written_at = IncidentTimeField(
+        error_messages={
+            "required": _("Telefonens tidspunkt mangler."),
+            "invalid": _("Telefonens tidspunkt kan ikke læses."),
+        },
+    )
+    step = forms.IntegerField(required=False, min_value=1)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") in ("done", "reopen") and not data.get("step"):
+            raise ValidationError(_("Trinnet mangler."))
+        return data

@@ -317,20 +317,36 @@ def incident_scenario_add(*, incident: Incident, scenario_slug: str, user) -> In
     return joined
 
 
-def _lock_step(*, step: IncidentStep, version: int) -> IncidentStep:
+def _lock_step(*, step: IncidentStep, version: int, idempotency_key=None) -> IncidentStep:
     incident = _lock_running(step.incident_id)
     locked = (
         IncidentStep.objects.select_for_update(of=("self",))
         .select_related("changed_by")
         .get(pk=step.pk)
     )
+    # A phone's queued tick sent again (its answer was lost): the log entry that the first
+    # send wrote carries the key, so the replay is answered even if the step moved on since.
+    if (
+        idempotency_key is not None
+        and incident.log_entries.filter(idempotency_key=idempotency_key).exists()
+    ):
+        locked.incident = incident
+        return _replayed(locked)
     if locked.version != version:
         raise StaleStepError(locked)
     locked.incident = incident
     return locked
 
 
-def _step_changed(step, *, user, action, now, log_text):
+def _device_time_check(incident, device_written_at):
+    # The phone's clock when an offline write was queued: bounded like every time that enters.
+    if device_written_at is not None:
+        incident_time_check(incident=incident, when=device_written_at)
+
+
+def _step_changed(
+    step, *, user, action, now, log_text, idempotency_key=None, device_written_at=None
+):
     # _lock_step holds the incident row: no one else can take this steps revision.
     step.revision = step.incident.rev_steps + 1
     incident_touch(incident_id=step.incident_id, groups=("steps",))
@@ -339,13 +355,33 @@ def _step_changed(step, *, user, action, now, log_text):
     step.changed_by = user
     step.last_action = action
     step.save()
-    log_entry_create(incident=step.incident, text=log_text, author=user, kind=SYSTEM)
+    log_entry_create(
+        incident=step.incident,
+        text=log_text,
+        author=user,
+        kind=SYSTEM,
+        idempotency_key=idempotency_key,
+        device_written_at=device_written_at,
+    )
     return step
 
 
 @transaction.atomic
-def step_complete(*, step: IncidentStep, user, version: int, alternative: str = "") -> IncidentStep:
-    step = _lock_step(step=step, version=version)
+def step_complete(
+    *,
+    step: IncidentStep,
+    user,
+    version: int,
+    alternative: str = "",
+    idempotency_key: uuid.UUID | None = None,
+    device_written_at: dt.datetime | None = None,
+) -> IncidentStep:
+    """Tick a step. ``idempotency_key``/``device_written_at``: a tick from a phone's offline
+    queue (the key makes a resend a replay; the phone's time is kept on the log entry)."""
+    step = _lock_step(step=step, version=version, idempotency_key=idempotency_key)
+    if getattr(step, "replayed", False):
+        return step
+    _device_time_check(step.incident, device_written_at)
     if not step.is_task:
         raise ValidationError(_("Dette trin er en oplysning og kan ikke afkrydses."))
     if step.is_done:
@@ -362,12 +398,32 @@ def step_complete(*, step: IncidentStep, user, version: int, alternative: str = 
     text = _("Udført: »%(step)s«") % {"step": short(step.text)}
     if step.chosen_alternative:
         text += _(" – valgt: %(alt)s") % {"alt": step.chosen_alternative}
-    return _step_changed(step, user=user, action=step.Action.DONE, now=now, log_text=text)
+    return _step_changed(
+        step,
+        user=user,
+        action=step.Action.DONE,
+        now=now,
+        log_text=text,
+        idempotency_key=idempotency_key,
+        device_written_at=device_written_at,
+    )
 
 
 @transaction.atomic
-def step_reopen(*, step: IncidentStep, user, version: int, reason: str) -> IncidentStep:
-    step = _lock_step(step=step, version=version)
+def step_reopen(
+    *,
+    step: IncidentStep,
+    user,
+    version: int,
+    reason: str,
+    idempotency_key: uuid.UUID | None = None,
+    device_written_at: dt.datetime | None = None,
+) -> IncidentStep:
+    """Untick a step, with a reason; the offline queue's arguments as in ``step_complete``."""
+    step = _lock_step(step=step, version=version, idempotency_key=idempotency_key)
+    if getattr(step, "replayed", False):
+        return step
+    _device_time_check(step.incident, device_written_at)
     if not step.is_done:
         raise ValidationError(_("Trinnet er ikke udført, så det kan ikke fortrydes."))
     if not reason.strip():
@@ -380,7 +436,13 @@ def step_reopen(*, step: IncidentStep, user, version: int, reason: str) -> Incid
         "reason": reason.strip(),
     }
     return _step_changed(
-        step, user=user, action=step.Action.REOPENED, now=timezone.now(), log_text=text
+        step,
+        user=user,
+        action=step.Action.REOPENED,
+        now=timezone.now(),
+        log_text=text,
+        idempotency_key=idempotency_key,
+        device_written_at=device_written_at,
     )
 
 
@@ -430,13 +492,16 @@ def incident_log_write(
     author,
     corrects: LogEntry | None = None,
     idempotency_key: uuid.UUID | None = None,
+    device_written_at: dt.datetime | None = None,
 ) -> LogEntry:
     """A log entry written by a person; a correction points at the entry it corrects.
 
     A replay of the same form (same ``idempotency_key``) answers the entry it wrote.
+    ``device_written_at``: the phone's time, for an entry queued offline and sent later.
     """
     if replay := _replay_under_lock(LogEntry, incident=incident, idempotency_key=idempotency_key):
         return replay
+    _device_time_check(incident, device_written_at)
     text = text.strip()
     if not text:
         raise ValidationError(_("Skriv en tekst til loggen."))
@@ -448,6 +513,7 @@ def incident_log_write(
         author=author,
         corrects=corrects,
         idempotency_key=idempotency_key,
+        device_written_at=device_written_at,
     )
 
 
@@ -464,11 +530,16 @@ def figure_report_create(
     average_wait_seconds: int,
     reported_at=None,
     idempotency_key: uuid.UUID | None = None,
+    device_written_at: dt.datetime | None = None,
 ) -> FigureReport:
-    """Store one figure report; a replay (same ``idempotency_key``) answers the stored one."""
+    """Store one figure report; a replay (same ``idempotency_key``) answers the stored one.
+
+    ``reported_at`` is when the server got it; ``device_written_at`` the phone's time for
+    figures entered offline (both are shown when they differ)."""
     replay = _replay_under_lock(FigureReport, incident=incident, idempotency_key=idempotency_key)
     if replay:
         return replay
+    _device_time_check(incident, device_written_at)
     if reported_at is not None:
         incident_time_check(incident=incident, when=reported_at)
     if agents_available > agents_on_duty:
@@ -484,6 +555,7 @@ def figure_report_create(
         average_wait_seconds=average_wait_seconds,
         reported_at=reported_at or timezone.now(),
         idempotency_key=idempotency_key,
+        device_written_at=device_written_at,
     )
     report.full_clean(exclude=["incident", "idempotency_key"])
     report.save()
@@ -500,7 +572,9 @@ def figure_report_create(
     }
     if source:
         text += _(" (fra %(source)s)") % {"source": source}
-    log_entry_create(incident=incident, text=text, author=user, kind=SYSTEM)
+    log_entry_create(
+        incident=incident, text=text, author=user, kind=SYSTEM, device_written_at=device_written_at
+    )
     return report
 
 

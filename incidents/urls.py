@@ -2,7 +2,7 @@ from django.urls import path
 
 from incidents import views
 from incidents.pdf import views as pdf_views
-from incidents.views import api, steps, writes
+from incidents.views import api, offline, steps, writes
 
 app_name = "incidents"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/log/", writes.log_full, name="log"),
     path("<int:pk>/rapport.pdf", pdf_views.incident_report_download, name="report"),
     path("<int:pk>/log/skriv/", writes.log_write, name="log_write"),
+    path("<int:pk>/offline/", offline.offline_write, name="offline_write"),
     path("<int:pk>/log/<int:sequence>/ret/", writes.log_correct, name="log_correct"),
     path("<int:pk>/trin/<int:step_pk>/", steps.step_detail, name="step"),
     path(

@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 
-from config.pwa_selectors import session_marker
+from config.pwa_selectors import offline_owner, session_marker
 
 register = template.Library()
 
@@ -27,4 +27,8 @@ def pwa_body_attrs(context):
     )
     if context.get("has_role"):
         attrs += format_html(' data-pwa-precache="{}"', reverse("pwa-precache"))
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        # Whose offline queue this page may show and send (static/js/offline-queue.js).
+        attrs += format_html(' data-offline-owner="{}"', offline_owner(user))
     return attrs

@@ -1,8 +1,10 @@
 """Template tags for pages outside the incidents app (home, scenario page)."""
 
+import datetime as dt
 import uuid
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.models import LogEntry
@@ -10,6 +12,9 @@ from incidents.selectors import running_incidents as running_incidents_query
 from incidents.services import user_label
 
 register = template.Library()
+
+# Both times of an offline write are shown when they differ by more than this.
+DEVICE_TIME_SHOWN = dt.timedelta(minutes=1)
 
 
 @register.simple_tag
@@ -56,3 +61,17 @@ def typed_values(form):
         for field in form.visible_fields()
         if field.data not in (None, "")
     )
+
+
+@register.filter
+def device_time(obj):
+    """For a write that a phone queued offline and sent later: "skrevet kl. 10:02 på
+    telefonen, modtaget kl. 10:40"; "" when written online or within the same minute."""
+    written = getattr(obj, "device_written_at", None)
+    received = getattr(obj, "created_at", None) or getattr(obj, "reported_at", None)
+    if written is None or received is None or abs(received - written) <= DEVICE_TIME_SHOWN:
+        return ""
+    return _("skrevet kl. %(written)s på telefonen, modtaget kl. %(received)s") % {
+        "written": timezone.localtime(written).strftime("%H:%M"),
+        "received": timezone.localtime(received).strftime("%H:%M"),
+    }

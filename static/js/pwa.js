@@ -105,7 +105,9 @@
     else if (savedAt && servedSlow) message = fill(texts.textSlowCopy, values);
     else if (savedAt) message = fill(texts.textOnlineCopy, values);
     else if (!online) message = fill(texts.textOfflineLive, values);
-    if (!online && document.querySelector("form")) message += " " + texts.textForms;
+    if (!online && document.querySelector("form")) {
+      message += " " + (document.querySelector("form[data-offline-queue]") ? texts.textFormsQueued : texts.textForms);
+    }
     if (notice) message = notice + (message ? " " + message : "");
     if (!message) {
       banner.hidden = true;
@@ -135,9 +137,14 @@
     return !!form && !!logoutPath() && new URL(form.action, window.location.href).pathname === logoutPath();
   }
 
+  // The log, tick and figures forms: static/js/offline-queue.js keeps them offline.
+  function isQueued(elt) {
+    return !!(elt && elt.closest && elt.closest("form[data-offline-queue]"));
+  }
+
   function setFormsEnabled(enabled) {
     document.querySelectorAll("form").forEach(function (form) {
-      if (isLogoutForm(form)) return;
+      if (isLogoutForm(form) || isQueued(form)) return;
       form.querySelectorAll("button:not([type=button]), input[type=submit]").forEach(function (button) {
         if (!enabled && !button.disabled) {
           button.disabled = true;
@@ -180,7 +187,8 @@
 
   document.addEventListener("htmx:sendError", function (event) {
     var verb = (event.detail.requestConfig && event.detail.requestConfig.verb) || "get";
-    if (verb !== "get") say(texts.textNotSent);
+    if (isQueued(event.detail.elt)) render(); // queued on the phone, not lost
+    else if (verb !== "get") say(texts.textNotSent);
     else render();
   });
 
@@ -221,6 +229,10 @@
     var form = event.target;
     if (form.dataset.pwaCleared === "true") return;
     event.preventDefault();
+    // Logout deletes what this site stored, the offline queue too: ask first.
+    var queue = window.akOfflineQueue;
+    var unsent = queue ? queue.unsent() : 0;
+    if (unsent && !window.confirm(fill(texts.textQueueLogout, { n: unsent }))) return;
     var timeout = new Promise(function (resolve) {
       setTimeout(resolve, 1500);
     });

@@ -15,8 +15,10 @@
  *   answers 200 (something changed; an unchanged dashboard poll answers 204), or pwa.js
  *   reports that the user's own htmx action succeeded, the page behind it is fetched again
  *   and stored, so an open incident dashboard's stored copy is the last state the user saw.
- * - POST and every other non-GET: not touched, so network only and never queued. A form
- *   sent offline must fail visibly; static/js/pwa.js stops it first and says why.
+ * - POST and every other non-GET: not touched, so network only. A form sent offline
+ *   fails visibly (static/js/pwa.js stops it first and says why), except the log, tick
+ *   and figures forms: static/js/offline-queue.js keeps those in IndexedDB and sends
+ *   them when the network is back (the "sync" event below nudges it).
  *
  * How a page knows that it is a stored copy, and how old it is: when the worker stores a
  * page it writes the time (the phone's clock, ms) into the page itself, as
@@ -366,6 +368,18 @@ self.addEventListener("fetch", (event) => {
   } else if (request.mode === "navigate" && isPage(url)) {
     event.respondWith(networkFirst(event));
   }
+});
+
+// Background Sync (where the browser has it): the offline queue lives in the page
+// (static/js/offline-queue.js, IndexedDB), so the worker asks every open page to send it.
+// The page's own online/visibility handlers do the same where there is no Sync.
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "ak-offline-queue") return;
+  event.waitUntil(
+    self.clients
+      .matchAll({ type: "window" })
+      .then((all) => all.forEach((c) => c.postMessage({ type: "offline-queue-sync" })))
+  );
 });
 
 self.addEventListener("message", (event) => {

@@ -114,6 +114,18 @@ MATRIX: dict[str, Rule] = {
     "haendelser/<int:pk>/log/skriv/": Rule(
         WORK_POST, method="POST", kwargs=_pk, data=lambda w: {"text": "Testnotat"}
     ),
+    # A write from a phone's offline queue: JSON, 200 when accepted (issue 15).
+    "haendelser/<int:pk>/offline/": Rule(
+        by_role(LOGIN, FORBIDDEN, 200, 200, FORBIDDEN, 200),
+        method="POST",
+        kwargs=_pk,
+        data=lambda w: {
+            "kind": "log",
+            "idempotency_key": "0f8e3a52-5d0c-4c55-9a8e-2c1b6a3f7d10",
+            "device_written_at": timezone.now().isoformat(),
+            "text": "Testnotat offline",
+        },
+    ),
     "haendelser/<int:pk>/log/<int:sequence>/ret/": Rule(
         WORK_GET, kwargs=lambda w: {**_pk(w), "sequence": w["log_entry"].sequence}
     ),
