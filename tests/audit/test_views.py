@@ -60,3 +60,10 @@ def test_the_search_page_is_in_english_with_the_english_ui(admin_client, looked_
 
     assert "Personal-data access log" in html
     assert "1 record" in html and "read" in html
+
+
+def test_only_administrators_see_the_access_log_in_the_menu(client, admin_user, editor):
+    client.force_login(editor)
+    assert URL not in client.get(reverse("home")).text
+    client.force_login(admin_user)
+    assert f'href="{URL}"' in client.get(reverse("home")).text
