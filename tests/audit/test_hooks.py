@@ -95,3 +95,32 @@ def test_changing_and_deleting_a_person_in_the_admin_is_logged(client, editor, s
 
     client.post(reverse("admin:contacts_person_delete", args=[person.pk]), {"post": "yes"})
     assert AccessRecord.objects.filter(action="delete", person_slug="per-ryolf").count() == 1
+
+
+def test_a_scenario_page_logs_a_read_of_the_people_it_shows(client, staff_user, seeded_card):
+    client.force_login(staff_user)
+
+    response = client.get(reverse("cards:scenario", args=["telefoni", "evakuering-dokk1"]))
+
+    assert response.status_code == 200
+    reads = AccessRecord.objects.filter(action="read", username=staff_user.username)
+    slugs = set(reads.values_list("person_slug", flat=True))
+    assert "per-ryolf" in slugs  # named in the communication block
+    assert reads.count() == len(slugs)  # each person once, however often shown
+    assert reads.get(person_slug="per-ryolf").person_phone == "+4529204259"
+
+
+def test_people_shown_are_the_named_and_the_group_members_once_each():
+    from cards.snapshots import StepView
+    from cards.views import people_shown
+
+    a = {"slug": "testperson-a", "name": "Testperson A", "phone": "00001111"}
+    b = {"slug": "testperson-b", "name": "Testperson B", "phone": "00002222"}
+    group = {"slug": "g", "name": "G", "members": [b, {"email": "x@example.invalid"}]}
+    steps = [
+        StepView(key="k/0", block="k", shared=False, kind="action", text="", person=a),
+        StepView(key="k/1", block="k", shared=False, kind="action", text="", contact_group=group),
+        StepView(key="k/2", block="k", shared=False, kind="action", text="", person=b),
+    ]
+
+    assert people_shown(steps) == [a, b]
