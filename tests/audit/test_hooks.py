@@ -124,3 +124,27 @@ def test_people_shown_are_the_named_and_the_group_members_once_each():
     ]
 
     assert people_shown(steps) == [a, b]
+
+
+def test_changing_a_contact_group_in_the_admin_is_logged(client, editor, seeded_card):
+    from contacts.models import ContactGroup
+
+    client.force_login(editor)
+    group = ContactGroup.objects.get(slug="aarhus-dk-nedbrud")
+    url = reverse("admin:contacts_contactgroup_change", args=[group.pk])
+    page = client.get(url)
+    form = page.context["adminform"].form
+    inline = page.context["inline_admin_formsets"][0].formset
+    data = {name: form[name].value() or "" for name in form.fields}
+    data |= {
+        f"{inline.prefix}-TOTAL_FORMS": "0",
+        f"{inline.prefix}-INITIAL_FORMS": "0",
+        f"{inline.prefix}-MIN_NUM_FORMS": "0",
+        f"{inline.prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:1500]
+    change = AccessRecord.objects.get(action="change")
+    assert (change.object_type, change.object_id) == ("contacts.contactgroup", str(group.pk))
