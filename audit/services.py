@@ -33,16 +33,34 @@ def _record(*, user, action, obj, label: str) -> AccessRecord:
     )
 
 
-def access_record(*, user, action, obj=None, objs=(), label: str = "") -> int:
+def _card_person_record(*, user, action, person: dict) -> AccessRecord:
+    # A person as a published card shows them (cards.snapshots): known by slug, not pk.
+    authenticated = user is not None and user.is_authenticated
+    return AccessRecord(
+        user=user if authenticated else None,
+        username=user.get_username() if authenticated else "",
+        action=action,
+        object_type="contacts.person",
+        object_label=str(person.get("name", ""))[:MAX_LABEL],
+        person_phone=phone_or_raw(person.get("phone", "")),
+        person_phone_other=phone_or_raw(person.get("phone_secondary", "")),
+        person_slug=str(person.get("slug", ""))[:50],
+    )
+
+
+def access_record(*, user, action, obj=None, objs=(), people=(), label: str = "") -> int:
     """Log that ``user`` did ``action`` (``AccessRecord.Action``) to ``obj`` and/or ``objs``.
 
-    One row per object, written in one insert: a page listing forty people costs one query.
-    ``label`` overrides the object's own name (e.g. the file name of an export). Returns
-    how many rows were written.
+    ``people``: persons as a card page shows them (dicts from the card's snapshot). One row
+    per object or person, written in one insert: a page listing forty people costs one
+    query. ``label`` overrides the object's own name (e.g. the file name of an export).
+    Returns how many rows were written.
     """
     targets = ([obj] if obj is not None else []) + list(objs)
     rows = [_record(user=user, action=action, obj=o, label=label) for o in targets]
-    AccessRecord.objects.bulk_create(rows)
+    rows += [_card_person_record(user=user, action=action, person=p) for p in people]
+    if rows:
+        AccessRecord.objects.bulk_create(rows)
     return len(rows)
 
 

@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import AccessRecord
+from audit.services import access_record
 from cards.access import role_required
 from cards.health import card_problems
 from cards.models import ActionCard
@@ -43,6 +45,17 @@ def _first_group_steps(steps):
     return keys
 
 
+def people_shown(steps) -> list[dict]:
+    """The persons whose numbers the steps show (named, or members of a contact group)."""
+    people = {}
+    for step in steps:
+        members = step.contact_group["members"] if step.contact_group else []
+        for person in [step.person, *members]:
+            if person and person.get("slug"):
+                people.setdefault(person["slug"], person)
+    return list(people.values())
+
+
 def _published(card_slug):
     version = latest_version(card_slug=card_slug)
     if version is None:
@@ -63,6 +76,9 @@ def card_detail(request, card_slug):
     if request.user.has_perm("cards.change_actioncard"):
         problems = card_problems(version.card)
     footer_steps = snapshot.footer_steps()
+    access_record(
+        user=request.user, action=AccessRecord.Action.READ, people=people_shown(footer_steps)
+    )
     # Everyone with a role downloads the PDF; the binder's "print it again" notes are for
     # those who keep the binder (Redaktører, Koordinatorer).
     can_print = any(request.user.has_perm(p) for p in BINDER_PERMISSIONS)
@@ -112,6 +128,11 @@ def render_scenario(request, *, card, snapshot, scenario_slug, version=None):
 @role_required
 def scenario_detail(request, card_slug, scenario_slug):
     version, snapshot = _published(card_slug)
+    if scenario_slug in snapshot.scenario_slugs():
+        steps = snapshot.scenario(scenario_slug).steps
+        access_record(
+            user=request.user, action=AccessRecord.Action.READ, people=people_shown(steps)
+        )
     return render_scenario(
         request, card=version.card, snapshot=snapshot, scenario_slug=scenario_slug, version=version
     )

@@ -387,7 +387,12 @@ SAML_DJANGO_USER_MAIN_ATTRIBUTE = "username"
 SAML_CREATE_UNKNOWN_USER = True
 SAML_SESSION_COOKIE_NAME = "saml_session"
 # The IdP posts the Response cross-site: the SAML session cookie must be SameSite=None.
-SAML_SESSION_COOKIE_SAMESITE = env("SAML_SESSION_COOKIE_SAMESITE", default="None")
+# Browsers drop a SameSite=None cookie that is not Secure, so plain HTTP gets Lax.
+SAML_SESSION_COOKIE_SAMESITE = env(
+    "SAML_SESSION_COOKIE_SAMESITE", default="None" if SESSION_COOKIE_SECURE else "Lax"
+)
+# pysaml2's schema library says "Resource 'XMLSchema.xsd' is already loaded" at every start.
+LOGGING.setdefault("loggers", {})["xmlschema"] = {"level": "WARNING"}
 INSTALLED_APPS.append("djangosaml2")
 AUTHENTICATION_BACKENDS.append("sso.saml.SamlBackend")
 MIDDLEWARE.insert(

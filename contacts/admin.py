@@ -60,3 +60,8 @@ class ContactGroupAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     search_fields = ["name", "slug", "members__email", "members__person__name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ContactGroupMemberInline]
+
+    def save_related(self, request, form, formsets, change):
+        # After the members: a group's e-mail addresses are personal data too.
+        super().save_related(request, form, formsets, change)
+        access_record(user=request.user, action=AccessRecord.Action.CHANGE, obj=form.instance)

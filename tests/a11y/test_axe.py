@@ -29,7 +29,8 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 WIDTHS = (360, 1280)
 BLOCKING = ("serious", "critical")
 
-# name → (path builder taking the objects below, logged in?)
+# name → (path builder taking the objects below, logged in as: False, True (the
+# Koordinator) or "admin")
 PAGES = {
     "login": (lambda objs: reverse("login"), False),
     "home": (lambda objs: reverse("home"), True),
@@ -38,6 +39,7 @@ PAGES = {
         True,
     ),
     "dashboard": (lambda objs: reverse("incidents:dashboard", args=[objs["incident"].pk]), True),
+    "access_log": (lambda objs: reverse("audit:search") + f"?q={objs['person'].slug}", "admin"),
 }
 
 
@@ -58,7 +60,22 @@ def objects(seeded_card, coordinator):
         longest_wait_seconds=390,
         average_wait_seconds=120,
     )
-    return {"card": seeded_card, "scenario": scenario, "incident": incident, "user": coordinator}
+    from audit.models import AccessRecord
+    from audit.services import access_record
+    from contacts.models import Person
+    from tests.factories import UserFactory
+
+    person = Person.objects.order_by("pk").first()
+    access_record(user=coordinator, action=AccessRecord.Action.READ, obj=person)
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    return {
+        "card": seeded_card,
+        "scenario": scenario,
+        "incident": incident,
+        "user": coordinator,
+        "admin": admin,
+        "person": person,
+    }
 
 
 @pytest.fixture
@@ -98,7 +115,7 @@ def test_no_serious_or_critical_violations(name, browser, production_server, obj
         context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
         if logged_in:
             client = Client()
-            client.force_login(objects["user"])
+            client.force_login(objects["admin" if logged_in == "admin" else "user"])
             cookie = client.cookies[settings.SESSION_COOKIE_NAME]
             context.add_cookies(
                 [{"name": cookie.key, "value": cookie.value, "url": production_server.url}]

@@ -95,3 +95,56 @@ def test_changing_and_deleting_a_person_in_the_admin_is_logged(client, editor, s
 
     client.post(reverse("admin:contacts_person_delete", args=[person.pk]), {"post": "yes"})
     assert AccessRecord.objects.filter(action="delete", person_slug="per-ryolf").count() == 1
+
+
+def test_a_scenario_page_logs_a_read_of_the_people_it_shows(client, staff_user, seeded_card):
+    client.force_login(staff_user)
+
+    response = client.get(reverse("cards:scenario", args=["telefoni", "evakuering-dokk1"]))
+
+    assert response.status_code == 200
+    reads = AccessRecord.objects.filter(action="read", username=staff_user.username)
+    slugs = set(reads.values_list("person_slug", flat=True))
+    assert "per-ryolf" in slugs  # named in the communication block
+    assert reads.count() == len(slugs)  # each person once, however often shown
+    assert reads.get(person_slug="per-ryolf").person_phone == "+4529204259"
+
+
+def test_people_shown_are_the_named_and_the_group_members_once_each():
+    from cards.snapshots import StepView
+    from cards.views import people_shown
+
+    a = {"slug": "testperson-a", "name": "Testperson A", "phone": "00001111"}
+    b = {"slug": "testperson-b", "name": "Testperson B", "phone": "00002222"}
+    group = {"slug": "g", "name": "G", "members": [b, {"email": "x@example.invalid"}]}
+    steps = [
+        StepView(key="k/0", block="k", shared=False, kind="action", text="", person=a),
+        StepView(key="k/1", block="k", shared=False, kind="action", text="", contact_group=group),
+        StepView(key="k/2", block="k", shared=False, kind="action", text="", person=b),
+    ]
+
+    assert people_shown(steps) == [a, b]
+
+
+def test_changing_a_contact_group_in_the_admin_is_logged(client, editor, seeded_card):
+    from contacts.models import ContactGroup
+
+    client.force_login(editor)
+    group = ContactGroup.objects.get(slug="aarhus-dk-nedbrud")
+    url = reverse("admin:contacts_contactgroup_change", args=[group.pk])
+    page = client.get(url)
+    form = page.context["adminform"].form
+    inline = page.context["inline_admin_formsets"][0].formset
+    data = {name: form[name].value() or "" for name in form.fields}
+    data |= {
+        f"{inline.prefix}-TOTAL_FORMS": "0",
+        f"{inline.prefix}-INITIAL_FORMS": "0",
+        f"{inline.prefix}-MIN_NUM_FORMS": "0",
+        f"{inline.prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:1500]
+    change = AccessRecord.objects.get(action="change")
+    assert (change.object_type, change.object_id) == ("contacts.contactgroup", str(group.pk))

@@ -51,3 +51,19 @@ def test_a_long_query_is_cut_and_shown_as_text(admin_client):
     assert response.status_code == 200
     assert "<b>x</b>" not in response.text
     assert len(response.context["query"]) == 100
+
+
+def test_the_search_page_is_in_english_with_the_english_ui(admin_client, looked_up):
+    admin_client.post(reverse("set_language"), {"language": "en", "next": URL})
+
+    html = admin_client.get(URL, {"q": "00003333"}).text
+
+    assert "Personal-data access log" in html
+    assert "1 record" in html and "read" in html
+
+
+def test_only_administrators_see_the_access_log_in_the_menu(client, admin_user, editor):
+    client.force_login(editor)
+    assert URL not in client.get(reverse("home")).text
+    client.force_login(admin_user)
+    assert f'href="{URL}"' in client.get(reverse("home")).text

@@ -23,3 +23,12 @@ def test_readme_tells_how_to_reset_the_admin_password():
 
 def test_readme_says_the_first_run_needs_the_package_registry():
     assert "needs the package registry" in README
+
+
+def test_readme_tells_how_to_connect_a_saml_idp():
+    for needed in ("SAML_IDP_METADATA_FILE", "SAML_SP_KEY_FILE", "/sso/saml/metadata/", "xmlsec1"):
+        assert needed in README
+
+
+def test_readme_tells_how_to_search_the_access_log():
+    assert "/adgangslog/" in README and "ACCESS_LOG_RETENTION_DAYS" in README

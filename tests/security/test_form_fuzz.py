@@ -183,6 +183,8 @@ ENDPOINTS = {
     # No input beyond the URL: the matrix covers them.
     "notifikationer/haendelse/<int:incident_id>/send/": None,
     "notifikationer/modtager/<int:recipient_id>/fjern/": None,
+    # Signed XML from the IdP, not a form: hostile SAMLResponses in tests/sso/test_saml.py.
+    "sso/saml/acs/": None,
 }
 
 

@@ -1,6 +1,7 @@
 """SAML 2.0 sign-in against a real pysaml2 IdP (tests/sso/saml_idp.py), Debian's xmlsec1
 checking the signatures: the happy path and every refusal the issue names."""
 
+import base64
 import shutil
 
 import pytest
@@ -243,3 +244,26 @@ def test_with_saml_on_every_role_reaches_the_saml_urls(client, idp, users, role)
         assert login["Location"].startswith(idp.base)
     assert metadata.status_code == 200
     assert acs.status_code == 400  # no SAMLResponse
+
+
+XXE = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+
+
+@pytest.mark.parametrize(
+    "saml_response",
+    [
+        "",
+        "not base64 at all <script>",
+        "PHg+PC94Pg==",  # <x></x>
+        base64.b64encode(XXE.encode()).decode(),
+        "A" * 200_000,
+    ],
+)
+def test_hostile_saml_responses_are_refused_without_an_error(client, idp, saml_response):
+    idp_answer(client, idp)  # a login is outstanding
+
+    response = client.post("/sso/saml/acs/", {"SAMLResponse": saml_response})
+
+    assert response.status_code in (400, 403)
+    assert "root:" not in response.content.decode()
+    assert not logged_in(client)

@@ -61,9 +61,8 @@ def saml_site(request, django_db_setup, django_db_blocker, tmp_path_factory):
         **{k: v for k, v in saml.items() if k != "SITE_URL"},
         SSO_ROLE_MAP=json.dumps({ROLE: COORDINATOR}),
         ACCESSIBILITY_STATEMENT_URL=STATEMENT,
-        # Plain HTTP on loopback: a SameSite=None cookie must be Secure, so Lax here; the
+        # Plain HTTP on loopback gives the SAML cookie SameSite=Lax (None needs Secure); the
         # IdP and the app are the same site (127.0.0.1), so Lax still rides the POST.
-        SAML_SESSION_COOKIE_SAMESITE="Lax",
     )
     log = Path(tempfile.mkdtemp(prefix="ak-saml-")) / "gunicorn.log"
     server = ProductionServer(env, log, port=port, workers=1).start()
