@@ -269,10 +269,12 @@ def test_the_queue_is_the_signed_in_persons_own(phones, production_server, staff
     page = _open_dashboard(phone, production_server, staff_user, incident)
     _go_offline(phone, page)
     _write_log(page, ENTRIES[0])
-    phone.set_offline(False)
     # Hold the send back so that the item is still unsent when the person logs out.
     offline_url = reverse("incidents:offline_write", args=[incident.pk])
     phone.route(f"**{offline_url}", lambda route: route.abort("internetdisconnected"))
+    phone.set_offline(False)
+    wait_until(page, "navigator.onLine")
+    assert page.evaluate(UNSENT) == 1
 
     asked = []
 
