@@ -309,3 +309,33 @@ def test_the_queue_is_the_signed_in_persons_own(phones, production_server, staff
         )
         == 1
     )
+
+
+def test_unticking_on_the_step_page_offline_is_queued_with_its_reason(
+    phones, production_server, staff_user, incident
+):
+    step = _tasks(incident, 1)[0]
+    step = services.step_complete(step=step, user=staff_user, version=step.version)
+    phone = phones()
+    page = _open_dashboard(phone, production_server, staff_user, incident)
+    page.goto(f"{production_server.url}{reverse('incidents:step', args=[incident.pk, step.pk])}")
+    wait_until(page, "caches.match(location.href, {ignoreVary: true}).then(r => !!r)")
+
+    _go_offline(phone, page)
+    page.reload()  # the stored step page
+    page.fill(
+        "form[action$='/reopen/'] [name=reason]",
+        "Linjen er ikke skiftet endnu",
+    )
+    page.click("form[action$='/reopen/'] button[type=submit]")
+    expect(page.locator("#offline-queue")).to_contain_text("Genåbnet:")
+    expect(page.locator("#offline-queue")).to_contain_text("venter på net")
+    wait_until(page, f"{UNSENT} === 1")
+
+    phone.set_offline(False)
+    wait_until(page, f"{UNSENT} === 0", timeout=30)
+    step.refresh_from_db()
+    assert not step.is_done
+    entry = LogEntry.objects.get(incident=incident, text__startswith="Genåbnet: ")
+    assert "Linjen er ikke skiftet endnu" in entry.text
+    assert entry.device_written_at is not None and entry.device_written_at <= entry.created_at
