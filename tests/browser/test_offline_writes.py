@@ -339,3 +339,24 @@ def test_unticking_on_the_step_page_offline_is_queued_with_its_reason(
     entry = LogEntry.objects.get(incident=incident, text__startswith="Genåbnet: ")
     assert "Linjen er ikke skiftet endnu" in entry.text
     assert entry.device_written_at is not None and entry.device_written_at <= entry.created_at
+
+
+def test_a_session_that_ended_keeps_the_queue_until_the_same_person_logs_in(
+    phones, production_server, staff_user, incident
+):
+    phone = phones()
+    page = _open_dashboard(phone, production_server, staff_user, incident)
+    _go_offline(phone, page)
+    _write_log(page, ENTRIES[0])
+    phone.clear_cookies()  # the session ended while the phone was offline
+    phone.set_offline(False)
+
+    # The queue's send gets the login redirect and keeps the item; the dashboard's next
+    # poll takes the page to the login.
+    page.wait_for_url(f"**{reverse('login')}**", timeout=20_000)
+    assert not LogEntry.objects.filter(incident=incident, text=ENTRIES[0]).exists()
+
+    log_in(page, production_server.url, staff_user)
+    page.goto(f"{production_server.url}{reverse('incidents:dashboard', args=[incident.pk])}")
+    wait_until(page, f"{UNSENT} === 0", timeout=30)
+    assert LogEntry.objects.filter(incident=incident, text=ENTRIES[0]).count() == 1
