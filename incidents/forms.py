@@ -374,7 +374,11 @@ class OfflineWriteForm(IncidentTimeForm):
 
     KINDS = ("log", "figures", "done", "reopen")
 
-    kind = forms.ChoiceField(choices=[(k, k) for k in KINDS])
+    kind = forms.ChoiceField(
+        choices=[(k, k) for k in KINDS],
+        # Not Django's default, which repeats the posted value.
+        error_messages={"invalid_choice": _("Ukendt slags indlæg.")},
+    )
     idempotency_key = IdempotencyKeyField(required=True, initial=None)
     device_written_at = IncidentTimeField(
         error_messages={

@@ -144,6 +144,10 @@ class LogEntry(models.Model):
           UPDATE_SENT        update_id, channel, recipients (count), kind ("status"/"reminder")
           UPDATE_FAILED      update_id, channel, recipient, error_class
           (further types are added by the issues that need them, each documented here)
+
+        The phone's time of a write queued offline (issue 15: NOTE, STEP_DONE, STEP_REOPENED,
+        FIGURES_REPORTED) is the ``device_written_at`` column of the entry, for every type
+        alike, not a key of ``data``; ``created_at`` is when the server received it.
         """
 
         NOTE = "note", _("Notat")

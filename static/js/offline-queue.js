@@ -11,7 +11,8 @@
  * The answer decides: 200 the write is saved (a resend answers "replayed", never a second
  * copy); 4xx it is refused for good and stays on the page with the reason (a tick of a
  * step someone else changed meanwhile says who), to copy and remove, never retried;
- * 5xx, no answer or a redirect to the login: it stays queued.
+ * 5xx, no answer, a redirect to the login or a 403 that is not the endpoint's JSON
+ * (Django's CSRF check after a new login, a cookie gone): it stays queued.
  *
  * The queue belongs to the signed-in person: every item carries data-offline-owner of
  * <body> (an HMAC of the user id) and only that person's items are shown or sent. Logout
@@ -28,6 +29,7 @@
   var items = []; // this person's items, oldest first, as last read
   var snapshots = new WeakMap(); // form -> item built at submit, queued if htmx cannot send
   var flushing = false;
+  var needsLogin = false;
 
   function db() {
     if (!dbPromise) {
@@ -234,7 +236,9 @@
       list.appendChild(li);
     });
     var pending = items.filter(function (i) { return i.state === "pending"; }).length;
-    panel.querySelector(".offline-queue__title").textContent = fill(texts.textTitle, { n: pending });
+    var title = fill(texts.textTitle, { n: pending });
+    if (needsLogin && pending) title += " " + texts.textLogin;
+    panel.querySelector(".offline-queue__title").textContent = title;
     panel.hidden = items.length === 0;
   }
 
@@ -281,10 +285,18 @@
       redirect: "manual",
       cache: "no-store",
     }).then(function (response) {
-      if (response.type === "opaqueredirect" || response.status >= 500) return { retry: true };
+      // A redirect is the login page: the session ended, the items wait for the next login.
+      if (response.type === "opaqueredirect") return { retry: true, login: true };
+      if (response.status >= 500) return { retry: true };
       return response.json().then(
         function (answer) { return { ok: response.ok && answer.ok, answer: answer, status: response.status }; },
-        function () { return response.status >= 400 ? { status: response.status, answer: {} } : { retry: true }; }
+        function () {
+          // Not the endpoint's own answer: a 403 without JSON is Django's CSRF check (the
+          // token changed with a new login, or the cookie is gone) or a role check: the
+          // write itself was not judged, so it waits for a fresh page. Other codes refuse.
+          if (response.status === 403 || response.status < 400) return { retry: true, login: response.status === 403 };
+          return { status: response.status, answer: {} };
+        }
       );
     });
   }
@@ -304,6 +316,7 @@
       var item = items.filter(function (i) { return i.state === "pending"; })[0];
       if (!item) return null;
       return send(item).then(function (result) {
+        needsLogin = !!result.login;
         if (result.retry) return null;
         sent += 1;
         if (result.ok) return remove(item.id).then(load).then(next);

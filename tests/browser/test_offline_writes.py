@@ -269,10 +269,12 @@ def test_the_queue_is_the_signed_in_persons_own(phones, production_server, staff
     page = _open_dashboard(phone, production_server, staff_user, incident)
     _go_offline(phone, page)
     _write_log(page, ENTRIES[0])
-    phone.set_offline(False)
     # Hold the send back so that the item is still unsent when the person logs out.
     offline_url = reverse("incidents:offline_write", args=[incident.pk])
     phone.route(f"**{offline_url}", lambda route: route.abort("internetdisconnected"))
+    phone.set_offline(False)
+    wait_until(page, "navigator.onLine")
+    assert page.evaluate(UNSENT) == 1
 
     asked = []
 
@@ -307,3 +309,54 @@ def test_the_queue_is_the_signed_in_persons_own(phones, production_server, staff
         )
         == 1
     )
+
+
+def test_unticking_on_the_step_page_offline_is_queued_with_its_reason(
+    phones, production_server, staff_user, incident
+):
+    step = _tasks(incident, 1)[0]
+    step = services.step_complete(step=step, user=staff_user, version=step.version)
+    phone = phones()
+    page = _open_dashboard(phone, production_server, staff_user, incident)
+    page.goto(f"{production_server.url}{reverse('incidents:step', args=[incident.pk, step.pk])}")
+    wait_until(page, "caches.match(location.href, {ignoreVary: true}).then(r => !!r)")
+
+    _go_offline(phone, page)
+    page.reload()  # the stored step page
+    page.fill(
+        "form[action$='/reopen/'] [name=reason]",
+        "Linjen er ikke skiftet endnu",
+    )
+    page.click("form[action$='/reopen/'] button[type=submit]")
+    expect(page.locator("#offline-queue")).to_contain_text("Genåbnet:")
+    expect(page.locator("#offline-queue")).to_contain_text("venter på net")
+    wait_until(page, f"{UNSENT} === 1")
+
+    phone.set_offline(False)
+    wait_until(page, f"{UNSENT} === 0", timeout=30)
+    step.refresh_from_db()
+    assert not step.is_done
+    entry = LogEntry.objects.get(incident=incident, text__startswith="Genåbnet: ")
+    assert "Linjen er ikke skiftet endnu" in entry.text
+    assert entry.device_written_at is not None and entry.device_written_at <= entry.created_at
+
+
+def test_a_session_that_ended_keeps_the_queue_until_the_same_person_logs_in(
+    phones, production_server, staff_user, incident
+):
+    phone = phones()
+    page = _open_dashboard(phone, production_server, staff_user, incident)
+    _go_offline(phone, page)
+    _write_log(page, ENTRIES[0])
+    phone.clear_cookies()  # the session ended while the phone was offline
+    phone.set_offline(False)
+
+    # The queue's send gets the login redirect and keeps the item; the dashboard's next
+    # poll takes the page to the login.
+    page.wait_for_url(f"**{reverse('login')}**", timeout=20_000)
+    assert not LogEntry.objects.filter(incident=incident, text=ENTRIES[0]).exists()
+
+    log_in(page, production_server.url, staff_user)
+    page.goto(f"{production_server.url}{reverse('incidents:dashboard', args=[incident.pk])}")
+    wait_until(page, f"{UNSENT} === 0", timeout=30)
+    assert LogEntry.objects.filter(incident=incident, text=ENTRIES[0]).count() == 1

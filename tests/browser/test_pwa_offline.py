@@ -155,12 +155,17 @@ def test_incident_dashboard_offline_shows_its_last_state_and_age(
     assert_saved_copy_banner(page)
     # The stored copy does not claim to update itself (issue 11 §7).
     expect(page.get_by_text("Siden opdateres af sig selv.")).to_be_hidden()
-    # Ticking a step or writing the log cannot work now, and the page says so.
+    # Ticking a step, the log and figures are queued on the phone (issue 15,
+    # tests/browser/test_offline_writes.py); every other form cannot be sent now, and the
+    # page says which is which.
     banner = page.locator(".offline-banner")
-    assert "Formularer kan ikke sendes, mens du er offline." in banner.inner_text()
-    done_buttons = page.locator("form[hx-post] button[type=submit]")
-    assert done_buttons.count() > 0
-    assert all(done_buttons.nth(i).is_disabled() for i in range(done_buttons.count()))
+    assert "Log, flueben og tal gemmes på telefonen" in banner.inner_text()
+    queued = page.locator("form[data-offline-queue] button[type=submit]")
+    assert queued.count() > 0
+    assert all(queued.nth(i).is_enabled() for i in range(queued.count()))
+    other_buttons = page.locator("form[hx-post]:not([data-offline-queue]) button[type=submit]")
+    assert other_buttons.count() > 0
+    assert all(other_buttons.nth(i).is_disabled() for i in range(other_buttons.count()))
     log_url = reverse("incidents:log_write", args=[incident.pk])
     page.evaluate(f"htmx.ajax('POST', '{log_url}', {{source: '#main', swap: 'none'}})")
     assert "det blev ikke sendt" in banner.inner_text()

@@ -184,3 +184,22 @@ def test_without_the_work_role_403_and_signed_out_to_the_login(incident, no_role
     assert _post(_client(editor), incident, "log", text="Hej").status_code == 403
     signed_out = _post(Client(), incident, "log", text="Hej")
     assert signed_out.status_code == 302 and reverse("login") in signed_out["Location"]
+
+
+def test_the_dashboard_and_the_log_show_both_times_when_they_differ(incident, staff_user):
+    client = _client(staff_user)
+    written = timezone.now() - dt.timedelta(minutes=38)
+    _post(client, incident, "log", written=written, text="Skrevet i kælderen")
+    _post(client, incident, "figures", written=written, **FIGURES)
+    _post(client, incident, "log", written=timezone.now(), text="Skrevet lige nu")
+    phone = timezone.localtime(written).strftime("%H:%M")
+    note = f"skrevet kl. {phone} på telefonen, modtaget kl. "
+
+    dashboard = client.get(reverse("incidents:dashboard", args=[incident.pk])).text
+    full_log = client.get(reverse("incidents:log", args=[incident.pk])).text
+
+    # The two entries (note + figures' system entry) and the latest figures; not the
+    # entry sent within the minute.
+    assert dashboard.count(note) == 3
+    assert full_log.count(note) == 2
+    assert "Skrevet lige nu" in full_log

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,6 +122,28 @@ ENDPOINTS = {
     ),
     "haendelser/<int:pk>/log/skriv/": FormEndpoint(
         "incidents:log_write", STAFF, {"text": nasty_text}, kwargs=_pk, echoed=("text",)
+    ),
+    # The phone's offline queue (issue 15): JSON answers, the text shown on the dashboard.
+    "haendelser/<int:pk>/offline/": FormEndpoint(
+        "incidents:offline_write",
+        STAFF,
+        {
+            "kind": nasty_choice,
+            "idempotency_key": nasty_text,
+            "device_written_at": nasty_datetime,
+            "step": nasty_number,
+            "version": nasty_number,
+            "text": nasty_text,
+            "reason": nasty_text,
+        },
+        valid={
+            "kind": "log",
+            "idempotency_key": "5b1f0e1c-8d2a-4a57-9a53-3f6c2d9e7b21",
+            "device_written_at": "now",  # replaced by the test with the current time
+        },
+        kwargs=_pk,
+        echoed=("text",),
+        shown_on=_dashboard,
     ),
     "haendelser/<int:pk>/log/<int:sequence>/ret/": FormEndpoint(
         "incidents:log_correct",
@@ -257,6 +280,8 @@ def test_free_text_comes_back_escaped(route, client_for, world):
     endpoint = ENDPOINTS[route]
     client = client_for(endpoint.role)
     sent = {**endpoint.valid, **dict.fromkeys(endpoint.echoed, f"Testperson {SCRIPT}")}
+    if sent.get("device_written_at") == "now":
+        sent["device_written_at"] = timezone.now().isoformat()
     if "version" in endpoint.fields:
         sent["version"] = _version(world)
     path = reverse(endpoint.url_name, kwargs=endpoint.kwargs(world))
