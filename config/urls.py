@@ -27,6 +27,7 @@ urlpatterns = [
     path("haendelser/", include("incidents.urls")),
     path("notifikationer/", include("notifications.urls")),
     path("pdf/", include("cards.pdf.urls")),
+    path("oevelser/", include("exercises.urls")),
     path("", card_views.home, name="home"),
     path("", include("cards.urls")),
 ]
