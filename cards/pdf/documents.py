@@ -255,7 +255,10 @@ class CardDocument:
                 "at": timezone.localtime(self.version.published_at),
                 "by": user_name(self.version.published_by),
             },
-            "last_tested": card_last_tested(card=self.version.card),
+            # An unsaved version (the bench renders without a database) was never tested.
+            "last_tested": card_last_tested(card=self.version.card)
+            if self.version.card.pk
+            else None,
         }
 
     def bundle_context(self):
