@@ -12,7 +12,7 @@ from incidents.models import LogEntry
 from tests.conftest import require
 from tests.exercises.factories import ExerciseScriptFactory, InjectFactory, ParticipantFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_concurrent_ticks_fire_each_inject_once(seeded_card, coordinator):

@@ -13,7 +13,10 @@ from notifications.models import OutboxMessage
 from tests.exercises.factories import ExerciseScriptFactory, InjectFactory, ParticipantFactory
 from tests.notifications.conftest import wait_for
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 TICK = 1  # seconds between beat's inject ticks in this test
 
