@@ -7,6 +7,7 @@ with the PDFs (cards/pdf/health.py) and is adapted here.
 Checks read the *draft* (the database), because that is what a Redaktør can fix.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -149,6 +150,33 @@ def unpublished_changes(card):
     return []
 
 
+def not_tested_recently(card):
+    """An action card nobody has rehearsed is a guess: flag one whose last closed
+    exercise or incident is older than CARD_TEST_MAX_MONTHS (default 12)."""
+    from django.conf import settings
+
+    from cards.selectors import card_last_tested
+
+    months = settings.CARD_TEST_MAX_MONTHS
+    tested = card_last_tested(card=card)
+    url = reverse("cards:card", args=[card.slug])
+    if tested is None:
+        return [Problem(WARNING, _("Kortet er aldrig afprøvet i en øvelse eller hændelse."), url)]
+    if tested["at"] < timezone.now() - dt.timedelta(days=round(months * 30.44)):
+        return [
+            Problem(
+                WARNING,
+                _("Kortet er ikke afprøvet i %(months)s måneder (senest %(date)s).")
+                % {
+                    "months": months,
+                    "date": date_format(timezone.localtime(tested["at"]), "j. F Y"),
+                },
+                url,
+            )
+        ]
+    return []
+
+
 def printed_pdf_is_current(card):
     url = reverse("cards_pdf:bundle_latest", args=[card.slug])
     return [Problem(p["severity"], p["message"], url) for p in check_printed_pdf_is_current(card)]
@@ -162,6 +190,7 @@ HEALTH_CHECKS: list[Callable[[ActionCard], list[Problem]]] = [
     review_date,
     unpublished_changes,
     printed_pdf_is_current,
+    not_tested_recently,
 ]
 
 

@@ -400,3 +400,33 @@ class CardVersion(models.Model):
 
     def __str__(self):
         return f"{self.card} v{self.number}"
+
+
+class CardChangeSource(models.Model):
+    """Why a draft changed: an accepted proposed change from an incident's evaluation.
+
+    Held by number, not by foreign key, because evaluations live in an app above cards
+    (exercises). Pending rows (no version yet) are attached to the next published version
+    by ``card_publish``, so the version history links back to the finding and incident.
+    """
+
+    card = models.ForeignKey(ActionCard, on_delete=models.CASCADE, related_name="change_sources")
+    version = models.ForeignKey(
+        CardVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="change_sources",
+    )
+    finding_id = models.PositiveBigIntegerField(_("fund"))
+    incident_id = models.PositiveBigIntegerField(_("hændelse"))
+    summary = models.CharField(_("ændring"), max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["card", "created_at", "pk"]
+        verbose_name = _("kilde til ændring")
+        verbose_name_plural = _("kilder til ændringer")
+
+    def __str__(self):
+        return self.summary

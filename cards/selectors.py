@@ -180,3 +180,67 @@ def card_history(*, card, limit: int = 200) -> list[dict]:
             }
         )
     return changes
+
+
+def user_name(user):
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def card_last_updated(*, card) -> dict | None:
+    """ "Senest ajourført": the last publish of the card, and by whom."""
+    version = (
+        CardVersion.objects.filter(card=card).select_related("published_by").order_by("-number")
+    ).first()
+    if version is None:
+        return None
+    return {
+        "at": version.published_at,
+        "by": user_name(version.published_by),
+        "number": version.number,
+    }
+
+
+def card_last_tested(*, card) -> dict | None:
+    """ "Senest afprøvet": the last closed incident or exercise worked from any version of
+    the card, with its date and coordinator (the one who started it).
+
+    Incidents live in an app above cards; the model is looked up by name so that cards
+    never imports incidents (which imports cards)."""
+    from django.apps import apps
+
+    incident_model = apps.get_model("incidents", "Incident")
+    incident = (
+        incident_model.objects.filter(card_version__card=card, status="closed")
+        .exclude(closed_at=None)
+        .select_related("started_by", "closed_by")
+        .order_by("-closed_at")
+        .first()
+    )
+    if incident is None:
+        return None
+    return {
+        "at": incident.closed_at,
+        "by": user_name(incident.started_by or incident.closed_by),
+        "is_exercise": incident.is_exercise,
+        "incident_id": incident.pk,
+        "title": incident.title,
+    }
+
+
+def card_version_sources(*, card) -> dict:
+    """Published versions with the accepted proposed changes (finding, incident) in them,
+    and the accepted changes still waiting for the next publish."""
+    from cards.models import CardChangeSource
+
+    sources = CardChangeSource.objects.filter(card=card).select_related("version")
+    by_version: dict = {}
+    for source in sources.order_by("created_at", "pk"):
+        by_version.setdefault(source.version, []).append(source)
+    versions = CardVersion.objects.filter(card=card).select_related("published_by")
+    rows = [
+        {"version": v, "by": user_name(v.published_by), "sources": by_version.get(v, [])}
+        for v in versions.order_by("-number")
+    ]
+    return {"versions": rows, "pending": by_version.get(None, [])}

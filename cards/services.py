@@ -2,14 +2,17 @@
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
 from cards.models import (
     ActionCard,
     Announcement,
     Block,
+    CardChangeSource,
     CardVersion,
     ExternalCard,
     MessageTemplate,
@@ -238,6 +241,8 @@ def card_publish(*, card: ActionCard, user=None, note: str = "") -> CardVersion:
         note=note,
         snapshot=card_to_data(card),
     )
+    # Accepted proposed changes since the last publish now have a version to point at.
+    CardChangeSource.objects.filter(card=card, version=None).update(version=version)
     # The binder copy is rendered in the background, so a download during an incident
     # is a file, not a render.
     card_bundle_schedule(version=version)
@@ -256,3 +261,61 @@ def step_update(*, step: Step, text: str, user=None) -> Step:
         step._history_user = user
     step.save(update_fields=["text"])
     return step
+
+
+# Fields a proposed change (exercises) may set, per target: what an evaluation finds wrong
+# on a card is a step's wording, a scenario's wording or a person's contact data.
+DRAFT_FIELDS = {
+    "step": ("text",),
+    "scenario": ("title", "description", "reason"),
+    "contact": ("name", "title", "phone", "email"),
+}
+
+
+def draft_target(*, card: ActionCard, target_type: str, target_key: str):
+    """The draft row a proposed change points at: a step by its snapshot key
+    ("<block slug>/<index>"), a scenario by slug, a person (contact) by slug; or None."""
+    if target_type == "step":
+        block_slug, _sep, index = target_key.rpartition("/")
+        if not index.isdigit():
+            return None
+        steps = Step.objects.filter(block__card=card, block__slug=block_slug).order_by(
+            "order", "pk"
+        )
+        return steps[int(index) : int(index) + 1].first()
+    if target_type == "scenario":
+        return Scenario.objects.filter(card=card, slug=target_key).first()
+    if target_type == "contact":
+        return Person.objects.filter(slug=target_key).first()
+    return None
+
+
+@transaction.atomic
+def card_draft_change(
+    *,
+    card: ActionCard,
+    target_type: str,
+    target_key: str,
+    field: str,
+    value: str,
+    user=None,
+    source: dict | None = None,
+):
+    """Set one field of the card's draft (a step, scenario or contact), validated like the
+    admin does; ``source`` ({finding_id, incident_id, summary}) is recorded for the next
+    published version. Raises ValidationError (Danish) for an unknown target or field."""
+    if field not in DRAFT_FIELDS.get(target_type, ()):
+        raise ValidationError(gettext("Feltet kan ikke ændres fra et ændringsforslag."))
+    row = draft_target(card=card, target_type=target_type, target_key=target_key)
+    if row is None:
+        raise ValidationError(
+            gettext("Det, forslaget gælder, findes ikke længere i kortets kladde.")
+        )
+    setattr(row, field, value)
+    row.full_clean()
+    if user is not None:
+        row._history_user = user
+    row.save(update_fields=[field])
+    if source:
+        CardChangeSource.objects.create(card=card, **source)
+    return row

@@ -17,7 +17,15 @@ from cards.health import card_problems
 from cards.models import ActionCard
 from cards.pdf.selectors import printed_version_number
 from cards.pdf.views import may_download
-from cards.selectors import card_history, card_search, latest_version, latest_versions
+from cards.selectors import (
+    card_history,
+    card_last_tested,
+    card_last_updated,
+    card_search,
+    card_version_sources,
+    latest_version,
+    latest_versions,
+)
 from cards.snapshots import CardSnapshot
 from contacts.selectors import contact_search
 
@@ -96,6 +104,8 @@ def card_detail(request, card_slug):
             "can_print": can_print,
             "can_download": may_download(request.user),
             "printed_number": printed_version_number(version.card) if can_print else None,
+            "last_updated": card_last_updated(card=version.card),
+            "last_tested": card_last_tested(card=version.card),
         },
     )
 
@@ -155,4 +165,9 @@ def history(request, card_slug):
     if not request.user.has_perm("cards.change_actioncard"):
         raise PermissionDenied
     card = get_object_or_404(ActionCard, slug=card_slug)
-    return render(request, "cards/history.html", {"card": card, "changes": card_history(card=card)})
+    context = {
+        "card": card,
+        "changes": card_history(card=card),
+        "sources": card_version_sources(card=card),
+    }
+    return render(request, "cards/history.html", context)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "incidents",
     "notifications",
     "sso",
+    "exercises",
 ]
 
 MIDDLEWARE = [
@@ -411,3 +412,14 @@ INSTALLED_APPS.append("audit")
 # --- Accessibility statement ---
 # The municipality publishes it in its own tool (WAS-Tool); the footer links to it.
 ACCESSIBILITY_STATEMENT_URL = env("ACCESSIBILITY_STATEMENT_URL", default="")
+# --- Exercises, evaluation and card testing (exercises/) ---
+# Card health flags a card not tested (closed exercise or incident) for this many months.
+CARD_TEST_MAX_MONTHS = env.int("CARD_TEST_MAX_MONTHS", default=12)
+# How often beat looks for exercise injects that are due; an inject arrives at most this
+# late (plus the dashboard's 5-s poll).
+EXERCISE_INJECT_TICK_SECONDS = env.float("EXERCISE_INJECT_TICK_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE["exercises-injects"] = {
+    "task": "exercises.tasks.injects_tick",
+    "schedule": EXERCISE_INJECT_TICK_SECONDS,
+}
+CELERY_TASK_ROUTES["exercises.tasks.injects_tick"] = {"queue": "priority"}

@@ -29,6 +29,7 @@ urlpatterns = [
     path("pdf/", include("cards.pdf.urls")),
     path("sso/saml/", include("sso.saml_urls")),
     path("adgangslog/", include("audit.urls")),
+    path("oevelser/", include("exercises.urls")),
     path("", card_views.home, name="home"),
     path("", include("cards.urls")),
 ]

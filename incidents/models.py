@@ -143,6 +143,10 @@ class LogEntry(models.Model):
           TIMER_MOVED        timer_id, timer_name, from_started_at, to_started_at
           UPDATE_SENT        update_id, channel, recipients (count), kind ("status"/"reminder")
           UPDATE_FAILED      update_id, channel, recipient, error_class
+          INJECT             inject_id, offset_seconds, script_id (an exercise's inject at
+                             its time; its text in ``text``; exercises.services)
+          ALERT_ALL_ACKED    (reserved for the alerts app: every alerted person has
+                             acknowledged; the response metrics read its time)
           (further types are added by the issues that need them, each documented here)
 
         The phone's time of a write queued offline (issue 15: NOTE, STEP_DONE, STEP_REOPENED,
@@ -163,6 +167,7 @@ class LogEntry(models.Model):
         TIMER_MOVED = "timer_moved", _("Timer flyttet")
         UPDATE_SENT = "update_sent", _("Opdatering sendt")
         UPDATE_FAILED = "update_failed", _("Opdatering fejlede")
+        INJECT = "inject", _("Inject (øvelse)")
 
     class Category(models.TextChoices):
         """The logfører's kind of a person's entry: handlinger, beslutninger og undladelser."""

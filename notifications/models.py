@@ -96,6 +96,8 @@ class StatusUpdate(models.Model):
     class Kind(models.TextChoices):
         UPDATE = "update", _("Statusopdatering")
         REMINDER = "reminder", _("Påmindelse til logfører")
+        # A one-off message of an exercise (an inject), not part of the update schedule.
+        EXERCISE = "exercise", _("Øvelsesbesked")
 
     class Reason(models.TextChoices):
         """Why the update went out, as the history shows it. Not the field's ``choices``
@@ -107,6 +109,7 @@ class StatusUpdate(models.Model):
         MANUAL = "manual", _("sendt manuelt")
         SCHEDULED = "scheduled", _("planlagt")
         REMINDER = "reminder", _("manglende tal")
+        INJECT = "inject", _("inject i øvelse")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="status_updates")
     # The idempotency of scheduled and event updates: a redelivered beat tick or a

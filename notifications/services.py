@@ -80,12 +80,14 @@ def _person_key(person: dict) -> str:
 def recipients_ensure_defaults(*, incident: Incident) -> None:
     """The card's crisis communication team gets updates; the log keeper gets reminders.
 
-    Only once per incident: a recipient the coordinator removed stays removed.
+    Only once per incident: a recipient the coordinator removed stays removed. An
+    exercise never reaches the real crisis team by default: its updates go to whoever the
+    coordinator adds (and an exercise script's inject only to the team when it says so).
     """
     if incident.recipients.filter(source=Recipient.Source.CARD).exists():
         return
     snapshot = CardSnapshot(incident.card_version.snapshot)
-    group = snapshot.groups.get(CRISIS_TEAM_GROUP)
+    group = None if incident.is_exercise else snapshot.groups.get(CRISIS_TEAM_GROUP)
     for member in group["members"] if group else []:
         _recipient_upsert(
             incident=incident,

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from cards.pdf.rendering import qr_data_uri, render_pdf
+from cards.selectors import card_last_tested, user_name
 from cards.snapshots import CardSnapshot, StepView
 from config.formatting import phone_mentioned
 from contacts.models import WEEKDAY_NAMES, WEEKDAYS
@@ -249,6 +250,15 @@ class CardDocument:
             "published_at": timezone.localtime(self.version.published_at),
             "printed_at": timezone.localtime(),
             "scenario_count": len(self.scenarios),
+            # This version's publish: the paper says when *its* content was last updated.
+            "last_updated": {
+                "at": timezone.localtime(self.version.published_at),
+                "by": user_name(self.version.published_by),
+            },
+            # An unsaved version (the bench renders without a database) was never tested.
+            "last_tested": card_last_tested(card=self.version.card)
+            if self.version.card.pk
+            else None,
         }
 
     def bundle_context(self):

@@ -47,6 +47,7 @@ def test_the_seed_has_exactly_these_problems(seeded_card):
         ("warning", "Supportlinjen"),  # Miralix helpdesk: no opening hours
         ("warning", "Kortet"),  # no review date
         ("warning", "Der"),  # no printed PDF yet: the render waits for the commit
+        ("warning", "Kortet"),  # never tested in an exercise or incident
     ]
 
 
@@ -62,12 +63,45 @@ def test_a_healthy_card_passes(seeded_card):
     SupportLine.objects.filter(slug="miralix-helpdesk").update(
         opens_at=dt.time(8), closes_at=dt.time(16)
     )
-    ensure_bundle(version=card_publish(card=ActionCard.objects.get(pk=seeded_card.pk)))
+    version = card_publish(card=ActionCard.objects.get(pk=seeded_card.pk))
+    ensure_bundle(version=version)
+    _closed_exercise(version, closed_at=timezone.now() - dt.timedelta(days=30))
 
     out, error = run_card_health()
 
     assert error is None, out
     assert "Ingen problemer fundet." in out
+
+
+def _closed_exercise(version, *, closed_at):
+    from incidents.models import Incident
+
+    return Incident.objects.create(
+        card_version=version,
+        title="Testøvelse",
+        is_exercise=True,
+        status=Incident.Status.CLOSED,
+        started_at=closed_at - dt.timedelta(hours=1),
+        closed_at=closed_at,
+    )
+
+
+@pytest.mark.django_db
+def test_a_card_not_tested_within_the_period_is_flagged(seeded_card, settings):
+    settings.CARD_TEST_MAX_MONTHS = 12
+    version = seeded_card.versions.get(number=1)
+
+    assert messages(seeded_card, health.not_tested_recently) == [
+        "Kortet er aldrig afprøvet i en øvelse eller hændelse."
+    ]
+    _closed_exercise(version, closed_at=timezone.now() - dt.timedelta(days=400))
+    assert messages(seeded_card, health.not_tested_recently)[0].startswith(
+        "Kortet er ikke afprøvet i 12 måneder"
+    )
+    _closed_exercise(version, closed_at=timezone.now() - dt.timedelta(days=10))
+    assert messages(seeded_card, health.not_tested_recently) == []
+    settings.CARD_TEST_MAX_MONTHS = 0
+    assert messages(seeded_card, health.not_tested_recently) != []
 
 
 @pytest.mark.django_db

@@ -66,6 +66,34 @@ def media_root(settings, tmp_path_factory):
     settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "security-media")
 
 
+def _exercise_world(card, closed, coordinator):
+    """An exercise script with an inject, and a finding with a proposed change on the
+    closed incident."""
+    from exercises import services
+
+    closed.refresh_from_db()
+    script = services.script_create(
+        card=card, scenario_slug=card.scenarios.order_by("order", "pk").first().slug, title="Test"
+    )
+    inject = services.inject_add(script=script, offset_seconds=60, text="Testinject")
+    finding = services.finding_add(
+        incident=closed,
+        text="Testfund",
+        target_type="scenario",
+        target_key=script.scenario_slug,
+        user=coordinator,
+    )
+    change = services.proposed_change_create(finding=finding, field="title", new_value="Ny")
+    finding2 = services.finding_add(
+        incident=closed,
+        text="Testfund 2",
+        target_type="scenario",
+        target_key=script.scenario_slug,
+        user=coordinator,
+    )
+    return script, inject, finding2, change
+
+
 @pytest.fixture
 def world(seeded_card, users):
     """The objects that URL kwargs are built from: the seed card; a running incident with
@@ -91,7 +119,12 @@ def world(seeded_card, users):
         crisis_team_informed=True,
         yammer_posted=True,
     )
+    script, inject, finding, change = _exercise_world(seeded_card, closed, coordinator)
     return {
+        "script": script,
+        "inject": inject,
+        "finding": finding,
+        "proposed_change": change,
         "card": seeded_card,
         "version": seeded_card.versions.order_by("-number").first(),
         "scenario": seeded_card.scenarios.order_by("order", "pk").first(),

@@ -18,7 +18,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.roles import COORDINATOR, STAFF
+from config.roles import COORDINATOR, EDITOR, STAFF
 from tests.security.conftest import ANONYMOUS
 from tests.security.strategies import (
     ESCAPED_SCRIPT,
@@ -208,6 +208,75 @@ ENDPOINTS = {
     "notifikationer/modtager/<int:recipient_id>/fjern/": None,
     # Signed XML from the IdP, not a form: hostile SAMLResponses in tests/sso/test_saml.py.
     "sso/saml/acs/": None,
+    # exercises
+    "oevelser/ny/": FormEndpoint(
+        "exercises:script_create",
+        EDITOR,
+        {
+            "scenario": st.one_of(st.just("telefoni/evakuering-dokk1"), nasty_choice),
+            "title": nasty_text,
+            "description": nasty_text,
+        },
+        valid={"scenario": "telefoni/evakuering-dokk1"},
+        echoed=("title",),
+    ),
+    "oevelser/<int:pk>/deltager/": FormEndpoint(
+        "exercises:participant_add",
+        EDITOR,
+        {"name": nasty_text, "email": nasty_text, "phone": nasty_number},
+        valid={"email": "testdeltager9@example.invalid"},
+        kwargs=lambda w: {"pk": w["script"].pk},
+        echoed=("name",),
+    ),
+    "oevelser/<int:pk>/inject/": FormEndpoint(
+        "exercises:inject_add",
+        EDITOR,
+        {
+            "offset_minutes": nasty_number,
+            "text": nasty_text,
+            "recipients": nasty_choice,
+            "send_to_crisis_team": nasty_choice,
+        },
+        valid={"offset_minutes": "5"},
+        kwargs=lambda w: {"pk": w["script"].pk},
+        echoed=("text",),
+    ),
+    "oevelser/<int:pk>/start/": FormEndpoint(
+        "exercises:start",
+        COORDINATOR,
+        {"idempotency_key": nasty_text},
+        kwargs=lambda w: {"pk": w["script"].pk},
+    ),
+    "oevelser/inject/<int:inject_pk>/slet/": None,  # no input beyond the URL
+    "oevelser/evaluering/<int:incident_id>/gem/": FormEndpoint(
+        "exercises:evaluation_save",
+        COORDINATOR,
+        {"worked": nasty_text, "did_not_work": nasty_text},
+        kwargs=lambda w: {"incident_id": w["closed_incident"].pk},
+        echoed=("worked",),
+    ),
+    "oevelser/evaluering/<int:incident_id>/fund/": FormEndpoint(
+        "exercises:finding_add",
+        COORDINATOR,
+        {"text": nasty_text, "target": nasty_choice},
+        kwargs=lambda w: {"incident_id": w["closed_incident"].pk},
+        echoed=("text",),
+    ),
+    "oevelser/fund/<int:finding_id>/forslag/": FormEndpoint(
+        "exercises:proposal_create",
+        COORDINATOR,
+        {"field": st.one_of(st.just("title"), nasty_choice), "new_value": nasty_text},
+        valid={"field": "title"},
+        kwargs=lambda w: {"finding_id": w["finding"].pk},
+        echoed=("new_value",),
+        shown_on=lambda w: reverse("exercises:proposals"),
+    ),
+    "oevelser/forslag/<int:pk>/<slug:decision>/": FormEndpoint(
+        "exercises:proposal_decide",
+        EDITOR,
+        {"new_value": nasty_text},
+        kwargs=lambda w: {"pk": w["proposed_change"].pk, "decision": "godkend"},
+    ),
 }
 
 

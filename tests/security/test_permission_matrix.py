@@ -53,6 +53,8 @@ COORDINATE_GET = by_role(LOGIN, FORBIDDEN, FORBIDDEN, 200, FORBIDDEN, 200)
 # Work an incident (tick steps, write the log, enter figures): Medarbejder, Koordinator.
 WORK_POST = by_role(LOGIN, FORBIDDEN, 302, 302, FORBIDDEN, 302)
 WORK_GET = by_role(LOGIN, FORBIDDEN, 200, 200, FORBIDDEN, 200)
+# Write exercise scripts, decide on proposed card changes: Redaktør.
+EDIT_POST = by_role(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, 302, 302)
 # Download the card as PDF: every role that reads it (a Medarbejder evacuated with a
 # phone needs it too); without a role the no-role page.
 PRINT = by_role(LOGIN, 200, 200, 200, 200, 200)
@@ -209,6 +211,61 @@ MATRIX: dict[str, Rule] = {
     "sso/saml/metadata/": Rule(by_role(*[404] * 6)),
     # The personal-data access log: administrators only.
     "adgangslog/": Rule(by_role(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, 200)),
+    # exercises: every role reads; Redaktør writes scripts and decides on proposed card
+    # changes; Koordinator starts exercises and evaluates closed incidents
+    "oevelser/": Rule(INCIDENT_READ),
+    "oevelser/ny/": Rule(
+        EDIT_POST,
+        method="POST",
+        data=lambda w: {"scenario": f"{w['card'].slug}/{w['scenario'].slug}", "title": "Test"},
+    ),
+    "oevelser/<int:pk>/": Rule(INCIDENT_READ, kwargs=lambda w: {"pk": w["script"].pk}),
+    "oevelser/<int:pk>/deltager/": Rule(
+        EDIT_POST,
+        method="POST",
+        kwargs=lambda w: {"pk": w["script"].pk},
+        data=lambda w: {"name": "Testdeltager 9", "email": "testdeltager9@example.invalid"},
+    ),
+    "oevelser/<int:pk>/inject/": Rule(
+        EDIT_POST,
+        method="POST",
+        kwargs=lambda w: {"pk": w["script"].pk},
+        data=lambda w: {"offset_minutes": 5, "text": "Testinject"},
+    ),
+    "oevelser/<int:pk>/start/": Rule(
+        COORDINATE_POST, method="POST", kwargs=lambda w: {"pk": w["script"].pk}
+    ),
+    "oevelser/inject/<int:inject_pk>/slet/": Rule(
+        EDIT_POST, method="POST", kwargs=lambda w: {"inject_pk": w["inject"].pk}
+    ),
+    "oevelser/evaluering/<int:incident_id>/": Rule(
+        INCIDENT_READ, kwargs=lambda w: {"incident_id": w["closed_incident"].pk}
+    ),
+    "oevelser/evaluering/<int:incident_id>/gem/": Rule(
+        COORDINATE_POST,
+        method="POST",
+        kwargs=lambda w: {"incident_id": w["closed_incident"].pk},
+        data=lambda w: {"worked": "Testevaluering"},
+    ),
+    "oevelser/evaluering/<int:incident_id>/fund/": Rule(
+        COORDINATE_POST,
+        method="POST",
+        kwargs=lambda w: {"incident_id": w["closed_incident"].pk},
+        data=lambda w: {"text": "Testfund"},
+    ),
+    "oevelser/fund/<int:finding_id>/forslag/": Rule(
+        COORDINATE_POST,
+        method="POST",
+        kwargs=lambda w: {"finding_id": w["finding"].pk},
+        data=lambda w: {"field": "title", "new_value": "Testtitel"},
+    ),
+    "oevelser/forslag/": Rule(INCIDENT_READ),
+    "oevelser/forslag/<int:pk>/<slug:decision>/": Rule(
+        EDIT_POST,
+        method="POST",
+        kwargs=lambda w: {"pk": w["proposed_change"].pk, "decision": "afvis"},
+    ),
+    "oevelser/statistik/": Rule(INCIDENT_READ),
 }
 ADMIN_PREFIX = "admin/"
 ADMIN_INDEX = by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)
