@@ -30,9 +30,11 @@ KID = "test-key-1"
 
 
 def _b64(number: int) -> str:
-    return base64.urlsafe_b64encode(number.to_bytes((number.bit_length() + 7) // 8, "big")).rstrip(
-        b"="
-    ).decode()
+    return (
+        base64.urlsafe_b64encode(number.to_bytes((number.bit_length() + 7) // 8, "big"))
+        .rstrip(b"=")
+        .decode()
+    )
 
 
 def rsa_key():

@@ -29,7 +29,9 @@ def _token(provider, *, key=None, kid=KID, **overrides):
     return jwt.encode(claims, pem(key or provider.key), algorithm="RS256", headers={"kid": kid})
 
 
-def test_a_token_signed_by_the_provider_with_the_right_claims_is_accepted(oidc_settings, oidc_provider):
+def test_a_token_signed_by_the_provider_with_the_right_claims_is_accepted(
+    oidc_settings, oidc_provider
+):
     payload = oidc.OIDCBackend().verify_token(_token(oidc_provider), nonce="n-123")
     assert payload["sub"] == "fiktiv.person"
 
@@ -37,7 +39,9 @@ def test_a_token_signed_by_the_provider_with_the_right_claims_is_accepted(oidc_s
 @pytest.mark.parametrize(
     "overrides",
     [
-        pytest.param({"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}, id="expired"),
+        pytest.param(
+            {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}, id="expired"
+        ),
         pytest.param({"aud": "another-app"}, id="wrong-audience"),
         pytest.param({"iss": "http://127.0.0.1:1"}, id="wrong-issuer"),
         pytest.param({"exp": None}, id="no-expiry"),
