@@ -167,7 +167,7 @@ def test_each_notice_is_sent_exactly_once_and_the_login_is_marked_announced(
 
 
 def test_a_notice_that_failed_for_a_while_is_sent_by_the_sweep(people, fake_servers, monkeypatch):
-    smtp, gateway = fake_servers
+    _smtp, gateway = fake_servers
     sent_to_broker = []
     monkeypatch.setattr(services, "_notices_enqueue", sent_to_broker.extend)
     gateway.fail_with = 500
