@@ -186,3 +186,11 @@ def test_a_notice_that_failed_for_a_while_is_sent_by_the_sweep(people, fake_serv
     assert sms.pk in sent_to_broker
     gateway.fail_with = None
     assert services.emergency_notice_deliver(notice_id=sms.pk) == "sent"
+
+
+def test_the_emergency_login_is_in_english_from_the_language_switch(client, sso_on):
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    html = client.get(reverse("login")).text
+    assert "Emergency access" in html
+    assert "Sign in with your municipal account" in html
+    assert "Nødadgang" not in html
