@@ -194,3 +194,11 @@ def test_the_emergency_login_is_in_english_from_the_language_switch(client, sso_
     assert "Emergency access" in html
     assert "Sign in with your municipal account" in html
     assert "Nødadgang" not in html
+
+
+def test_the_sso_button_with_the_provider_down_leads_back_to_the_emergency_login(client, sso_on):
+    response = client.get(reverse("oidc_authentication_init"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("login")
+    html = response.content.decode()
+    assert "Brug nødadgang" in html
+    assert 'id="emergency-login"' in html
