@@ -350,6 +350,60 @@ LOGGING = {
 # SSO_ROLE_MAP='{"Aktionskort.Koordinator": "Koordinator", "Aktionskort.Redaktoer": "Redaktør"}'
 SSO_ROLE_MAP = env.json("SSO_ROLE_MAP", default={})
 
+# --- OpenID Connect, break-glass and session lifetime (sso/) ---
+# Sign-in with the municipality's account (Microsoft Entra ID / AD FS) through
+# mozilla-django-oidc. Off until OIDC_DISCOVERY_URL is set: then `make run` is as before.
+# Entra ID: https://login.microsoftonline.com/<tenant-id>/v2.0/.well-known/openid-configuration
+# AD FS:    https://adfs.example.dk/adfs/.well-known/openid-configuration
+OIDC_DISCOVERY_URL = env("OIDC_DISCOVERY_URL", default="")
+# The issuer the discovery document and every ID token must name (default: the document's).
+OIDC_ISSUER = env("OIDC_ISSUER", default="")
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = True
+OIDC_STORE_ACCESS_TOKEN = False
+OIDC_STORE_ID_TOKEN = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "login"
+# Connect and read timeouts towards the provider's token, JWKS and userinfo endpoints.
+OIDC_TIMEOUT = (3, 10)
+# Seconds of clock difference accepted in an ID token's exp/iat.
+OIDC_CLOCK_SKEW_SECONDS = env.int("OIDC_CLOCK_SKEW_SECONDS", default=60)
+# Claim names: Entra puts app roles in "roles", AD FS groups in "group" or "groups".
+OIDC_CLAIM_USERNAME = env("OIDC_CLAIM_USERNAME", default="preferred_username")
+OIDC_CLAIM_EMAIL = env("OIDC_CLAIM_EMAIL", default="email")
+OIDC_CLAIM_GIVEN_NAME = env("OIDC_CLAIM_GIVEN_NAME", default="given_name")
+OIDC_CLAIM_FAMILY_NAME = env("OIDC_CLAIM_FAMILY_NAME", default="family_name")
+OIDC_CLAIM_GROUPS = env("OIDC_CLAIM_GROUPS", default="groups")
+# The login page asks the provider's discovery document whether it answers; at most 3 s
+# (never more, whatever is set), and the answer is kept this many seconds.
+OIDC_DISCOVERY_TIMEOUT_SECONDS = min(env.float("OIDC_DISCOVERY_TIMEOUT_SECONDS", default=3.0), 3.0)
+OIDC_PROBE_CACHE_SECONDS = env.int("OIDC_PROBE_CACHE_SECONDS", default=30)
+# Password logins: with SSO configured only emergency accounts and superusers (sso/breakglass.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "sso.breakglass.PasswordBackend",
+    "sso.oidc.OIDCBackend",
+]
+# A session ends this long after its login, however active (a long shift): it is not
+# extended by use (sso/middleware.py).
+SESSION_MAX_AGE_HOURS = env.int("SESSION_MAX_AGE_HOURS", default=14)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+    "sso.middleware.SessionLifetimeMiddleware",
+)
+CELERY_TASK_ROUTES["sso.tasks.emergency_notice_deliver"] = {"queue": "priority"}
+CELERY_BEAT_SCHEDULE["sso-emergency-notices-sweep"] = {
+    "task": "sso.tasks.emergency_notices_sweep",
+    "schedule": env.float("SSO_NOTICE_SWEEP_SECONDS", default=10.0),
+}
+
 # --- SAML 2.0 sign-in: KOMBIT Context Handler (sso/saml.py) ---
 # Off until the IdP's metadata is given, as a file or a URL; then /sso/saml/login/ starts a
 # login and /sso/saml/metadata/ is the SP metadata to register at the IdP (README, "SAML").

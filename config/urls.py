@@ -1,22 +1,18 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from cards import views as card_views
 from config import pwa, views
+from sso import views as sso_views
 
 handler403 = "config.views.permission_denied"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    path(
-        "login/",
-        login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
-        name="login",
-    ),
+    path("login/", sso_views.login, name="login"),
     path("logout/", pwa.logout, name="logout"),
     path("manifest.webmanifest", pwa.manifest, name="pwa-manifest"),
     path("sw.js", pwa.service_worker, name="pwa-sw"),
@@ -30,6 +26,7 @@ urlpatterns = [
     path("sso/saml/", include("sso.saml_urls")),
     path("adgangslog/", include("audit.urls")),
     path("oevelser/", include("exercises.urls")),
+    path("sso/", include("sso.urls")),
     path("", card_views.home, name="home"),
     path("", include("cards.urls")),
 ]

@@ -25,6 +25,7 @@ from saml2.config import SPConfig
 
 from sso.models import SeenAssertion
 from sso.roles import user_roles_sync
+from sso.selectors import saml_configured
 
 # The metadata from a URL is fetched again after this long (Context Handler rotates its
 # certificate with a notice period of weeks, so an hour is plenty).
@@ -34,7 +35,7 @@ _config_cache: dict = {}
 
 
 def saml_enabled() -> bool:
-    return bool(settings.SAML_IDP_METADATA_FILE or settings.SAML_IDP_METADATA_URL)
+    return saml_configured()
 
 
 def _absolute(path: str) -> str:

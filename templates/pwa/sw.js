@@ -367,6 +367,12 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fragment(event));
   } else if (request.mode === "navigate" && isPage(url)) {
     event.respondWith(networkFirst(event));
+  } else if (request.mode === "navigate") {
+    // With navigation preload on, a navigation left to the browser is sent twice (the
+    // preload, then the browser's own request). Harmless for a page, fatal for a
+    // one-time URL such as the sign-in callback (its code is single-use): so the
+    // preload, if any, is the answer.
+    event.respondWith((async () => (await event.preloadResponse) || fetch(request))());
   }
 });
 

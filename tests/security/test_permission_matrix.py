@@ -80,6 +80,11 @@ MATRIX: dict[str, Rule] = {
     "readyz": Rule(by_role(*[(200, 503)] * 6)),  # 503 while the background path is down
     "login/": Rule(LOGGED_IN_REDIRECT),
     "logout/": Rule(POST_REDIRECT, method="POST"),
+    # Sign-in with the municipality's account (sso/): open before login, like the login
+    # page. Without a provider configured (as here) both lead back to the login page;
+    # with one, tests/sso/test_oidc.py drives them against a real provider.
+    "sso/oidc/login/": Rule(by_role(*[302] * 6)),
+    "sso/oidc/callback/": Rule(by_role(*[302] * 6)),
     # Open before login too: the login page has the language switch.
     "i18n/setlang/": Rule(by_role(*[302] * 6), method="POST", data=lambda w: {"language": "en"}),
     # The installable app: browsers fetch these without cookies.
