@@ -143,6 +143,11 @@ MATRIX: dict[str, Rule] = {
         by_role(LOGIN, FORBIDDEN, FORBIDDEN, 200, 200, 200),
         kwargs=lambda w: {"pk": w["closed_incident"].pk},
     ),
+    # The archive package (aktindsigt, ESDH) of a closed incident: Koordinator only.
+    "haendelser/<int:pk>/arkiv.zip": Rule(
+        by_role(LOGIN, FORBIDDEN, FORBIDDEN, 200, FORBIDDEN, 200),
+        kwargs=lambda w: {"pk": w["closed_incident"].pk},
+    ),
     # Machine to machine: a bearer token, never a session, so every role gets 401.
     "haendelser/<int:pk>/tal/api/": Rule(by_role(*[401] * 6), method="POST", kwargs=_pk),
     "haendelser/<int:pk>/linjer/<int:line_pk>/": Rule(
