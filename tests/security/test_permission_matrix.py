@@ -91,6 +91,10 @@ MATRIX: dict[str, Rule] = {
         ANY_ROLE,
         kwargs=lambda w: {"card_slug": w["card"].slug, "scenario_slug": w["scenario"].slug},
     ),
+    # The serverless HTML copy of the card: every reader.
+    "kort/<slug:card_slug>/kopi.html": Rule(
+        ANY_ROLE, kwargs=lambda w: {"card_slug": w["card"].slug}
+    ),
     "soeg/": Rule(ANY_ROLE),
     "historik/<slug:card_slug>/": Rule(
         by_role(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, 200, 200),
