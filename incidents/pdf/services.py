@@ -4,9 +4,10 @@ package (zip with the PDF/A report, the data and a manifest).
 One mechanism for both: a document is *requested* (on close, and on every download whose
 file is missing or stale), and a Celery task renders it in the worker — never in a web
 request. The ``IncidentDocument`` row is the lock and the state: one render at a time per
-incident and kind, a redelivered task or a second request while one is under way adds
-nothing, and a file is current when the fingerprint it was rendered from equals the
-fingerprint of the data now. Files are written atomically, so a download is a whole file.
+incident (a document waits while its sibling renders, and is queued when that finishes);
+a redelivered task or a second request while one is under way adds nothing; a file is
+current when the fingerprint it was rendered from equals the fingerprint of the data now.
+Files are written atomically, so a download is a whole file.
 """
 
 import datetime as dt
@@ -120,6 +121,23 @@ def incident_document_request(*, incident, kind: str = Kind.REPORT, retry: bool 
     return doc
 
 
+def _sibling_rendering(doc, now) -> bool:
+    return (
+        IncidentDocument.objects.filter(
+            incident_id=doc.incident_id, status=Status.RENDERING, started_at__gt=now - RENDER_LEASE
+        )
+        .exclude(pk=doc.pk)
+        .exists()
+    )
+
+
+def _wake_siblings(doc) -> None:
+    """Queue the incident's other documents that waited for this render to finish."""
+    waiting = IncidentDocument.objects.filter(incident_id=doc.incident_id, status=Status.PENDING)
+    for sibling_id in waiting.exclude(pk=doc.pk).values_list("pk", flat=True):
+        _enqueue(sibling_id)
+
+
 def _claim(document_id: int):
     """Take the render (or find it is not needed). Returns (doc, claim) or (None, None)."""
     now = timezone.now()
@@ -134,6 +152,8 @@ def _claim(document_id: int):
             return None, None
         if doc.status in (Status.READY, Status.FAILED) or _render_is_alive(doc, now):
             return None, None
+        if _sibling_rendering(doc, now):
+            return None, None  # one render per incident: the sibling wakes us when done
         doc.status, doc.started_at, doc.claim = Status.RENDERING, now, uuid.uuid4()
         doc.attempts += 1
         doc.save(update_fields=["status", "started_at", "claim", "attempts"])
@@ -167,6 +187,7 @@ def incident_document_render(*, document_id: int) -> IncidentDocument | None:
     except Exception as exc:
         logger.exception("Dokument %s (%s) for hændelse %s fejlede", doc.pk, doc.kind, incident.pk)
         _finish(doc, claim, status=Status.FAILED, error=f"{exc.__class__.__name__}: {exc}"[:300])
+        _wake_siblings(doc)
         return None
     row = _finish(
         doc,
@@ -180,6 +201,7 @@ def incident_document_render(*, document_id: int) -> IncidentDocument | None:
     if row is not None and row.fingerprint != fingerprint:
         # Asked for newer content while we rendered: one more render, queued once.
         incident_document_request(incident=incident, kind=row.kind)
+    _wake_siblings(doc)
     return row
 
 

@@ -532,3 +532,28 @@ def test_page_one_renders_to_an_image(closed, tmp_path):
     width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
     assert header.startswith(b"\x89PNG")
     assert width > height  # A4 landscape, like every printed document
+
+
+def test_one_render_at_a_time_per_incident(
+    closed, renders, queued, django_capture_on_commit_callbacks
+):
+    """The archive waits while the report renders, and is queued once the report is done."""
+    report = IncidentDocument.objects.get(incident=closed, kind="report")
+    with django_capture_on_commit_callbacks(execute=True):
+        archive = report_services.incident_document_request(incident=closed, kind="archive")
+    queued.clear()
+    IncidentDocument.objects.filter(pk=report.pk).update(
+        status="rendering", started_at=timezone.now()
+    )
+
+    tasks.incident_document_render(archive.pk)  # the report is rendering: wait
+    archive.refresh_from_db()
+    assert archive.status == "pending" and renders == []
+
+    IncidentDocument.objects.filter(pk=report.pk).update(status="pending", started_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.incident_document_render(report.pk)
+    assert renders == [(closed.pk, "report")] and queued == [archive.pk]
+    _work(queued)
+    archive.refresh_from_db()
+    assert archive.status == "ready" and renders[-1] == (closed.pk, "archive")
