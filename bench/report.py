@@ -45,6 +45,10 @@ writers, {fmt(load.get("seconds"), " s")} | {fmt(load.get("requests"))} requests
 {fmt(results["slow3g_first_load_ms"], " ms")} | < 3,000 ms |
 | PDF bundle of the seed card: render / peak RSS | {fmt(results["pdf_bundle_ms"], " ms")} / \
 {fmt(results["pdf_bundle_peak_rss_mb"], " MB")} | < 3,000 ms |
+| Incident report, 3,000 log entries + 300 figure reports, in the worker: \
+time / CPU / peak RSS | {fmt(results.get("report_3000_ms"), " ms")} / \
+{fmt((results.get("report_detail") or {}).get("cpu_ms"), " ms")} / \
+{fmt(results.get("report_3000_peak_rss_mb"), " MB")} | < 20,000 ms, < 300 MB |
 | Status update to 200 recipients, end to end | {fmt(results["notify_200_ms"], " ms")} | – |
 | Delivery under 10 random kills: duplicates per 1,000 / recovery after a kill | \
 {fmt(results.get("delivery_duplicates_per_1000"))} / \

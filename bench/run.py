@@ -57,6 +57,8 @@ HELPERS = {
         None,  # filled in with the running server and a bench user
     ),
     "pdf": ([("cards.pdf.bench", "bench_card_bundle")], {}),
+    # The incident report of 3,000 log entries, rendered by a Celery worker (issue 13).
+    "report": ([("bench.report_pdf", "report_render_in_worker")], {}),
     "notify": ([("notifications.bench", "status_update_end_to_end_ms")], {"recipients": 200}),
     # Delivery under 10 random SIGKILLs (issue 18): duplicates per 1,000, recovery time.
     "delivery": ([("bench.delivery", "delivery_under_kills")], {"recipients": 1000, "timeout": 60}),
@@ -583,6 +585,7 @@ def main() -> int:
         procs.stop_all()
         for name, keys in (
             ("pdf", {"pdf_bundle_ms": ("render_ms",), "pdf_bundle_peak_rss_mb": ("peak_rss_mb",)}),
+            ("report", {"report_3000_ms": ("ms",), "report_3000_peak_rss_mb": ("peak_rss_mb",)}),
             ("notify", {"notify_200_ms": ()}),
             (
                 "delivery",

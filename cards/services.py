@@ -26,6 +26,7 @@ from cards.models import (
 )
 from cards.pdf.services import card_bundle_schedule
 from cards.serialization import card_to_data
+from cards.static_copy import static_copy_schedule
 from contacts.models import ContactGroup, ContactGroupMember, Organisation, Person, SupportLine
 
 
@@ -246,6 +247,7 @@ def card_publish(*, card: ActionCard, user=None, note: str = "") -> CardVersion:
     # The binder copy is rendered in the background, so a download during an incident
     # is a file, not a render.
     card_bundle_schedule(version=version)
+    static_copy_schedule(version=version)  # the serverless HTML copy (cards/static_copy.py)
     return version
 
 

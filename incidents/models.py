@@ -487,3 +487,7 @@ class IntegrationToken(models.Model):
         if self.incident_id is not None and self.incident_id != incident.pk:
             return False
         return self.card_id is None or incident.card_version.card_id == self.card_id
+
+
+# The rendered report and archive package of a closed incident (incidents/pdf/).
+from incidents.pdf.models import IncidentDocument  # noqa: E402, F401

@@ -1,37 +1,15 @@
-import logging
-
 from celery import shared_task
 
-from incidents.models import Incident
-from incidents.pdf.services import ensure_incident_report
-from notifications.models import OutboxMessage
-
-logger = logging.getLogger(__name__)
-
-# The final status update is usually delivered within seconds of the close; look again a
-# few times so that the stored report ends up with the final delivery states.
-REPORT_RECHECK_SECONDS = 60
-REPORT_RECHECKS = 30
+from incidents.pdf.services import incident_document_render as document_render
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
-def incident_report_render(incident_id, recheck=0):
-    """Render and store the report of a closed incident.
+@shared_task(acks_late=True)
+def incident_document_render(document_id):
+    """Render a requested report or archive package of a closed incident.
 
-    Idempotent: a current file on disk is kept, so a redelivered task costs nothing.
+    Idempotent: the document's row is claimed first, so a redelivered task (acks_late:
+    redelivered if the worker dies) or a second enqueue finds the render taken or done.
+    A failure is stored on the row and shown on the download page, with a retry button;
+    nothing retries on its own, so a broken render never loops.
     """
-    incident = Incident.objects.filter(pk=incident_id).first()
-    if incident is None or incident.is_running:
-        return
-    ensure_incident_report(incident=incident)
-    queued = OutboxMessage.objects.filter(
-        update__incident=incident, status=OutboxMessage.Status.QUEUED
-    ).exists()
-    if queued and recheck < REPORT_RECHECKS:
-        try:
-            incident_report_render.apply_async(
-                (incident_id, recheck + 1), countdown=REPORT_RECHECK_SECONDS
-            )
-        except Exception:
-            # The next download renders a report with the final states instead.
-            logger.exception("Kunne ikke planlægge ny rapport for hændelse %s", incident_id)
+    document_render(document_id=document_id)

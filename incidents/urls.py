@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/afslut/", writes.close, name="close"),
     path("<int:pk>/log/", writes.log_full, name="log"),
     path("<int:pk>/rapport.pdf", pdf_views.incident_report_download, name="report"),
+    path("<int:pk>/arkiv.zip", pdf_views.incident_archive_download, name="archive"),
     path("<int:pk>/log/skriv/", writes.log_write, name="log_write"),
     path("<int:pk>/offline/", offline.offline_write, name="offline_write"),
     path("<int:pk>/log/<int:sequence>/ret/", writes.log_correct, name="log_correct"),

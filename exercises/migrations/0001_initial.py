@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cards', '0004_exercises_change_source'),
-        ('incidents', '0008_exercises_inject_event'),
+        ('incidents', '0009_exercises_inject_event'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -61,7 +61,10 @@ def test_the_incident_report_download_is_logged(
     )
     pdf = tmp_path / "rapport.pdf"
     pdf.write_bytes(b"%PDF-1.7\n")
-    monkeypatch.setattr(report_views, "ensure_incident_report", lambda *, incident: pdf)
+    # The worker has rendered it: the download serves the stored file.
+    monkeypatch.setattr(
+        report_views, "incident_document_current", lambda *, incident, kind: (pdf, None)
+    )
     client.force_login(coordinator)
 
     response = client.get(reverse("incidents:report", args=[incident.pk]))

@@ -1,9 +1,12 @@
-"""Bulk builders for volume tests: hundreds of rows without hundreds of service calls."""
+"""Bulk builders for volume tests (hundreds of rows without hundreds of service calls) and
+the LogEntry factory with the event types as traits."""
 
 import datetime as dt
 
+import factory
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 
 from incidents.models import FigureReport, Incident, IncidentStep, LogEntry
 
@@ -50,3 +53,152 @@ def add_figures(incident, n, user=None):
         )
         for i in range(n)
     )
+
+
+class LogEntryFactory(factory.django.DjangoModelFactory):
+    """A log entry written straight to the table, with its event type and data as the
+    services write them (``LogEntry.Event`` documents the keys per type).
+
+    ``sequence`` follows the incident's counter, so mixing factory entries with entries
+    written through ``incidents.log`` never collides. Traits set event + data::
+
+        LogEntryFactory(incident=i, step_done=True, step=step, alternative="Wifi")
+    """
+
+    class Meta:
+        model = LogEntry
+        exclude = ("step", "line", "timer", "figure", "update", "alternative", "moved_to")
+
+    incident = None
+    author = None
+    kind = LogEntry.Kind.MANUAL
+    event = LogEntry.Event.NOTE
+    category = LogEntry.Category.INFORMATION
+    text = factory.Sequence(lambda n: f"Testindlæg {n}")
+    data = factory.LazyFunction(dict)
+    step = None
+    line = None
+    timer = None
+    figure = None
+    update = None
+    alternative = ""
+    moved_to = None
+
+    class Params:
+        decision = factory.Trait(category=LogEntry.Category.DECISION)
+        omission = factory.Trait(category=LogEntry.Category.OMISSION)
+        action = factory.Trait(category=LogEntry.Category.ACTION)
+        step_done = factory.Trait(
+            kind=LogEntry.Kind.SYSTEM,
+            event=LogEntry.Event.STEP_DONE,
+            text="",
+            data=factory.LazyAttribute(
+                lambda o: {
+                    **_step_data(o.step),
+                    "alternative": slugify(o.alternative),
+                    "alternative_label": o.alternative,
+                }
+            ),
+        )
+        step_reopened = factory.Trait(
+            kind=LogEntry.Kind.SYSTEM,
+            event=LogEntry.Event.STEP_REOPENED,
+            text="",
+            data=factory.LazyAttribute(
+                lambda o: {**_step_data(o.step), "reason": "Testbegrundelse"}
+            ),
+        )
+        step_assigned = factory.Trait(
+            kind=LogEntry.Kind.SYSTEM,
+            event=LogEntry.Event.STEP_ASSIGNED,
+            text="",
+            data=factory.LazyAttribute(
+                lambda o: {**_step_data(o.step), "assignee_name": "Testperson 3", "person_slug": ""}
+            ),
+        )
+        line_on = factory.Trait(
+            kind=LogEntry.Kind.SYSTEM,
+            event=LogEntry.Event.LINE_SWITCHED,
+            text="",
+            data=factory.LazyAttribute(
+                lambda o: {
+                    "line_slug": o.line.line_slug,
+                    "line_name": o.line.name,
+                    "from_announcement": "",
+                    "to_announcement": "nedbrud",
+                    "to_announcement_title": "Nedbrud",
+                }
+            ),
+        )
+        line_off = factory.Trait(
+            kind=LogEntry.Kind.SYSTEM,
+            event=LogEntry.Event.LINE_SWITCHED,
+            text="",
+            data=factory.LazyAttribute(
+                lambda o: {
+                    "line_slug": o.line.line_slug,
+                    "line_name": o.line.name,
+                    "from_announcement": "nedbrud",
+                    "to_announcement": "",
+                    "to_announcement_title": "",
+                }
+            ),
+        )
+        timer_moved = factory.Trait(
+            kind=LogEntry.Kind.SYSTEM,
+            event=LogEntry.Event.TIMER_MOVED,
+            text="",
+            data=factory.LazyAttribute(
+                lambda o: {
+                    "timer_id": o.timer.pk,
+                    "timer_name": o.timer.name,
+                    "from_started_at": o.timer.started_at.isoformat(),
+                    "to_started_at": o.moved_to.isoformat(),
+                }
+            ),
+        )
+        figures = factory.Trait(
+            kind=LogEntry.Kind.SYSTEM,
+            event=LogEntry.Event.FIGURES_REPORTED,
+            text="",
+            data=factory.LazyAttribute(
+                lambda o: {
+                    "figure_id": o.figure.pk,
+                    "agents_on_duty": o.figure.agents_on_duty,
+                    "agents_available": o.figure.agents_available,
+                    "calls_in_queue": o.figure.calls_in_queue,
+                    "longest_wait_seconds": o.figure.longest_wait_seconds,
+                    "average_wait_seconds": o.figure.average_wait_seconds,
+                    "source": o.figure.source,
+                }
+            ),
+        )
+        update_sent = factory.Trait(
+            kind=LogEntry.Kind.SYSTEM,
+            event=LogEntry.Event.UPDATE_SENT,
+            text="",
+            data=factory.LazyAttribute(
+                lambda o: {
+                    "update_id": o.update.pk,
+                    "channel": "email",
+                    "recipients": o.update.messages.count(),
+                    "kind": "status",
+                }
+            ),
+        )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        incident = kwargs["incident"]
+        Incident.objects.filter(pk=incident.pk).update(
+            last_log_sequence=F("last_log_sequence") + 1, revision=F("revision") + 1
+        )
+        kwargs.setdefault(
+            "sequence",
+            Incident.objects.values_list("last_log_sequence", flat=True).get(pk=incident.pk),
+        )
+        return super()._create(model_class, *args, **kwargs)
+
+
+def _step_data(step) -> dict:
+    return {"step_id": step.pk, "step_key": step.key, "step_text": step.text}

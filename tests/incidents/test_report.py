@@ -1,30 +1,39 @@
-"""The incident report (issue 6): content, exercise marking, task, downloads, permissions."""
+"""The incident report (issues 6 and 13): content from events, the decision summary,
+languages, tagging, the render in the worker, downloads, permissions."""
 
 import datetime as dt
 import io
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from incidents import services, tasks
+from incidents.pdf import selectors as report_selectors
 from incidents.pdf import services as report_services
 from incidents.pdf.documents import render_incident_report
+from incidents.pdf.models import IncidentDocument
 from notifications import services as notification_services
 from notifications.models import OutboxMessage
 from tests.conftest import require
 from tests.incidents.conftest import POWER
+from tests.incidents.factories import LogEntryFactory
 
 pytestmark = pytest.mark.django_db
 
 HTML_TEXT = "<b>fed</b> & <script>alert(1)</script>"
 SUMMARY = "Strømmen kom tilbage kl. 11.40; ingen opkald gik tabt."
+DECIDED = "Vi arbejder hjemmefra via VPN, til bygningen åbner igen."
+NOT_DONE = "Vi ringede ikke til TDC: mobilnettet virkede."
+CHOSEN = "1. scenarie"
+NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -46,12 +55,26 @@ def _who(user):
 
 
 def _work_and_close(incident, *, coordinator, staff_user):
-    """An incident worked from start to close, through the services the app uses."""
+    """An incident worked from start to close: the state through the services the app
+    uses, the histories as the log events the services write (``LogEntry.event`` + data),
+    made with the factory so this test does not depend on how the services word them."""
     tasks_ = list(incident.steps.filter(kind="action").order_by("order"))
     services.step_complete(step=tasks_[0], user=staff_user, version=1)
-    services.step_complete(step=tasks_[1], user=coordinator, version=1)
-    services.step_reopen(step=tasks_[1], user=coordinator, version=2, reason="Forkert linje valgt")
     services.step_assign(step=tasks_[2], user=coordinator, version=1, assignee=staff_user)
+    LogEntryFactory(incident=incident, author=coordinator, step_done=True, step=tasks_[1])
+    LogEntryFactory(
+        incident=incident,
+        author=coordinator,
+        step_reopened=True,
+        step=tasks_[1],
+        data={**_step(tasks_[1]), "reason": "Forkert linje valgt"},
+    )
+    decision = incident.steps.filter(kind="decision").first() or tasks_[-1]
+    LogEntryFactory(
+        incident=incident, author=coordinator, step_done=True, step=decision, alternative=CHOSEN
+    )
+    LogEntryFactory(incident=incident, author=coordinator, decision=True, text=DECIDED)
+    LogEntryFactory(incident=incident, author=coordinator, omission=True, text=NOT_DONE)
 
     wrong = services.incident_log_write(
         incident=incident, text="Strømmen gik kl. 10.05", author=staff_user
@@ -80,13 +103,16 @@ def _work_and_close(incident, *, coordinator, staff_user):
         average_wait_seconds=40,
     )
     timer = incident.timers.get()
-    services.timer_start_set(
-        timer=timer, user=staff_user, started_at=incident.started_at - dt.timedelta(minutes=20)
+    LogEntryFactory(
+        incident=incident,
+        author=staff_user,
+        timer_moved=True,
+        timer=timer,
+        moved_to=timer.started_at - dt.timedelta(minutes=20),
     )
     line = incident.phone_lines.get(line_slug="hovednummer")
-    services.phone_line_switch(line=line, user=coordinator, announcement_slug="nedbrud")
-    line.refresh_from_db()
-    services.phone_line_switch(line=line, user=coordinator, announcement_slug="")
+    LogEntryFactory(incident=incident, author=coordinator, line_on=True, line=line)
+    LogEntryFactory(incident=incident, author=coordinator, line_off=True, line=line)
 
     notification_services.recipient_add_adhoc(
         incident=incident, name="Testperson 7", phone="00001234", user=coordinator
@@ -94,11 +120,13 @@ def _work_and_close(incident, *, coordinator, staff_user):
     manual = notification_services.status_update_create(
         incident=incident, reason="manual", user=coordinator
     )
-    # Delivered so far: the start's update sent, the manual update's SMS failed for good.
+    # Delivered so far: the start's update sent, the manual update's SMS failed for good,
+    # and one e-mail sent again after a worker died mid-send (marked "mulig dublet").
     OutboxMessage.objects.filter(update__incident=incident).update(status=OutboxMessage.Status.SENT)
     OutboxMessage.objects.filter(update=manual, channel="sms").update(
         status=OutboxMessage.Status.FAILED, last_error="550 Nummeret findes ikke", attempts=3
     )
+    OutboxMessage.objects.filter(update=manual, channel="email").update(possible_duplicate=True)
     services.incident_close(
         incident=incident,
         user=coordinator,
@@ -109,6 +137,10 @@ def _work_and_close(incident, *, coordinator, staff_user):
     )
     incident.refresh_from_db()
     return incident
+
+
+def _step(step):
+    return {"step_id": step.pk, "step_key": step.key, "step_text": step.text}
 
 
 @pytest.fixture
@@ -123,13 +155,13 @@ def test_report_has_timeline_checklist_figures_deliveries_and_summary(
 
     assert closed.title in text
     assert SUMMARY in text
-    # Timeline: manual entries, the correction pointing back, system events.
+    # Timeline: manual entries, the correction pointing back, system events from data.
     assert "Strømmen gik kl. 10.05" in text and "Strømmen gik kl. 10.15" in text
     wrong, right = closed.log_entries.filter(text__startswith="Strømmen gik").order_by("sequence")
     assert f"Retter #{wrong.sequence}" in text
     assert f"Rettet i #{right.sequence}" in text
-    assert "Infobesked »" in text and "skiftet tilbage til normal" in text
-    # Phone lines and timers, with their history from the log.
+    assert "Infobesked »Nedbrud« slået til på" in text and "skiftet tilbage til normal" in text
+    # Phone lines and timers, with their history from the events.
     assert "»Nedbrud« slået til" in text and "tilbage til normal" in text
     moved = f"flyttede {_who(staff_user)} starten fra"
     assert moved in text
@@ -139,8 +171,8 @@ def test_report_has_timeline_checklist_figures_deliveries_and_summary(
     assert "Forkert linje valgt" in text
     assert f"Tildelt: {_who(staff_user)}" in text
     # Figures, as reported, and the chart captions.
-    assert "42" in text and "12:34" in text and "3:05" in text and "Miralix" in text
-    assert "Opkald i kø" in text and "Ledige medarbejdere" in text
+    assert "42 i kø" in text and "længste 12:34" in text and "gns. 3:05" in text
+    assert "Miralix" in text and "Opkald i kø" in text and "Ledige medarbejdere" in text
     # Deliveries: every message with its recipient, channel, address and state.
     messages = OutboxMessage.objects.filter(update__incident=closed).select_related("recipient")
     for m in messages:
@@ -148,11 +180,94 @@ def test_report_has_timeline_checklist_figures_deliveries_and_summary(
         assert row in text
     assert {m.status for m in messages} == {"sent", "failed", "queued"}
     assert "Fejlet 3 forsøg 550 Nummeret findes ikke" in text
+    assert "Sendt mulig dublet" in text and "1 mulig dublet" in text
     assert "Hændelsen er afsluttet – sidste opdatering" in text
     assert "Sendt manuelt" in text and "Testperson 7" in text and "00001234" in text
-    # The card version it ran on.
+    # The card version it ran on, and the closing checklist.
     assert f"version {closed.card_version.number}" in text
+    assert "☑ Krisekommunikationsteamet informeret" in text
     assert "ØVELSE" not in text
+
+
+def _section(text, start, end):
+    return text[text.index(start) : text.index(end, text.index(start))]
+
+
+def test_the_decision_summary_holds_decisions_and_chosen_alternatives_and_omissions(closed):
+    text = _text(render_incident_report(incident=closed))
+
+    decisions = _section(text, "Beslutningsreferat", "Undladelser")
+    omissions = _section(text, "Undladelser", "Bemanding og ventetider")
+    assert DECIDED in decisions and f"valgt: {CHOSEN}" in decisions
+    assert NOT_DONE not in decisions and "Strømmen gik" not in decisions
+    assert NOT_DONE in omissions and DECIDED not in omissions
+
+
+def test_the_report_reads_events_not_sentences(closed):
+    """A system entry whose text is empty (or says something else) still shows its facts,
+    because the report renders type + data; nothing parses a sentence."""
+    line = closed.phone_lines.get(line_slug="hovednummer")
+    LogEntryFactory(
+        incident=closed,
+        line_on=True,
+        line=line,
+        text="et gammelt udsagn, som ikke passer",
+        data={
+            "line_slug": line.line_slug,
+            "line_name": line.name,
+            "from_announcement": "",
+            "to_announcement": "evakuering",
+            "to_announcement_title": "Evakueringsbesked 4711",
+        },
+    )
+
+    text = _text(render_incident_report(incident=closed))
+
+    assert "»Evakueringsbesked 4711« slået til" in text
+    assert "et gammelt udsagn" not in text
+    source = (Path(report_selectors.__file__)).read_text()
+    assert "import re\n" not in source and "re.compile" not in source
+
+
+def test_an_english_and_a_danish_session_give_the_same_report(closed):
+    with translation.override("en"):
+        english_session = render_incident_report(incident=closed, now=NOW)
+    with translation.override("da"):
+        danish_session = render_incident_report(incident=closed, now=NOW)
+
+    assert _text(english_session) == _text(danish_session)
+    assert "Beslutningsreferat" in _text(english_session)
+
+
+def _facts(text, closed):
+    """The facts a report states, whatever its language: numbers, names, free text."""
+    sequences = set(closed.log_entries.values_list("sequence", flat=True))
+    found = {f"#{n}" for n in sequences if re.search(rf"#{n}\b", text)}
+    names = [SUMMARY, DECIDED, NOT_DONE, "Forkert linje valgt", CHOSEN, "Testperson 7"]
+    names += [m.address for m in OutboxMessage.objects.filter(update__incident=closed)]
+    return found, {n for n in names if n in text}, re.findall(r"\b\d{1,2}:\d\d\b", text)
+
+
+def test_a_report_in_english_states_the_same_facts(closed):
+    danish = _text(render_incident_report(incident=closed, now=NOW))
+    english = _text(render_incident_report(incident=closed, language="en", now=NOW))
+
+    assert "Decision summary" in english and "Beslutningsreferat" not in english
+    da_facts, en_facts = _facts(danish, closed), _facts(english, closed)
+    assert da_facts[0] == en_facts[0] and len(da_facts[0]) == closed.log_entries.count()
+    assert da_facts[1] == en_facts[1] and len(da_facts[1]) >= 6
+    assert sorted(da_facts[2]) == sorted(en_facts[2])
+
+
+def test_the_report_is_tagged_pdf_ua(closed):
+    reader = PdfReader(io.BytesIO(render_incident_report(incident=closed)))
+
+    catalog = reader.trailer["/Root"]
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/Lang"] == "da"
+    xmp = reader.xmp_metadata.rdf_root.toxml()
+    assert 'pdfuaid:part="1"' in xmp
 
 
 def test_html_in_a_log_entry_is_printed_as_text(closed):
@@ -173,22 +288,46 @@ def test_an_exercise_is_marked_on_every_page(seeded_card, coordinator, staff_use
     assert all("ØVELSE" in page for page in pages), [p[:80] for p in pages]
 
 
-def test_closing_enqueues_the_render_after_commit(
-    incident, coordinator, monkeypatch, django_capture_on_commit_callbacks
+@pytest.fixture
+def queued(monkeypatch):
+    """The render tasks that were enqueued (their document ids); run them with ``_work``."""
+    ids = []
+    monkeypatch.setattr(tasks.incident_document_render, "delay", ids.append)
+    return ids
+
+
+def _work(queued):
+    """What the worker does with the queue: run each task once, in order."""
+    while queued:
+        tasks.incident_document_render(queued.pop(0))
+
+
+def _render_on_close(incident):
+    """The worker's render of the request ``incident_close`` made (its on-commit enqueue
+    does not run inside a test's transaction)."""
+    doc = IncidentDocument.objects.get(incident=incident, kind="report")
+    tasks.incident_document_render(doc.pk)
+
+
+def _close(incident, coordinator):
+    services.incident_close(
+        incident=incident,
+        user=coordinator,
+        announcements_off=True,
+        crisis_team_informed=True,
+        yammer_posted=True,
+    )
+
+
+def test_closing_requests_the_report_after_commit(
+    incident, coordinator, queued, django_capture_on_commit_callbacks
 ):
-    queued = []
-    monkeypatch.setattr(tasks.incident_report_render, "delay", queued.append)
-
     with django_capture_on_commit_callbacks(execute=True):
-        services.incident_close(
-            incident=incident,
-            user=coordinator,
-            announcements_off=True,
-            crisis_team_informed=True,
-            yammer_posted=True,
-        )
+        _close(incident, coordinator)
 
-    assert queued == [incident.pk]
+    doc = IncidentDocument.objects.get(incident=incident, kind="report")
+    assert queued == [doc.pk]
+    assert doc.status == "pending"
 
 
 def test_a_broker_that_is_down_does_not_stop_the_close(
@@ -197,15 +336,9 @@ def test_a_broker_that_is_down_does_not_stop_the_close(
     def down(*args):
         raise ConnectionError("broker nede")
 
-    monkeypatch.setattr(tasks.incident_report_render, "delay", down)
+    monkeypatch.setattr(tasks.incident_document_render, "delay", down)
     with django_capture_on_commit_callbacks(execute=True):
-        services.incident_close(
-            incident=incident,
-            user=coordinator,
-            announcements_off=True,
-            crisis_team_informed=True,
-            yammer_posted=True,
-        )
+        _close(incident, coordinator)
 
     incident.refresh_from_db()
     assert not incident.is_running
@@ -213,72 +346,110 @@ def test_a_broker_that_is_down_does_not_stop_the_close(
 
 @pytest.fixture
 def renders(monkeypatch):
-    """Count renders; the bytes are the real report of the incident."""
+    """Count renders; the bytes are the real document of the incident."""
     calls = []
-    real = report_services.render_incident_report
+    real = report_services.document_build
 
-    def counting(*, incident):
-        calls.append(incident.pk)
-        return real(incident=incident)
+    def counting(*, incident, kind):
+        calls.append((incident.pk, kind))
+        return real(incident=incident, kind=kind)
 
-    monkeypatch.setattr(report_services, "render_incident_report", counting)
+    monkeypatch.setattr(report_services, "document_build", counting)
     return calls
 
 
-@pytest.fixture
-def rechecks(monkeypatch):
-    later = []
-    monkeypatch.setattr(
-        tasks.incident_report_render, "apply_async", lambda args, countdown: later.append(args)
-    )
-    return later
+def _download(client, url, **headers):
+    response = client.get(url, headers=headers)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response, body
 
 
-def test_the_task_renders_once_and_a_download_serves_the_file(
-    closed, client, coordinator, renders, rechecks
+def test_a_download_never_renders_it_asks_the_worker_and_waits(
+    closed, client, coordinator, renders, queued, django_capture_on_commit_callbacks
 ):
-    tasks.incident_report_render(closed.pk)
-    tasks.incident_report_render(closed.pk)  # redelivered: the file is current
-    path = report_services.report_path_for(closed)
-
-    client.force_login(coordinator)
-    response = client.get(reverse("incidents:report", args=[closed.pk]))
-
-    assert renders == [closed.pk]
-    assert path.is_file()
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content) == path.read_bytes()
-    # The final update is still queued: the task looks again later.
-    assert rechecks and rechecks[0] == (closed.pk, 1)
-
-
-def test_a_missing_file_is_rendered_on_the_first_download_only(closed, client, editor, renders):
-    client.force_login(editor)
-    url = reverse("incidents:report", args=[closed.pk])
-
-    first = client.get(url)
-    second = client.get(url)
-
-    assert first.status_code == second.status_code == 200
-    assert renders == [closed.pk]
-    assert b"".join(second.streaming_content).startswith(b"%PDF")
-
-
-def test_a_delivery_change_after_the_render_renders_again(closed, client, coordinator, renders):
     client.force_login(coordinator)
     url = reverse("incidents:report", args=[closed.pk])
-    client.get(url)
-    now = timezone.now()
-    delivered = OutboxMessage.objects.filter(update__incident=closed, status="queued").update(
-        status=OutboxMessage.Status.SENT, sent_at=now, last_attempt_at=now
+    _render_on_close(closed)
+    renders.clear()
+    OutboxMessage.objects.filter(update__incident=closed, status="queued").update(
+        status=OutboxMessage.Status.SENT, sent_at=timezone.now()
+    )  # the final update was delivered after the close: the stored report is stale
+
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting, body = _download(client, url)
+        again, _ = _download(client, url)  # a second tab, a reload: nothing twice
+
+    assert renders == []
+    assert waiting.status_code == again.status_code == 200
+    assert "Rapporten laves nu." in body.decode()
+    assert 'hx-trigger="every 2s"' in body.decode()
+    assert len(queued) == 1
+    _work(queued)
+    ready, pdf = _download(client, url)
+    assert renders == [(closed.pk, "report")]
+    assert ready["Content-Type"] == "application/pdf"
+    assert "I kø" not in _text(pdf)
+
+
+def test_the_waiting_page_polls_and_is_sent_to_the_file_when_ready(
+    closed, client, coordinator, queued, django_capture_on_commit_callbacks
+):
+    client.force_login(coordinator)
+    url = reverse("incidents:report", args=[closed.pk])
+    IncidentDocument.objects.filter(incident=closed).delete()
+    queued.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        poll, body = _download(client, url, HX_Request="true")
+    _work(queued)
+    done, _ = _download(client, url, HX_Request="true")
+
+    assert poll.status_code == 200 and body.decode().lstrip().startswith(
+        '<div id="document-status"'
     )
-    assert delivered
+    assert done.status_code == 204 and done["HX-Redirect"] == url
 
-    response = client.get(url)
 
-    assert renders == [closed.pk, closed.pk]
-    assert "I kø" not in _text(b"".join(response.streaming_content))
+def test_redelivered_and_concurrent_tasks_render_once(closed, renders, queued):
+    doc = IncidentDocument.objects.get(incident=closed, kind="report")
+
+    tasks.incident_document_render(doc.pk)
+    tasks.incident_document_render(doc.pk)  # redelivered after the render finished
+    doc.refresh_from_db()
+    doc.status, doc.started_at = "rendering", timezone.now()  # another worker is on it
+    doc.save()
+    tasks.incident_document_render(doc.pk)
+
+    assert renders == [(closed.pk, "report")]
+    assert report_services.report_path_for(closed).read_bytes().startswith(b"%PDF")
+
+
+def test_a_failed_render_says_so_in_danish_and_can_be_retried(
+    closed, client, coordinator, monkeypatch, queued, django_capture_on_commit_callbacks
+):
+    client.force_login(coordinator)
+    url = reverse("incidents:report", args=[closed.pk])
+    real = report_services.document_build
+
+    def broken(**kwargs):
+        raise OSError("disken er fuld")
+
+    monkeypatch.setattr(report_services, "document_build", broken)
+    _render_on_close(closed)
+    with django_capture_on_commit_callbacks(execute=True):
+        _failed, body = _download(client, url)
+    assert queued == []  # a failure is not retried on its own
+    assert "Rapporten kunne ikke laves." in body.decode() and "disken er fuld" in body.decode()
+    assert "Prøv igen" in body.decode() and "hx-trigger" not in body.decode()
+
+    monkeypatch.setattr(report_services, "document_build", real)
+    with django_capture_on_commit_callbacks(execute=True):
+        retry = client.post(url)
+    _work(queued)
+    ready, pdf = _download(client, url)
+
+    assert retry.status_code == 302
+    assert ready["Content-Type"] == "application/pdf" and pdf.startswith(b"%PDF")
 
 
 @pytest.mark.parametrize(
@@ -286,6 +457,7 @@ def test_a_delivery_change_after_the_render_renders_again(closed, client, coordi
     [("coordinator", 200), ("editor", 200), ("staff_user", 403), ("no_role_user", 403)],
 )
 def test_who_may_download_the_report(closed, client, request, who, status, renders):
+    _render_on_close(closed)
     client.force_login(request.getfixturevalue(who))
 
     response = client.get(reverse("incidents:report", args=[closed.pk]))
@@ -293,7 +465,8 @@ def test_who_may_download_the_report(closed, client, request, who, status, rende
     assert response.status_code == status
     if who == "no_role_user":
         assert "no_role.html" in [t.name for t in response.templates]
-    assert renders == ([closed.pk] if status == 200 else [])
+    if status == 200:
+        assert response["Content-Type"] == "application/pdf"
 
 
 def test_anonymous_users_are_sent_to_the_login(closed, client, renders):
@@ -324,12 +497,15 @@ def test_the_closed_dashboard_links_the_report_for_coordinators_only(
     closed, client, coordinator, staff_user
 ):
     url = reverse("incidents:report", args=[closed.pk])
+    archive = reverse("incidents:archive", args=[closed.pk])
     dashboard = reverse("incidents:dashboard", args=[closed.pk])
 
     client.force_login(coordinator)
-    assert url in client.get(dashboard).content.decode()
+    page = client.get(dashboard).content.decode()
+    assert url in page and archive in page
     client.force_login(staff_user)
-    assert url not in client.get(dashboard).content.decode()
+    page = client.get(dashboard).content.decode()
+    assert url not in page and archive not in page
 
 
 def test_the_command_writes_the_report_to_a_file(closed, tmp_path):
@@ -356,3 +532,28 @@ def test_page_one_renders_to_an_image(closed, tmp_path):
     width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
     assert header.startswith(b"\x89PNG")
     assert width > height  # A4 landscape, like every printed document
+
+
+def test_one_render_at_a_time_per_incident(
+    closed, renders, queued, django_capture_on_commit_callbacks
+):
+    """The archive waits while the report renders, and is queued once the report is done."""
+    report = IncidentDocument.objects.get(incident=closed, kind="report")
+    with django_capture_on_commit_callbacks(execute=True):
+        archive = report_services.incident_document_request(incident=closed, kind="archive")
+    queued.clear()
+    IncidentDocument.objects.filter(pk=report.pk).update(
+        status="rendering", started_at=timezone.now()
+    )
+
+    tasks.incident_document_render(archive.pk)  # the report is rendering: wait
+    archive.refresh_from_db()
+    assert archive.status == "pending" and renders == []
+
+    IncidentDocument.objects.filter(pk=report.pk).update(status="pending", started_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.incident_document_render(report.pk)
+    assert renders == [(closed.pk, "report")] and queued == [archive.pk]
+    _work(queued)
+    archive.refresh_from_db()
+    assert archive.status == "ready" and renders[-1] == (closed.pk, "archive")

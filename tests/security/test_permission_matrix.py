@@ -98,6 +98,10 @@ MATRIX: dict[str, Rule] = {
         ANY_ROLE,
         kwargs=lambda w: {"card_slug": w["card"].slug, "scenario_slug": w["scenario"].slug},
     ),
+    # The serverless HTML copy of the card: every reader.
+    "kort/<slug:card_slug>/kopi.html": Rule(
+        ANY_ROLE, kwargs=lambda w: {"card_slug": w["card"].slug}
+    ),
     "soeg/": Rule(ANY_ROLE),
     "historik/<slug:card_slug>/": Rule(
         by_role(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, 200, 200),
@@ -160,6 +164,11 @@ MATRIX: dict[str, Rule] = {
     # The report of a closed incident: who prints (Redaktør, Koordinator).
     "haendelser/<int:pk>/rapport.pdf": Rule(
         by_role(LOGIN, FORBIDDEN, FORBIDDEN, 200, 200, 200),
+        kwargs=lambda w: {"pk": w["closed_incident"].pk},
+    ),
+    # The archive package (aktindsigt, ESDH) of a closed incident: Koordinator only.
+    "haendelser/<int:pk>/arkiv.zip": Rule(
+        by_role(LOGIN, FORBIDDEN, FORBIDDEN, 200, FORBIDDEN, 200),
         kwargs=lambda w: {"pk": w["closed_incident"].pk},
     ),
     # Machine to machine: a bearer token, never a session, so every role gets 401.

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0007_log_events'),
+        ('incidents', '0008_report_documents'),
     ]
 
     operations = [

@@ -1,0 +1,67 @@
+"""A copy of the published card that needs no server (issue 15): one self-contained HTML file.
+
+The same content as the printed bundle (every scenario, step, note and the contact list,
+with version and publication date), rendered from the published snapshot through the
+bundle's own context, with the stylesheets inlined, no JavaScript and no address outside
+the file (phone and mail links aside). It opens from a USB stick, the intranet or a second
+web host outside the municipal network. Written on every publish (a Celery task, enqueued
+on commit) to ``MEDIA_ROOT/cards/<slug>/<slug>.html`` and per version beside the PDFs.
+"""
+
+import logging
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from cards.pdf.documents import CardDocument
+from cards.pdf.rendering import CSS_DIR
+from cards.pdf.services import _write_atomically, version_dir_for
+
+logger = logging.getLogger(__name__)
+
+STYLESHEETS = ("base.css", "card.css")
+# Fonts are files next to the CSS: a copy without them falls back to the system's sans.
+FONT_FACE = re.compile(r"@font-face\s*{[^}]*}", re.S)
+
+
+def inline_css() -> str:
+    css = "\n".join((CSS_DIR / name).read_text(encoding="utf-8") for name in STYLESHEETS)
+    return FONT_FACE.sub("", css)
+
+
+def static_copy_html(*, version) -> str:
+    context = {**CardDocument(version).bundle_context(), "inline_css": inline_css()}
+    with translation.override("da"):
+        return render_to_string("cards/static/copy.html", context)
+
+
+def static_copy_path_for(card) -> Path:
+    return Path(settings.MEDIA_ROOT) / "cards" / card.slug / f"{card.slug}.html"
+
+
+def static_copy_write(*, version) -> Path:
+    """Write the copy of ``version``: the card's current file, and the version's own."""
+    data = static_copy_html(version=version).encode("utf-8")
+    _write_atomically(
+        version_dir_for(version) / f"{version.card.slug}-v{version.number}.html", data
+    )
+    path = _write_atomically(static_copy_path_for(version.card), data)
+    logger.info("Statisk kopi skrevet: %s", path)
+    return path
+
+
+def static_copy_schedule(*, version) -> None:
+    """From ``card_publish``: regenerate the copy once the publish commits."""
+    from cards.tasks import card_static_copy_write
+
+    def enqueue():
+        try:
+            card_static_copy_write.delay(version.pk)
+        except Exception:
+            logger.exception("Kunne ikke sætte den statiske kopi i kø for %s", version)
+
+    transaction.on_commit(enqueue)

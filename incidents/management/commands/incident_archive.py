@@ -1,0 +1,35 @@
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from incidents.models import Incident
+from incidents.pdf.archive import archive_build
+
+
+class Command(BaseCommand):
+    help = (
+        "Skriv arkivpakken (zip: rapport som PDF/A, hændelser som JSON og CSV, tal som CSV, "
+        "manifest med SHA-256) for en afsluttet hændelse, til aktindsigt og journalisering."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("incident_id", type=int, help="Hændelsens nummer")
+        parser.add_argument(
+            "--output", "-o", type=Path, help="Fil at skrive til (standard: haendelse-ID-arkiv.zip)"
+        )
+
+    def handle(self, *args, incident_id, output, **options):
+        incident = Incident.objects.filter(pk=incident_id).first()
+        if incident is None:
+            raise CommandError(f"Hændelse {incident_id} findes ikke.")
+        if incident.is_running:
+            raise CommandError(
+                f"Hændelse {incident_id} »{incident.title}« er stadig i gang; "
+                "arkivpakken kan først laves, når den er afsluttet."
+            )
+        output = output or Path(f"haendelse-{incident_id}-arkiv.zip")
+        start = time.perf_counter()
+        output.write_bytes(archive_build(incident=incident))
+        ms = (time.perf_counter() - start) * 1000
+        self.stdout.write(f"Skrev {output} ({output.stat().st_size} bytes, {ms:.0f} ms)")
