@@ -59,7 +59,9 @@ def report_fingerprint(*, incident: Incident, language: str = "da") -> str:
         .values("status", "closed_at", "summary", "closing_checklist", "last_log_sequence")
         .get()
     )
-    figures = incident.figures.aggregate(n=Count("pk"), last=Max("reported_at"), top=Max("pk"))
+    # By number, not by time: a stored time Python cannot read (a bad row) must not stop the
+    # close that asks for the report; the figures are frozen once it is closed.
+    figures = incident.figures.aggregate(n=Count("pk"), top=Max("pk"))
     delivery = OutboxMessage.objects.filter(update__incident_id=incident.pk).aggregate(
         n=Count("pk"),
         sent=Count("pk", filter=Q(status=OutboxMessage.Status.SENT)),

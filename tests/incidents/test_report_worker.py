@@ -18,7 +18,7 @@ from tests.incidents.conftest import POWER
 from tests.incidents.factories import LogEntryFactory
 from tests.notifications.conftest import broker, postgres_required, redis_server  # noqa: F401
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 DECIDED = "Testbeslutning: vi lukker skranken kl. 12."
 
