@@ -27,6 +27,8 @@ urlpatterns = [
     path("haendelser/", include("incidents.urls")),
     path("notifikationer/", include("notifications.urls")),
     path("pdf/", include("cards.pdf.urls")),
+    path("alarmer/", include("alerts.urls")),
+    path("sms/", include("smsin.urls")),
     path("", card_views.home, name="home"),
     path("", include("cards.urls")),
 ]

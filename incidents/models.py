@@ -143,6 +143,8 @@ class LogEntry(models.Model):
           TIMER_MOVED        timer_id, timer_name, from_started_at, to_started_at
           UPDATE_SENT        update_id, channel, recipients (count), kind ("status"/"reminder")
           UPDATE_FAILED      update_id, channel, recipient, error_class
+          ALERT_SENT         alert_id, group (role name, "" = all), recipients (count), round
+                             (0 = first send, n = n-th re-send to those missing), text
           (further types are added by the issues that need them, each documented here)
         """
 
@@ -159,6 +161,7 @@ class LogEntry(models.Model):
         TIMER_MOVED = "timer_moved", _("Timer flyttet")
         UPDATE_SENT = "update_sent", _("Opdatering sendt")
         UPDATE_FAILED = "update_failed", _("Opdatering fejlede")
+        ALERT_SENT = "alert_sent", _("Alarm sendt")
 
     class Category(models.TextChoices):
         """The logfører's kind of a person's entry: handlinger, beslutninger og undladelser."""
