@@ -25,7 +25,7 @@ class AlertForm(forms.Form):
 class PushSubscriptionForm(forms.Form):
     """The browser's PushSubscription.toJSON(): endpoint and keys.p256dh / keys.auth."""
 
-    endpoint = forms.URLField(max_length=1000)
+    endpoint = forms.URLField(max_length=1000, assume_scheme="https")
     p256dh = forms.RegexField(regex=r"^[A-Za-z0-9_-]{80,100}={0,2}$", max_length=100)
     auth = forms.RegexField(regex=r"^[A-Za-z0-9_-]{16,30}={0,2}$", max_length=32)
 

@@ -87,8 +87,8 @@ def _incident_for(command: Command) -> Incident:
 
 def _record(command: Command, *, user, incident: Incident, message_id: str) -> str:
     """Write what the command says; return the reply. ValidationError: nothing written."""
-    where = _prefix(incident)
     if command.kind == "TAL":
+        where = _prefix(incident)
         f = command.figures
         figure_report_create(
             incident=incident, user=user, source="SMS",
@@ -105,7 +105,7 @@ def _record(command: Command, *, user, incident: Incident, message_id: str) -> s
             incident=incident, text=command.text, author=user, kind=LogEntry.Kind.MANUAL,
             event=LogEntry.Event.NOTE, data={"via": "sms", "provider_message_id": message_id},
         )  # fmt: skip
-        return f"{where} logført: {command.text[:100]}"
+        return f"{_prefix(incident)} logført: {command.text[:100]}"
     acked = alert_ack_by_sms(
         user=user, incident=incident if command.incident_id is not None else None
     )

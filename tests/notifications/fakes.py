@@ -260,7 +260,7 @@ class GatewayAPIServer:
                                  timeout=10)  # fmt: skip
         return response.status_code, response.json()
 
-    webhook_secret = "test-gatewayapi-webhook-secret"
+    webhook_secret = "test-gatewayapi-webhook-secret-0123456789"
 
     def copies_by_userref(self) -> dict[str, int]:
         """How many SMS were accepted under each reference: > 1 is a repeated send."""
