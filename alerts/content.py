@@ -9,6 +9,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.html import escape
 
+from notifications.content import sms_fit
+
 EXERCISE_PREFIX = "ØVELSE: "
 
 
@@ -18,7 +20,7 @@ def ack_token(*, alert_id: int, user_id: int) -> str:
     mac = hmac.new(
         settings.SECRET_KEY.encode(), f"alert-ack:{alert_id}:{user_id}".encode(), hashlib.sha256
     ).digest()
-    return base64.urlsafe_b64encode(mac[:24]).decode().rstrip("=")
+    return base64.urlsafe_b64encode(mac[:16]).decode().rstrip("=")
 
 
 def token_hash(token: str) -> str:
@@ -33,11 +35,19 @@ def _prefix(incident) -> str:
     return EXERCISE_PREFIX if incident.is_exercise else ""
 
 
+# Typographic marks outside GSM 03.38 would make the whole SMS UCS-2 (67 characters a part
+# instead of 153): plain ones say the same.
+GSM_PLAIN = str.maketrans({"—": "-", "–": "-", "“": '"', "”": '"', "„": '"', "’": "'", "‘": "'"})
+
+
+def sms_plain(text: str) -> str:
+    return text.translate(GSM_PLAIN)
+
+
 def alert_sms_text(*, alert, incident, link: str) -> str:
-    return (
-        f"{_prefix(incident)}{incident.title}: {alert.text}\n"
-        f"Kvittér: {link} eller svar OK (#{incident.pk} OK)"
-    )
+    """Fits in two parts: the alert's text is cut if needed, the link never."""
+    body = sms_plain(f"{_prefix(incident)}{incident.title}: {alert.text}")
+    return sms_fit(body, f"Kvittér: {link} eller svar OK")
 
 
 class AlertEmail:

@@ -10,13 +10,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from alerts.content import ack_token, token_hash
+from alerts.content import ack_token, sms_plain, token_hash
 from alerts.delivery import enqueue_on_commit
 from alerts.models import Alert, AlertRecipient, Delivery, PushSubscription
 from config.names import person_name
 from contacts.models import Person
 from incidents.log import incident_touch, log_entry_create
 from incidents.models import Incident, LogEntry
+from notifications.content import sms_fit
 
 MAX_TEXT = 300
 WORK_PERMISSION = ("incidents", "work_incident")
@@ -179,7 +180,11 @@ def reply_sms_create(*, msisdn: str, text: str, key: str) -> Delivery | None:
     """An SMS reply (smsin), sent through the same delivery rows; ``key`` makes it once."""
     row, created = Delivery.objects.get_or_create(
         idempotency_key=f"reply:{key}"[:200],
-        defaults={"channel": Delivery.Channel.SMS, "address": msisdn, "text": text[:1000]},
+        defaults={
+            "channel": Delivery.Channel.SMS,
+            "address": msisdn,
+            "text": sms_fit(sms_plain(text), ""),
+        },
     )
     if created:
         enqueue_on_commit([row.pk])

@@ -32,3 +32,27 @@ def employees(db):
     """Three Medarbejdere with e-mail and mobile, and a Koordinator."""
     staff = [sender_create(STAFF, n=2000 + i) for i in range(3)]
     return [*staff, sender_create(COORDINATOR, n=2100)]
+
+
+# The real services of the notifications tests: our own Redis, a Celery worker (with
+# beat), aiosmtpd and the GatewayAPI fake.
+from tests.notifications.conftest import (  # noqa: E402, F401
+    broker,
+    gatewayapi_settings,
+    postgres,
+    redis_server,
+    sms_gateway,
+    smtp_server,
+    worker_factory,
+)
+
+
+@pytest.fixture
+def alert_worker(worker_factory, vapid, live_server):  # noqa: F811
+    worker = worker_factory(
+        VAPID_PRIVATE_KEY=vapid[0], VAPID_PUBLIC_KEY=vapid[1],
+        VAPID_SUBJECT="mailto:test@example.invalid", SITE_URL=live_server.url,
+        ALERTS_SWEEP_SECONDS="2", ALERTS_SWEEP_AFTER_SECONDS="4",
+    )  # fmt: skip
+    worker.start()
+    return worker
