@@ -46,6 +46,8 @@ writers, {fmt(load.get("seconds"), " s")} | {fmt(load.get("requests"))} requests
 | PDF bundle of the seed card: render / peak RSS | {fmt(results["pdf_bundle_ms"], " ms")} / \
 {fmt(results["pdf_bundle_peak_rss_mb"], " MB")} | < 3,000 ms |
 | Status update to 200 recipients, end to end | {fmt(results["notify_200_ms"], " ms")} | – |
+| Alert to 100 employees by SMS + e-mail, end to end | \
+{fmt(results.get("alert_100_ms"), " ms")} | – |
 | Delivery under 10 random kills: duplicates per 1,000 / recovery after a kill | \
 {fmt(results.get("delivery_duplicates_per_1000"))} / \
 {fmt(results.get("delivery_recovery_max_s"), " s")} | ≤ 1 / ≤ 15 s |
