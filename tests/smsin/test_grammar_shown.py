@@ -6,7 +6,7 @@ import pypdf
 import pytest
 
 from cards.models import CardVersion
-from cards.pdf.documents import render_scenario_card
+from cards.pdf.documents import render_card_bundle
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def pdf_text(data: bytes) -> str:
 def test_the_printed_card_shows_the_grammar_and_the_number(seeded_card, settings):
     settings.SMS_INBOUND_NUMBER = "+4500009999"
     version = CardVersion.objects.get(card=seeded_card, number=1)
-    data = render_scenario_card(version=version, scenario_slug="evakuering-dokk1")
+    data = render_card_bundle(version=version)
     text = " ".join(pdf_text(data).split())
     assert "Indberet med SMS" in text
     assert "TAL 12 3 17 7:45 3:20" in text
