@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from alerts.content import ack_token, sms_plain, token_hash
 from alerts.delivery import enqueue_on_commit
@@ -62,12 +63,13 @@ def alert_send(*, incident: Incident, user, text: str, group: Group | None, idem
     """Alert ``group`` (None: everyone who works incidents) by e-mail, SMS and Web Push."""
     text = " ".join((text or "").split())
     if not text:
-        raise ValidationError("Skriv en besked.")
+        raise ValidationError(_("Skriv en besked."))
     if len(text) > MAX_TEXT:
-        raise ValidationError(f"Beskeden er for lang ({len(text)} tegn, højst {MAX_TEXT}).")
+        too_long = _("Beskeden er for lang (%(n)s tegn, højst %(max)s).")
+        raise ValidationError(too_long % {"n": len(text), "max": MAX_TEXT})
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     if not locked.is_running:
-        raise ValidationError("Hændelsen er afsluttet.")
+        raise ValidationError(_("Hændelsen er afsluttet."))
     if idempotency_key and (found := Alert.objects.filter(idempotency_key=idempotency_key).first()):
         return found
     alert = Alert.objects.create(
@@ -105,7 +107,7 @@ def alert_resend_missing(*, alert: Alert, user) -> int:
     """Send again to everyone who has not acknowledged; returns how many."""
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if not alert.incident.is_running:
-        raise ValidationError("Hændelsen er afsluttet.")
+        raise ValidationError(_("Hændelsen er afsluttet."))
     alert.rounds += 1
     alert.save(update_fields=["rounds"])
     missing = list(alert.recipients.filter(acked_at__isnull=True))

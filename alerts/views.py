@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -58,7 +60,14 @@ def send(request, incident_id):
     except ValidationError as exc:
         form.add_error(None, exc)
         return _panel(request, incident, form=form, status=400)
-    messages.success(request, f"Alarmen er sendt til {alert.recipients.count()} personer.")
+    count = alert.recipients.count()
+    messages.success(
+        request,
+        ngettext(
+            "Alarmen er sendt til %(n)s person.", "Alarmen er sendt til %(n)s personer.", count
+        )
+        % {"n": count},
+    )
     return _panel(request, incident)
 
 
@@ -71,7 +80,7 @@ def resend(request, alert_id):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Sendt igen til {count}, der ikke har kvitteret.")
+        messages.success(request, _("Sendt igen til %(n)s, der ikke har kvitteret.") % {"n": count})
     return _panel(request, alert.incident)
 
 
@@ -94,14 +103,14 @@ def ack(request, token):
 def push_subscribe(request):
     """The browser's PushSubscription JSON, posted by static/alerts/push.js."""
     if len(request.body) > MAX_SUBSCRIPTION_BYTES:
-        return JsonResponse({"error": "For stor forespørgsel."}, status=413)
+        return JsonResponse({"error": _("For stor forespørgsel.")}, status=413)
     try:
         data = json.loads(request.body.decode("utf-8"))
         keys = data.get("keys") or {}
         fields = {"endpoint": data.get("endpoint"), "p256dh": keys.get("p256dh"),
                   "auth": keys.get("auth")}  # fmt: skip
     except (ValueError, AttributeError):
-        return JsonResponse({"error": "Ugyldig JSON."}, status=400)
+        return JsonResponse({"error": _("Ugyldig JSON.")}, status=400)
     form = PushSubscriptionForm(fields)
     if not form.is_valid():
         return JsonResponse({"error": form.errors.get_json_data()}, status=400)
