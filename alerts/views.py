@@ -29,7 +29,8 @@ def _panel(request, incident, *, form=None, status=200, partial=PANEL):
     context = {"incident": incident, "alert_form": form,
                "ap": alert_panel(incident, form)}  # fmt: skip
     if request.htmx:
-        return render(request, partial, context, status=status)
+        # oob: the panel brings the flash messages along (_messages.html, out of band).
+        return render(request, partial, {**context, "oob": True}, status=status)
     if status >= 400:
         return render(request, "alerts/page.html", context, status=status)
     return redirect(reverse("incidents:dashboard", args=[incident.pk]) + "#alerts-panel")

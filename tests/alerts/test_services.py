@@ -154,6 +154,10 @@ def test_views_send_and_resend(client, incident, employees, coordinator):
     assert alert.recipients.count() == 5
     response = client.post(reverse("alerts:resend", args=[alert.pk]))
     assert response.status_code == 302 and Alert.objects.get().rounds == 1
+    answer = client.post(url, {"text": "Anden alarm"}, headers={"HX-Request": "true"})
+    html = answer.content.decode()
+    assert answer.status_code == 200 and 'id="alerts-panel"' in html
+    assert "Alarmen er sendt til 5 personer." in html and "Anden alarm" in html
 
 
 def test_push_subscribe_endpoint(client, employees):
