@@ -37,7 +37,10 @@ def _prefix(incident) -> str:
 
 # Typographic marks outside GSM 03.38 would make the whole SMS UCS-2 (67 characters a part
 # instead of 153): plain ones say the same.
-GSM_PLAIN = str.maketrans({"—": "-", "–": "-", "“": '"', "”": '"', "„": '"', "’": "'", "‘": "'"})
+GSM_PLAIN = str.maketrans(
+    {"—": "-", "–": "-", "“": '"', "”": '"', "„": '"', "»": '"', "«": '"', "’": "'", "‘": "'",
+     "…": "..."}
+)  # fmt: skip
 
 
 def sms_plain(text: str) -> str:

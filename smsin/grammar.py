@@ -7,7 +7,8 @@ or raises ``GrammarError`` whose message is the exact Danish reply.
     #<hændelse> before any of them picks the incident (else the newest running one).
 
 Wait times are minutes ("7") or minutes:seconds ("7:45"; "7.45" as phones autocorrect).
-Keywords are case-insensitive. Bounds are the figure form's (incidents.forms).
+Keywords are case-insensitive. Bounds are the figure form's (incidents.forms). Replies
+keep to GSM 03.38 (a plain "-", no typographic dash), so they stay 153 characters a part.
 """
 
 import re
@@ -20,7 +21,7 @@ MAX_WAIT_SECONDS = 24 * 3600
 MAX_LOG_CHARS = 1000
 
 EXAMPLE = "TAL 12 3 17 7:45 3:20"
-HELP = f"Skriv TAL, LOG eller OK – fx {EXAMPLE}, LOG Strømmen er tilbage eller OK."
+HELP = f"Skriv TAL, LOG eller OK - fx {EXAMPLE}, LOG Strømmen er tilbage eller OK."
 TAL_FIELDS = ("på vagt", "ledige", "i kø", "længste ventetid", "gennemsnitlig ventetid")
 COUNT_LIMITS = (MAX_AGENTS, MAX_AGENTS, MAX_QUEUE)
 WAIT = re.compile(r"^(\d{1,4})(?:[:.](\d{2}))?$")
@@ -73,7 +74,7 @@ def _wait(token: str, index: int) -> int:
 
 
 TAL_USAGE = (
-    f"Skriv: TAL på vagt, ledige, i kø, længste ventetid, gennemsnitlig ventetid – fx {EXAMPLE}."
+    f"Skriv: TAL på vagt, ledige, i kø, længste ventetid, gennemsnitlig ventetid - fx {EXAMPLE}."
 )
 
 

@@ -13,9 +13,9 @@ FIGURES = {
 }
 TAL_USAGE = (
     "Skriv: TAL på vagt, ledige, i kø, længste ventetid, gennemsnitlig ventetid"
-    " – fx TAL 12 3 17 7:45 3:20."
+    " - fx TAL 12 3 17 7:45 3:20."
 )
-HELP = "Skriv TAL, LOG eller OK – fx TAL 12 3 17 7:45 3:20, LOG Strømmen er tilbage eller OK."
+HELP = "Skriv TAL, LOG eller OK - fx TAL 12 3 17 7:45 3:20, LOG Strømmen er tilbage eller OK."
 
 
 @pytest.mark.parametrize(

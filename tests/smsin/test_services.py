@@ -56,7 +56,7 @@ def test_bad_grammar_records_nothing_and_says_what_was_wrong(provider, sender, i
     assert InboundSMS.objects.get().outcome == InboundSMS.Outcome.INVALID
     assert replies_to(sender.msisdn) == [
         "TAL skal have 5 tal, men fik 4. Skriv: TAL på vagt, ledige, i kø, længste ventetid,"
-        " gennemsnitlig ventetid – fx TAL 12 3 17 7:45 3:20."
+        " gennemsnitlig ventetid - fx TAL 12 3 17 7:45 3:20."
     ]
 
 
@@ -147,3 +147,13 @@ def test_malformed_bodies(client, smsin_settings):
                            headers={"X-Gwapi-Signature": signature})  # fmt: skip
     assert response.status_code == 400
     assert client.get(url).status_code == 405
+
+
+def test_replies_keep_to_gsm_so_they_stay_short(provider, sender, incident):
+    from notifications.content import sms_units
+
+    provider.post(sender.msisdn, "TAL tolv 3 17 7:45 3:20")
+    (reply,) = replies_to(sender.msisdn)
+    assert reply.startswith('"tolv" er ikke et antal (på vagt).')
+    assert sms_units(reply)[0] == "GSM7"
+    assert InboundSMS.objects.get().reply.startswith("»tolv«")  # as the grammar said it
