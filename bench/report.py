@@ -50,6 +50,8 @@ time / CPU / peak RSS | {fmt(results.get("report_3000_ms"), " ms")} / \
 {fmt((results.get("report_detail") or {}).get("cpu_ms"), " ms")} / \
 {fmt(results.get("report_3000_peak_rss_mb"), " MB")} | < 20,000 ms, < 300 MB |
 | Status update to 200 recipients, end to end | {fmt(results["notify_200_ms"], " ms")} | – |
+| Alert to 100 employees by SMS + e-mail, end to end | \
+{fmt(results.get("alert_100_ms"), " ms")} | – |
 | Delivery under 10 random kills: duplicates per 1,000 / recovery after a kill | \
 {fmt(results.get("delivery_duplicates_per_1000"))} / \
 {fmt(results.get("delivery_recovery_max_s"), " s")} | ≤ 1 / ≤ 15 s |

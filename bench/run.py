@@ -62,6 +62,8 @@ HELPERS = {
     "notify": ([("notifications.bench", "status_update_end_to_end_ms")], {"recipients": 200}),
     # Delivery under 10 random SIGKILLs (issue 18): duplicates per 1,000, recovery time.
     "delivery": ([("bench.delivery", "delivery_under_kills")], {"recipients": 1000, "timeout": 60}),
+    # One alert to 100 employees by SMS + e-mail (issue 15 §3).
+    "alerts": ([("bench.alerts", "alert_end_to_end")], {"employees": 100}),
 }
 
 
@@ -587,6 +589,7 @@ def main() -> int:
             ("pdf", {"pdf_bundle_ms": ("render_ms",), "pdf_bundle_peak_rss_mb": ("peak_rss_mb",)}),
             ("report", {"report_3000_ms": ("ms",), "report_3000_peak_rss_mb": ("peak_rss_mb",)}),
             ("notify", {"notify_200_ms": ()}),
+            ("alerts", {"alert_100_ms": ("ms",)}),
             (
                 "delivery",
                 {

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "notifications",
     "sso",
     "exercises",
+    "alerts",
+    "smsin",
 ]
 
 MIDDLEWARE = [
@@ -477,3 +479,27 @@ CELERY_BEAT_SCHEDULE["exercises-injects"] = {
     "schedule": EXERCISE_INJECT_TICK_SECONDS,
 }
 CELERY_TASK_ROUTES["exercises.tasks.injects_tick"] = {"queue": "priority"}
+# --- SMS in and alerts to employees (smsin/, alerts/) ---
+# GatewayAPI signs its webhooks with a JWT (HS256) in X-Gwapi-Signature using the secret set
+# on the webhook in GatewayAPI's dashboard; without it every incoming SMS is refused (403).
+GATEWAYAPI_WEBHOOK_SECRET = env("GATEWAYAPI_WEBHOOK_SECRET", default="")
+# The number staff text (shown on the dashboard and the PDF card when set), e.g. +45 12 34 56 78.
+SMS_INBOUND_NUMBER = env("SMS_INBOUND_NUMBER", default="")
+# Per sender, counted in the cache (Redis in production): over the limit, one reply says so.
+SMSIN_RATE_LIMIT = env.int("SMSIN_RATE_LIMIT", default=10)
+SMSIN_RATE_WINDOW_SECONDS = env.int("SMSIN_RATE_WINDOW_SECONDS", default=60)
+# Web Push: the VAPID key pair (urlsafe base64: raw 32-byte private key, 65-byte public
+# point), e.g. from `vapid --gen` (py-vapid) or the README's one-liner; subject a mailto:.
+VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env("VAPID_SUBJECT", default="mailto:aktionskort@example.invalid")
+ALERTS_PUSH_TTL_SECONDS = env.int("ALERTS_PUSH_TTL_SECONDS", default=3600)
+ALERTS_PUSH_TIMEOUT = env.float("ALERTS_PUSH_TIMEOUT", default=10.0)
+# Longer than any channel's timeout (SMS_TIMEOUT, EMAIL_TIMEOUT, ALERTS_PUSH_TIMEOUT), so a
+# live attempt is never taken over and no lease keeper is needed.
+ALERTS_LEASE_SECONDS = env.int("ALERTS_LEASE_SECONDS", default=30)
+ALERTS_SWEEP_AFTER_SECONDS = env.int("ALERTS_SWEEP_AFTER_SECONDS", default=8)
+CELERY_BEAT_SCHEDULE["alerts-sweep"] = {
+    "task": "alerts.tasks.deliveries_sweep",
+    "schedule": env.float("ALERTS_SWEEP_SECONDS", default=3.0),
+}

@@ -27,6 +27,8 @@ urlpatterns = [
     path("adgangslog/", include("audit.urls")),
     path("oevelser/", include("exercises.urls")),
     path("sso/", include("sso.urls")),
+    path("alarmer/", include("alerts.urls")),
+    path("sms/", include("smsin.urls")),
     path("", card_views.home, name="home"),
     path("", include("cards.urls")),
 ]

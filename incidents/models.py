@@ -147,6 +147,8 @@ class LogEntry(models.Model):
                              its time; its text in ``text``; exercises.services)
           ALERT_ALL_ACKED    (reserved for the alerts app: every alerted person has
                              acknowledged; the response metrics read its time)
+          ALERT_SENT         alert_id, group (role name, "" = all), recipients (count), round
+                             (0 = first send, n = n-th re-send to those missing), text
           (further types are added by the issues that need them, each documented here)
 
         The phone's time of a write queued offline (issue 15: NOTE, STEP_DONE, STEP_REOPENED,
@@ -168,6 +170,7 @@ class LogEntry(models.Model):
         UPDATE_SENT = "update_sent", _("Opdatering sendt")
         UPDATE_FAILED = "update_failed", _("Opdatering fejlede")
         INJECT = "inject", _("Inject (øvelse)")
+        ALERT_SENT = "alert_sent", _("Alarm sendt")
 
     class Category(models.TextChoices):
         """The logfører's kind of a person's entry: handlinger, beslutninger og undladelser."""

@@ -404,3 +404,18 @@ self.addEventListener("message", (event) => {
     event.waitUntil(forget().then(() => reply({ ok: true })));
   }
 });
+
+// --- Alerts by Web Push (alerts/): show the alert; a tap opens its acknowledgement page.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = { body: event.data.text() }; }
+  event.waitUntil(self.registration.showNotification(data.title || "Aktionskort", {
+    body: data.body || "", tag: data.tag, data: { url: data.url }, requireInteraction: true,
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = event.notification.data && event.notification.data.url;
+  if (url) event.waitUntil(self.clients.openWindow(url));
+});

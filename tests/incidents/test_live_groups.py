@@ -128,7 +128,8 @@ def test_notifications_poll_swaps_the_status_not_the_recipient_form(client, inci
 
     answer = client.get(_url(incident), {"rev": token}, **HX).text
 
-    assert _oob_ids(answer) == {"incident-live", "notifications-status"}
+    # alerts-refresh: the alerts panel (alerts/) fetches its status with this group.
+    assert _oob_ids(answer) == {"incident-live", "notifications-status", "alerts-refresh"}
     assert "Tilføj modtager" not in answer  # the add-recipient form keeps what is typed
 
 

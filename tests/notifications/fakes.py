@@ -5,7 +5,10 @@ The GatewayAPI fake checks every request against the documented API
 (https://gatewayapi.com/docs, REST API → "Sending SMS'es"): POST /rest/mtsms, the API
 token as Basic-auth username with an empty password, a JSON body with message,
 sender (≤ 11 alphanumerics or ≤ 15 digits) and recipients[{msisdn}], and answers
-``{"ids": [...], "usage": {...}}`` or a JSON error with 400/401/422.
+``{"ids": [...], "usage": {...}}`` or a JSON error with 400/401/422. It also plays
+GatewayAPI's side of incoming SMS (``post_incoming``): the MO message as JSON (id, msisdn,
+receiver, message, senttime, …) POSTed to our webhook, signed as GatewayAPI signs
+webhooks: a JWT, HS256 with the webhook's secret, in ``X-Gwapi-Signature``.
 """
 
 import asyncio
@@ -241,6 +244,23 @@ class GatewayAPIServer:
     def to(self, msisdn):
         with self.lock:
             return [body for m, body in self.messages if m == msisdn]
+
+    def post_incoming(self, url, *, msisdn, message, message_id=None, secret=None,
+                      receiver=4500009999, signature=None):  # fmt: skip
+        """Deliver one incoming SMS to ``url`` as GatewayAPI does; (status, JSON) back."""
+        import jwt
+        import requests
+
+        body = {"id": message_id or next(self.ids), "msisdn": int(msisdn),
+                "receiver": receiver, "message": message, "senttime": int(time.time()),
+                "webhook_label": "aktionskort"}  # fmt: skip
+        if signature is None:
+            signature = jwt.encode(body, secret or self.webhook_secret, algorithm="HS256")
+        response = requests.post(url, json=body, headers={"X-Gwapi-Signature": signature},
+                                 timeout=10)  # fmt: skip
+        return response.status_code, response.json()
+
+    webhook_secret = "test-gatewayapi-webhook-secret-0123456789"
 
     def copies_by_userref(self) -> dict[str, int]:
         """How many SMS were accepted under each reference: > 1 is a repeated send."""

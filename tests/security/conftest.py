@@ -111,6 +111,9 @@ def world(seeded_card, users):
     recipient = recipient_add_adhoc(
         incident=incident, name="Testperson 1", email="testperson1@example.invalid"
     )
+    from alerts.services import alert_send
+
+    alert = alert_send(incident=incident, user=coordinator, text="Testalarm", group=None)
     closed = incident_for(seeded_card, coordinator)
     services.incident_close(
         incident=closed,
@@ -135,5 +138,6 @@ def world(seeded_card, users):
         "timer": incident.timers.order_by("pk").first(),
         "log_entry": entry,
         "recipient": recipient,
+        "alert": alert,
         "closed_incident": closed,
     }

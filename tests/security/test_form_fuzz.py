@@ -277,6 +277,22 @@ ENDPOINTS = {
         {"new_value": nasty_text},
         kwargs=lambda w: {"pk": w["proposed_change"].pk, "decision": "godkend"},
     ),
+    # alerts
+    "alarmer/haendelse/<int:incident_id>/send/": FormEndpoint(
+        "alerts:send",
+        COORDINATOR,
+        {"text": nasty_text, "group": nasty_choice, "idempotency_key": nasty_text},
+        valid={"text": "Testalarm"},
+        kwargs=lambda w: {"incident_id": w["incident"].pk},
+        echoed=("text",),
+        shown_on=_dashboard,
+    ),
+    # No input beyond the URL (the token is the URL): the matrix covers them.
+    "alarmer/<int:alert_id>/send-igen/": None,
+    "alarmer/kvitter/<str:token>/": None,
+    # JSON, not forms: tests/alerts (subscription) and tests/smsin (webhook, signed).
+    "alarmer/push/abonner/": None,
+    "sms/gatewayapi/": None,
 }
 
 
@@ -313,6 +329,7 @@ def test_every_form_endpoint_is_fuzzed():
         "soeg/",
         "haendelser/<int:pk>/afslut/",
         "haendelser/<int:pk>/log/<int:sequence>/ret/",
+        "alarmer/kvitter/<str:token>/",
     }
 
     assert sorted(posted | with_forms) == sorted(ENDPOINTS)

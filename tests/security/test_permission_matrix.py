@@ -280,7 +280,34 @@ MATRIX: dict[str, Rule] = {
         kwargs=lambda w: {"pk": w["proposed_change"].pk, "decision": "afvis"},
     ),
     "oevelser/statistik/": Rule(INCIDENT_READ),
+    # alerts: the Koordinator sends and re-sends; the ack link is public by its token
+    # (GET only shows the button); the push subscription is any role's own.
+    "alarmer/haendelse/<int:incident_id>/": Rule(
+        INCIDENT_READ, kwargs=lambda w: {"incident_id": w["incident"].pk}
+    ),
+    "alarmer/haendelse/<int:incident_id>/send/": Rule(
+        COORDINATE_POST,
+        method="POST",
+        kwargs=lambda w: {"incident_id": w["incident"].pk},
+        data=lambda w: {"text": "Testalarm"},
+    ),
+    "alarmer/<int:alert_id>/send-igen/": Rule(
+        COORDINATE_POST, method="POST", kwargs=lambda w: {"alert_id": w["alert"].pk}
+    ),
+    "alarmer/kvitter/<str:token>/": Rule(EVERYONE, kwargs=lambda w: {"token": _ack_token(w)}),
+    "alarmer/push/abonner/": Rule(by_role(LOGIN, FORBIDDEN, 400, 400, 400, 400), method="POST"),
+    # smsin: GatewayAPI's webhook is public; a body that is not signed JSON changes nothing.
+    "sms/gatewayapi/": Rule(by_role(*[400] * 6), method="POST"),
 }
+
+
+def _ack_token(world):
+    from alerts.content import ack_token
+
+    recipient = world["alert"].recipients.order_by("pk").first()
+    return ack_token(alert_id=world["alert"].pk, user_id=recipient.user_id)
+
+
 ADMIN_PREFIX = "admin/"
 ADMIN_INDEX = by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)
 
