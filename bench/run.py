@@ -43,6 +43,8 @@ POLL_SECONDS = 5
 WRITE_SECONDS = 5
 GUNICORN_WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
 GUNICORN_THREADS = int(os.environ.get("BENCH_THREADS", 4))
+# Which of the other apps' benchmarks run (comma-separated; empty: none, for a quick try).
+RUN_HELPERS = os.environ.get("BENCH_HELPERS", "slow3g,pdf,notify,delivery").split(",")
 HELPER_TIMEOUT = 150  # the delivery bench sends 1,000 mails through 10 kills
 
 # The dashboard's forms the writers post, by their action URL.
@@ -561,7 +563,7 @@ def main() -> int:
                     step,
                 )
 
-        if dashboard:
+        if dashboard and "slow3g" in RUN_HELPERS:
             step("helper benchmark: slow3g (Chromium, emulated slow 3G)")
             helper, problem = run_helper(
                 "slow3g",
@@ -592,6 +594,8 @@ def main() -> int:
                 },
             ),
         ):
+            if name not in RUN_HELPERS:
+                continue
             step(f"helper benchmark: {name}")
             helper, problem = run_helper(name, env)
             results[f"{name}_detail"] = helper

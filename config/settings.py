@@ -348,3 +348,9 @@ LOGGING = {
 # The provider's group / app role / job-function role → the app's role, as JSON, e.g.
 # SSO_ROLE_MAP='{"Aktionskort.Koordinator": "Koordinator", "Aktionskort.Redaktoer": "Redaktør"}'
 SSO_ROLE_MAP = env.json("SSO_ROLE_MAP", default={})
+
+# --- Live dashboard under load (issue 12) ---
+# Sessions read from the cache (Redis when REDIS_URL is set), written through to
+# PostgreSQL: a poll's session costs a Redis GET instead of a query. A cache miss or a
+# Redis that is down reads the database. Ending sessions (config/accounts.py) deletes both.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
