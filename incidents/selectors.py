@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, Exists, Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -111,9 +111,7 @@ def _live_state_sql() -> str:
     if _LIVE_STATE_SQL is None:
         quote = connection.ops.quote_name
         users = get_user_model()._meta
-        columns = ", ".join(
-            f"i.{quote(Incident._meta.get_field(f).column)}" for f in _STATE_FIELDS
-        )
+        columns = ", ".join(f"i.{quote(Incident._meta.get_field(f).column)}" for f in _STATE_FIELDS)
         _LIVE_STATE_SQL = (
             f"SELECT {columns}, EXISTS(SELECT 1 FROM {quote(users.db_table)} u"
             f" WHERE u.{quote(users.pk.column)} = %s AND u.{quote('is_active')})"
