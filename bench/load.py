@@ -188,6 +188,32 @@ def _fill(form, text):
     return fields
 
 
+def _next_write(plan, forms_by_action, number, round_no):
+    """(action, form, text): a step tick every other round, else a log entry."""
+    forms = list(forms_by_action.values())
+    ticks = [f for pattern in plan["step_forms"] for f in _form_matching(forms, pattern)]
+    # Each writer keeps to its own steps, as people split the checklist.
+    mine = [f for i, f in enumerate(ticks) if i % plan["writers"] == number] or ticks
+    if round_no % 2 == 0 and mine:
+        return "tick", random.choice(mine), ""
+    logs = _form_matching(forms, plan["log_form"])
+    text = f"Bench: skribent {number}, indlæg {round_no} <b>ikke fed</b>"
+    return "log", logs[0] if logs else None, text
+
+
+def _apply_answer(response, live, forms_by_action) -> None:
+    """The htmx answer carries the changed fragments; like htmx's out-of-band swaps, they
+    replace what the writer's page had (a ticked step loses its button)."""
+    answer = response.text
+    fresh = POLL_URL.search(response.body)
+    if fresh:
+        live["token"] = html.unescape(fresh.group(1).decode()).split("rev=", 1)[1]
+    for step_id in STEP_ID.findall(answer):
+        for action in [a for a in forms_by_action if f"/trin/{step_id}/" in a]:
+            del forms_by_action[action]
+    forms_by_action.update({f["action"]: f for f in scan(answer).forms})
+
+
 async def writer(plan, stats, number, session_key, t_measure, t_end):
     """Alternates a log entry and a step tick; with no open step left, writes the log."""
     user = User(plan, session_key)
@@ -214,20 +240,10 @@ async def writer(plan, stats, number, session_key, t_measure, t_end):
         if time.monotonic() >= t_end:
             return
         round_no += 1
-        forms = list(forms_by_action.values())
-        ticks = [f for pattern in plan["step_forms"] for f in _form_matching(forms, pattern)]
-        # Each writer keeps to its own steps, as people split the checklist.
-        mine = [f for i, f in enumerate(ticks) if i % plan["writers"] == number] or ticks
-        if round_no % 2 == 0 and mine:
-            action, form = "tick", random.choice(mine)
-            text = ""
-        else:
-            logs = _form_matching(forms, plan["log_form"])
-            if not logs:
-                stats.record("write", time.perf_counter(), "no-form", "no log form in page")
-                continue
-            action, form = "log", logs[0]
-            text = f"Bench: skribent {number}, indlæg {round_no} <b>ikke fed</b>"
+        action, form, text = _next_write(plan, forms_by_action, number, round_no)
+        if form is None:
+            stats.record("write", time.perf_counter(), "no-form", "no log form in page")
+            continue
         stats.actions[action] += 1
         started = time.perf_counter()
         try:
@@ -245,18 +261,8 @@ async def writer(plan, stats, number, session_key, t_measure, t_end):
         # 409: someone else ticked the step first; the app says so, as designed.
         ok = response.status < 400 or response.status == 409
         stats.record("write", started, response.status, None if ok else response.status)
-        # The htmx answer carries the changed fragments; like htmx's out-of-band swaps,
-        # they replace what the writer's page had (a ticked step loses its button).
         if response.status in (200, 409):
-            answer = response.text
-            fresh = POLL_URL.search(response.body)
-            if fresh:
-                live["token"] = html.unescape(fresh.group(1).decode()).split("rev=", 1)[1]
-            answered = scan(answer).forms
-            for step_id in STEP_ID.findall(answer):
-                for action in [a for a in forms_by_action if f"/trin/{step_id}/" in a]:
-                    del forms_by_action[action]
-            forms_by_action.update({f["action"]: f for f in answered})
+            _apply_answer(response, live, forms_by_action)
         else:
             page_html = (await user.get(page_url)).text
             forms_by_action = {f["action"]: f for f in scan(page_html).forms}

@@ -306,6 +306,21 @@ def wall_fragments(request, *, state, now) -> str:
     return _IDS.sub(rf'\g<1>="wall-{state.pk}-', body)
 
 
+def wall_next_steps(state) -> list[dict]:
+    """The wall's "Næste trin" (the first open steps), read once per checklist revision
+    and shared by every wall screen through the cache, like the fragments."""
+    started = int(state.started_at.timestamp() * 1000)
+    key = f"live:{state.pk}-{started}:wall-steps:{state.groups['steps']}"
+    steps = cache.get(key)
+    if steps is None:
+        steps = [
+            {"kind": s.kind, "text": s.text}
+            for s in selectors.wall_open_steps(incident_id=state.pk)
+        ]
+        cache.set(key, steps, timeout=CACHE_SECONDS)
+    return steps
+
+
 def state_id(state):
     return state.pk
 

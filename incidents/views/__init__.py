@@ -306,7 +306,7 @@ def _wall_item(request, state, now) -> dict:
         return {
             "pk": state.pk,
             "fragments": live.wall_fragments(request, state=state, now=now),
-            "open_steps": selectors.wall_open_steps(incident_id=state.pk),
+            "open_steps": live.wall_next_steps(state),
         }
     except selectors.BAD_ROW_ERRORS:
         logger.exception("Could not draw incident %s on the wall", state.pk)
