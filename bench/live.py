@@ -174,8 +174,10 @@ def readme_rows(results: dict) -> str:
     for row in capacity.get("steps", []):
         rows.append(
             f"| Sweep: {row.get('viewers')} viewers + writers, {capacity.get('seconds_per_step')} s"
-            f" — served / offered req/s, p50 / p95 / p99, errors, server CPU per request | "
-            f"{_fmt(row.get('rps'))} / {_fmt(row.get('offered_rps'))} req/s, "
+            " — served / offered / nominal req/s (polls told to back off), p50 / p95 / p99,"
+            " errors, server CPU per request | "
+            f"{_fmt(row.get('rps'))} / {_fmt(row.get('offered_rps'))} / "
+            f"{_fmt(row.get('nominal_rps'))} req/s ({_fmt(row.get('polls_told_to_back_off'))}), "
             f"{_fmt(row.get('poll_p50_ms'))} / {_fmt(row.get('poll_p95_ms'))} / "
             f"{_fmt(row.get('poll_p99_ms'))} ms, {_fmt(row.get('errors'))} errors, "
             f"{_fmt(row.get('server_cpu_ms_per_request'), ' ms')} | p95 < 100 ms, CPU ≤ 5 ms |"
