@@ -56,23 +56,24 @@ def noise_check() -> dict:
     }
 
 
-def _run_load(procs, env, root: Path, log_dir: Path, plan: dict, name: str, cpu) -> dict | None:
+def run_load(procs, env, root: Path, log_dir: Path, plan: dict, name: str, meter) -> dict | None:
+    """One load (bench/load.py in a fresh process); the server's CPU measured by ``meter``
+    (bench.procs.CpuMeter) from the end of the warm-up until the generator is done."""
     plan_file = log_dir / f"{name}.json"
     plan_file.write_text(json.dumps(plan))
     loader = procs.start(name, [PY, "-m", "bench.load", str(plan_file)], env, root)
     time.sleep(plan["warmup_seconds"])
-    start = cpu()
+    meter.start()
     with contextlib.suppress(subprocess.TimeoutExpired):
         loader.wait(timeout=plan["seconds"] + 40)
-    end = cpu()
+    used = meter.stop()
     procs.stop(loader)
     out = (log_dir / f"{name}.log").read_text().strip().splitlines()
     if not out or not out[-1].startswith("{"):
         return None
-    result = json.loads(out[-1])
-    server_cpu = (end[0] - start[0]) + (end[1] - start[1])
+    result = {**json.loads(out[-1]), **used}
+    server_cpu = used["gunicorn_cpu_s"] + used["postgres_cpu_s"]
     result["server_cpu_ms_per_request"] = round(1000 * server_cpu / max(1, result["requests"]), 2)
-    result["machine_load_average"] = [round(start[3], 1), round(end[3], 1)]
     return result
 
 
@@ -92,12 +93,15 @@ def _row(result: dict) -> dict:
         "changed_poll_gzip_bytes_p50",
         "changed_poll_gzip_bytes_p95",
         "server_cpu_ms_per_request",
+        "gunicorn_cpu_s",
+        "postgres_cpu_s",
+        "generator_cpu_ms_per_request",
         "machine_load_average",
     )
     return {k: result.get(k) for k in keys}
 
 
-def capacity_sweep(procs, env, root, log_dir, base_plan, sessions_for, cpu, step) -> dict:
+def capacity_sweep(procs, env, root, log_dir, base_plan, sessions_for, meter, step) -> dict:
     """Step the viewers up; stop early once a step has lost p95 < 1 s (it only gets worse)."""
     rows = []
     for viewers in SWEEP:
@@ -108,7 +112,7 @@ def capacity_sweep(procs, env, root, log_dir, base_plan, sessions_for, cpu, step
             "seconds": SWEEP_SECONDS,
             "warmup_seconds": SWEEP_WARMUP_SECONDS,
         }
-        result = _run_load(procs, env, root, log_dir, plan, f"sweep-{viewers}", cpu)
+        result = run_load(procs, env, root, log_dir, plan, f"sweep-{viewers}", meter)
         if result is None:
             rows.append({"viewers": viewers, "error": "no result from the load generator"})
             break
@@ -129,13 +133,13 @@ def capacity_sweep(procs, env, root, log_dir, base_plan, sessions_for, cpu, step
     }
 
 
-def overload_run(procs, env, root, log_dir, base_plan, cpu, step) -> dict:
+def overload_run(procs, env, root, log_dir, base_plan, meter, step) -> dict:
     """The 300-viewer load while a busy loop holds one core."""
     step(f"overload: {len(base_plan['viewer_sessions'])} viewers with a CPU hog on core 0")
     hog = procs.start("cpu-hog", [PY, "-c", HOG], env, root)
     try:
         plan = {**base_plan, "seconds": OVERLOAD_SECONDS, "warmup_seconds": SWEEP_WARMUP_SECONDS}
-        result = _run_load(procs, env, root, log_dir, plan, "overload", cpu)
+        result = run_load(procs, env, root, log_dir, plan, "overload", meter)
     finally:
         procs.stop(hog)
     if result is None:
@@ -170,8 +174,10 @@ def readme_rows(results: dict) -> str:
     for row in capacity.get("steps", []):
         rows.append(
             f"| Sweep: {row.get('viewers')} viewers + writers, {capacity.get('seconds_per_step')} s"
-            f" — served / offered req/s, p50 / p95 / p99, errors, server CPU per request | "
-            f"{_fmt(row.get('rps'))} / {_fmt(row.get('offered_rps'))} req/s, "
+            " — served / offered / nominal req/s (polls told to back off), p50 / p95 / p99,"
+            " errors, server CPU per request | "
+            f"{_fmt(row.get('rps'))} / {_fmt(row.get('offered_rps'))} / "
+            f"{_fmt(row.get('nominal_rps'))} req/s ({_fmt(row.get('polls_told_to_back_off'))}), "
             f"{_fmt(row.get('poll_p50_ms'))} / {_fmt(row.get('poll_p95_ms'))} / "
             f"{_fmt(row.get('poll_p99_ms'))} ms, {_fmt(row.get('errors'))} errors, "
             f"{_fmt(row.get('server_cpu_ms_per_request'), ' ms')} | p95 < 100 ms, CPU ≤ 5 ms |"

@@ -1,8 +1,10 @@
 """The load generator of `make bench`: viewers polling the dashboard, writers changing it.
 
 Runs in its own process (``python -m bench.load plan.json``), apart from gunicorn, on
-plain asyncio sockets: one Python thread can keep 300 viewers on schedule with little
-CPU, which matters on a 2-core machine where the server needs the rest.
+plain asyncio sockets (``bench/httpclient.py``): one Python thread can keep thousands
+of viewers on schedule with little CPU, which matters on a 2-core machine where the
+server needs the rest. The polls share a few kept-alive connections, as behind a
+reverse proxy (``plan["poll_connections"]``, 0: a new connection per poll).
 
 Each viewer behaves like the dashboard in a browser: it loads the page once, then
 every 5 s sends the htmx poll the page carries (``hx-get`` with the revision token and
@@ -27,60 +29,11 @@ from collections import Counter
 from urllib.parse import urlencode
 
 from bench.htmlscan import csrf_token, poll_url, scan
+from bench.httpclient import Pool, http
 
 STOP_POLLING = 286
 POLL_URL = re.compile(rb'hx-get="([^"]*[?&]rev=[^"]*)"')
 STEP_ID = re.compile(r'<li id="step-(\d+)"')
-
-
-class Response:
-    __slots__ = ("body", "headers", "nbytes", "status")
-
-    def __init__(self, status, headers, body, nbytes):
-        self.status, self.headers, self.body, self.nbytes = status, headers, body, nbytes
-
-    @property
-    def text(self):
-        return self.body.decode("utf-8", "replace")
-
-
-def _dechunk(data: bytes) -> bytes:
-    out, pos = bytearray(), 0
-    while True:
-        end = data.index(b"\r\n", pos)
-        size = int(data[pos:end].split(b";")[0], 16)
-        if size == 0:
-            return bytes(out)
-        out += data[end + 2 : end + 2 + size]
-        pos = end + 2 + size + 2
-
-
-async def http(host, port, method, path, *, headers=None, body=b"", timeout=30.0) -> Response:
-    """One request on its own connection: gunicorn's sync workers close after each."""
-
-    async def go():
-        reader, writer = await asyncio.open_connection(host, port)
-        try:
-            lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
-            lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-            if body or method == "POST":
-                lines.append(f"Content-Length: {len(body)}")
-            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
-            raw = await reader.read()
-        finally:
-            writer.close()
-        head, _, payload = raw.partition(b"\r\n\r\n")
-        head_lines = head.decode("latin-1").split("\r\n")
-        status = int(head_lines[0].split(" ", 2)[1])
-        parsed: dict[str, list[str]] = {}
-        for line in head_lines[1:]:
-            name, _, value = line.partition(":")
-            parsed.setdefault(name.strip().lower(), []).append(value.strip())
-        if "chunked" in ",".join(parsed.get("transfer-encoding", [])):
-            payload = _dechunk(payload)
-        return Response(status, parsed, payload, len(raw))
-
-    return await asyncio.wait_for(go(), timeout)
 
 
 class Stats:
@@ -129,10 +82,13 @@ class User:
             name, _, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
 
-    async def get(self, path, **headers):
-        response = await http(
-            self.plan["host"], self.plan["port"], "GET", path, headers=self.headers(**headers)
-        )
+    async def get(self, path, pool=None, **headers):
+        if pool is not None:
+            response = await pool.request("GET", path, headers=self.headers(**headers))
+        else:
+            response = await http(
+                self.plan["host"], self.plan["port"], "GET", path, headers=self.headers(**headers)
+            )
         self.take_cookies(response)
         return response
 
@@ -159,7 +115,7 @@ def htmx_headers(page_url, element_id):
     return headers
 
 
-async def viewer(plan, stats, session_key, t_measure, t_end):
+async def viewer(plan, stats, session_key, t_measure, t_end, pool=None):
     user = User(plan, session_key)
     page_url = plan["dashboard_path"]
     interval = plan["poll_seconds"]
@@ -190,7 +146,7 @@ async def viewer(plan, stats, session_key, t_measure, t_end):
         started = time.perf_counter()
         wait = interval
         try:
-            response = await user.get(poll["url"], **htmx_headers(page_url, poll["id"]))
+            response = await user.get(poll["url"], pool, **htmx_headers(page_url, poll["id"]))
         except Exception as exc:
             stats.record("poll", started, error=repr(exc))
         else:
@@ -232,6 +188,32 @@ def _fill(form, text):
     return fields
 
 
+def _next_write(plan, forms_by_action, number, round_no):
+    """(action, form, text): a step tick every other round, else a log entry."""
+    forms = list(forms_by_action.values())
+    ticks = [f for pattern in plan["step_forms"] for f in _form_matching(forms, pattern)]
+    # Each writer keeps to its own steps, as people split the checklist.
+    mine = [f for i, f in enumerate(ticks) if i % plan["writers"] == number] or ticks
+    if round_no % 2 == 0 and mine:
+        return "tick", random.choice(mine), ""
+    logs = _form_matching(forms, plan["log_form"])
+    text = f"Bench: skribent {number}, indlæg {round_no} <b>ikke fed</b>"
+    return "log", logs[0] if logs else None, text
+
+
+def _apply_answer(response, live, forms_by_action) -> None:
+    """The htmx answer carries the changed fragments; like htmx's out-of-band swaps, they
+    replace what the writer's page had (a ticked step loses its button)."""
+    answer = response.text
+    fresh = POLL_URL.search(response.body)
+    if fresh:
+        live["token"] = html.unescape(fresh.group(1).decode()).split("rev=", 1)[1]
+    for step_id in STEP_ID.findall(answer):
+        for action in [a for a in forms_by_action if f"/trin/{step_id}/" in a]:
+            del forms_by_action[action]
+    forms_by_action.update({f["action"]: f for f in scan(answer).forms})
+
+
 async def writer(plan, stats, number, session_key, t_measure, t_end):
     """Alternates a log entry and a step tick; with no open step left, writes the log."""
     user = User(plan, session_key)
@@ -258,20 +240,10 @@ async def writer(plan, stats, number, session_key, t_measure, t_end):
         if time.monotonic() >= t_end:
             return
         round_no += 1
-        forms = list(forms_by_action.values())
-        ticks = [f for pattern in plan["step_forms"] for f in _form_matching(forms, pattern)]
-        # Each writer keeps to its own steps, as people split the checklist.
-        mine = [f for i, f in enumerate(ticks) if i % plan["writers"] == number] or ticks
-        if round_no % 2 == 0 and mine:
-            action, form = "tick", random.choice(mine)
-            text = ""
-        else:
-            logs = _form_matching(forms, plan["log_form"])
-            if not logs:
-                stats.record("write", time.perf_counter(), "no-form", "no log form in page")
-                continue
-            action, form = "log", logs[0]
-            text = f"Bench: skribent {number}, indlæg {round_no} <b>ikke fed</b>"
+        action, form, text = _next_write(plan, forms_by_action, number, round_no)
+        if form is None:
+            stats.record("write", time.perf_counter(), "no-form", "no log form in page")
+            continue
         stats.actions[action] += 1
         started = time.perf_counter()
         try:
@@ -289,18 +261,8 @@ async def writer(plan, stats, number, session_key, t_measure, t_end):
         # 409: someone else ticked the step first; the app says so, as designed.
         ok = response.status < 400 or response.status == 409
         stats.record("write", started, response.status, None if ok else response.status)
-        # The htmx answer carries the changed fragments; like htmx's out-of-band swaps,
-        # they replace what the writer's page had (a ticked step loses its button).
         if response.status in (200, 409):
-            answer = response.text
-            fresh = POLL_URL.search(response.body)
-            if fresh:
-                live["token"] = html.unescape(fresh.group(1).decode()).split("rev=", 1)[1]
-            answered = scan(answer).forms
-            for step_id in STEP_ID.findall(answer):
-                for action in [a for a in forms_by_action if f"/trin/{step_id}/" in a]:
-                    del forms_by_action[action]
-            forms_by_action.update({f["action"]: f for f in answered})
+            _apply_answer(response, live, forms_by_action)
         else:
             page_html = (await user.get(page_url)).text
             forms_by_action = {f["action"]: f for f in scan(page_html).forms}
@@ -311,8 +273,10 @@ async def main(plan):
     now = time.monotonic()
     t_measure = now + plan["warmup_seconds"]
     t_end = t_measure + plan["seconds"]
+    size = plan.get("poll_connections", 32)
+    pool = Pool(plan["host"], plan["port"], size) if size else None
     tasks = [
-        asyncio.create_task(viewer(plan, stats, key, t_measure, t_end))
+        asyncio.create_task(viewer(plan, stats, key, t_measure, t_end, pool))
         for key in plan["viewer_sessions"]
     ]
     tasks += [
@@ -374,6 +338,13 @@ def summarise(plan, stats):
         "changed_poll_gzip_bytes_p95": percentile(stats.changed_poll_bytes, 95),
         "write_actions": dict(stats.actions),
         "generator_cpu_s": round(sum(os.times()[:2]), 1),
+        # The generator's own CPU over all it sent (warm-up included): what it takes from
+        # the server on a shared machine.
+        "generator_cpu_ms_per_request": round(
+            1000 * sum(os.times()[:2]) / max(1, sum(len(v) for v in stats.latencies.values())),
+            2,
+        ),
+        "poll_connections": plan.get("poll_connections", 32),
         "warmup_errors": sum(1 for e in stats.errors if e.startswith("warmup_")),
         "error_samples": stats.errors[:10],
     }

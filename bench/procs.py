@@ -107,3 +107,85 @@ def cpu_seconds(*, process_group: int | None = None, cmdline_contains: str | Non
                 continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def _matching_ticks(process_group, cmdline_contains) -> dict[int, int]:
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(entry.name)
+        if fields is None:
+            continue
+        if process_group is not None and int(fields[2]) != process_group:
+            continue
+        if cmdline_contains is not None:
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if cmdline_contains not in cmdline:
+                continue
+        # utime + stime, plus the reaped children's (a recycled gunicorn worker's CPU
+        # moves to the arbiter's cutime/cstime when it exits).
+        found[int(entry.name)] = sum(int(f) for f in fields[11:15])
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used during a window by a process group and by the processes whose
+    command line contains a string (PostgreSQL's backends of one database), sampled
+    every ``every`` seconds from /proc.
+
+    Backends come and go (connections are recycled after CONN_MAX_AGE): a sum of
+    "now minus then" loses the CPU of every backend that exited and even goes negative.
+    The sampler keeps each process's last value, so an exited process still counts up
+    to its last sample (at most ``every`` seconds lost), and one that started during the
+    window counts from zero.
+    """
+
+    def __init__(self, *, process_group: int, cmdline_contains: str, every: float = 0.5):
+        import threading
+
+        self.matchers = {"gunicorn": (process_group, None), "postgres": (None, cmdline_contains)}
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = None
+        self.first: dict = {}
+        self.last: dict = {}
+
+    def _sample(self, initial=False):
+        for name, (group, text) in self.matchers.items():
+            for pid, ticks in _matching_ticks(group, text).items():
+                if initial:
+                    self.first[(name, pid)] = ticks
+                self.last[(name, pid)] = ticks
+
+    def _run(self):
+        while not self._stop.wait(self.every):
+            self._sample()
+
+    def start(self) -> None:
+        import threading
+
+        self.first, self.last = {}, {}
+        self._sample(initial=True)
+        self.started = (time.monotonic(), os.getloadavg()[0])
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        ticks = os.sysconf("SC_CLK_TCK")
+        used = dict.fromkeys(self.matchers, 0)
+        for (name, pid), last in self.last.items():
+            used[name] += last - self.first.get((name, pid), 0)
+        return {
+            "gunicorn_cpu_s": round(used["gunicorn"] / ticks, 2),
+            "postgres_cpu_s": round(used["postgres"] / ticks, 2),
+            "cpu_window_s": round(time.monotonic() - self.started[0], 1),
+            "machine_load_average": [round(self.started[1], 1), round(os.getloadavg()[0], 1)],
+        }

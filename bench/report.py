@@ -37,7 +37,8 @@ writers, {fmt(load.get("seconds"), " s")} | {fmt(load.get("requests"))} requests
 {fmt(results.get("poll_unchanged_detail", {}).get("page_cpu_ms"), " ms")} | – |
 | Write latency p95 (log entry, step tick) | {fmt(load.get("write_p95_ms"), " ms")} | – |
 | Server CPU per request under load (gunicorn + PostgreSQL) | \
-{fmt(load.get("server_cpu_ms_per_request"), " ms")} | – |
+{fmt(load.get("server_cpu_ms_per_request"), " ms")} (generator: \
+{fmt(load.get("generator_cpu_ms_per_request"), " ms")}) | ≤ 5 ms |
 | Machine load average (1 min) before / after the load test | \
 {" / ".join(map(str, load.get("machine_load_average") or [])) or "–"} | \
 – (includes the bench's own load) |

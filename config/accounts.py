@@ -5,8 +5,12 @@ not load an inactive user), but the dashboard's unchanged poll answers from the 
 alone so that it stays at two queries; so the sessions themselves must end.
 """
 
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,7 +19,8 @@ def user_sessions_end(*, user_ids) -> int:
     """Delete every live session that belongs to one of ``user_ids``; returns how many.
 
     Sessions are not indexed by user, so this decodes the live ones: fine for an
-    occasional admin action, never on a request path.
+    occasional admin action, never on a request path. Each is ended through the session
+    engine, so a copy in the cache (``cached_db``) goes too, not only the row.
     """
     wanted = {str(pk) for pk in user_ids}
     if not wanted:
@@ -25,7 +30,20 @@ def user_sessions_end(*, user_ids) -> int:
         if str(session.get_decoded().get(SESSION_KEY)) in wanted:
             ended.append(session.pk)
     Session.objects.filter(pk__in=ended).delete()
+    _forget_cached(ended)
     return len(ended)
+
+
+def _forget_cached(session_keys) -> None:
+    """Drop the cache's copies of ended sessions (``cached_db``), once the deletion has
+    committed: a request in between could otherwise copy a row still there back into the
+    cache."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = [store(session_key=k).cache_key for k in session_keys if hasattr(store, "cache_key")]
+    if keys:
+        cache = caches[settings.SESSION_CACHE_ALIAS]
+        cache.delete_many(keys)  # now, and again after the commit (see above)
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 @transaction.atomic

@@ -65,7 +65,8 @@ MIDDLEWARE = [
     "config.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the site-wide policy built once per process.
+    "config.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -503,3 +504,8 @@ CELERY_BEAT_SCHEDULE["alerts-sweep"] = {
     "task": "alerts.tasks.deliveries_sweep",
     "schedule": env.float("ALERTS_SWEEP_SECONDS", default=3.0),
 }
+# --- Live dashboard under load (issue 12) ---
+# Sessions read from the cache (Redis when REDIS_URL is set), written through to
+# PostgreSQL: a poll's session costs a Redis GET instead of a query. A cache miss or a
+# Redis that is down reads the database. Ending sessions (config/accounts.py) deletes both.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -19,6 +19,7 @@ import uuid
 
 from django.core.cache import cache
 from django.middleware.csrf import get_token
+from django.template import loader
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 
@@ -68,6 +69,14 @@ def render_fragment(request, partial, context, template=TEMPLATE) -> str:
     return response.render().content.decode()
 
 
+def render_shared(partial, context, template=TEMPLATE) -> str:
+    """A fragment shared by every viewer of a rights class: rendered without the request,
+    so no context processor runs (they would load the user and their roles, which a
+    shared render must not depend on anyway); ``perms`` and the CSRF placeholder come
+    in ``context``."""
+    return loader.get_template(f"{template}#{partial}").render(context)
+
+
 def rights_of(request) -> str:
     return "".join("1" if request.user.has_perm(p) else "0" for p in FRAGMENT_PERMISSIONS)
 
@@ -110,9 +119,10 @@ def changed_groups(state, token: str, now) -> dict:
 
 def _group_context(request, group, since, *, incident, state, now, shared) -> tuple[str, dict]:
     """(partial, context) that draws ``group``; ``shared`` holds reads several groups use."""
-    if "snapshot" not in shared:
+    if group in ("header", "lines", "contacts") and "snapshot" not in shared:
+        # Only these read the card (a large JSON document to decode and index).
         shared["snapshot"] = CardSnapshot(incident.card_version.snapshot)
-    snapshot = shared["snapshot"]
+    snapshot = shared.get("snapshot")
     if group == "header":
         data = selectors.dashboard_header(incident=incident, snapshot=snapshot)
         data["escalate_form"] = EscalateForm(options=data["escalation_options"])
@@ -172,17 +182,32 @@ def _cache_key(incident_id, group, since, state, minute, rights, language):
     )
 
 
-def live_answer(request, *, state, token, load_incident, extra=None, now=None):
+def perms_of(rights: str) -> dict:
+    """What the templates' ``perms`` say for a rights class (``rights_of``), so that a
+    viewer trusted from the session is rendered for without loading the user."""
+    perms: dict = {}
+    for name, bit in zip(FRAGMENT_PERMISSIONS, rights, strict=True):
+        app, codename = name.split(".")
+        perms.setdefault(app, {})[codename] = bit == "1"
+    return perms
+
+
+def live_answer(request, *, state, token, load_incident, extra=None, now=None, rights=None):
     """The poll answer (or a form post's): the changed groups' fragments and a new token.
 
     ``load_incident`` is called only if some fragment has to be rendered here; renders
-    from the cache cost no query beyond ``state``.
+    from the cache cost no query beyond ``state``. ``rights``: the viewer's rights class
+    trusted from the session (views._trusted_rights); without it the user is asked.
     """
     now = now or timezone.now()
     wanted = changed_groups(state, token, now)
-    can = {p: request.user.has_perm(p) for p in (WORK, START)}
+    if rights is None:
+        rights = rights_of(request)
+        can = {p: request.user.has_perm(p) for p in (WORK, START)}
+    else:
+        can = {WORK: rights[0] == "1", START: rights[1] == "1"}
     parts = render_groups(
-        request, state=state, wanted=wanted, now=now, rights=rights_of(request), can=can,
+        request, state=state, wanted=wanted, now=now, rights=rights, can=can,
         load_incident=load_incident,
     )  # fmt: skip
     live = render_poller(request, state=state, now=now, pk=state_id(state))
@@ -205,7 +230,8 @@ def render_groups(request, *, state, wanted, now, rights, can, load_incident) ->
     }
     found = cache.get_many(list(keys.values())) if keys else {}
     parts, fresh, shared, incident = [], {}, {}, None
-    base = {"oob": True, "csrf_token": CSRF_PLACEHOLDER}
+    # ``perms`` as the rights class says: the same render whoever of the class asks.
+    base = {"oob": True, "csrf_token": CSRF_PLACEHOLDER, "perms": perms_of(rights)}
     for group, key in keys.items():
         body = found.get(key)
         if body is None:
@@ -227,7 +253,7 @@ def render_groups(request, *, state, wanted, now, rights, can, load_incident) ->
                 now=now,
                 shared=shared,
             )
-            body = render_fragment(request, partial, {**base, **data})
+            body = render_shared(partial, {**base, **data})
             fresh[key] = body
         parts.append(body)
     if fresh:
@@ -278,6 +304,21 @@ def wall_fragments(request, *, state, now) -> str:
     )
     body = _OOB.sub("", "".join(parts))
     return _IDS.sub(rf'\g<1>="wall-{state.pk}-', body)
+
+
+def wall_next_steps(state) -> list[dict]:
+    """The wall's "Næste trin" (the first open steps), read once per checklist revision
+    and shared by every wall screen through the cache, like the fragments."""
+    started = int(state.started_at.timestamp() * 1000)
+    key = f"live:{state.pk}-{started}:wall-steps:{state.groups['steps']}"
+    steps = cache.get(key)
+    if steps is None:
+        steps = [
+            {"kind": s.kind, "text": s.text}
+            for s in selectors.wall_open_steps(incident_id=state.pk)
+        ]
+        cache.set(key, steps, timeout=CACHE_SECONDS)
+    return steps
 
 
 def state_id(state):

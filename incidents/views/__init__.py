@@ -109,7 +109,15 @@ def _cached_changed_poll(request, state):
     token = request.GET.get("rev", "")
     answer = live.cached_answer(request, state=state, token=token, rights=rights)
     if answer is None:
-        return None
+        # Some part is not rendered yet (a new revision, or this viewer's own delta):
+        # render it here for the trusted rights class, still without loading the user.
+        answer = live.live_answer(
+            request,
+            state=state,
+            token=token,
+            rights=rights,
+            load_incident=lambda: selectors.incident_get(pk=state.pk),
+        )
     body, status = answer
     return HttpResponse(body, status=status)
 
@@ -298,7 +306,7 @@ def _wall_item(request, state, now) -> dict:
         return {
             "pk": state.pk,
             "fragments": live.wall_fragments(request, state=state, now=now),
-            "open_steps": selectors.wall_open_steps(incident_id=state.pk),
+            "open_steps": live.wall_next_steps(state),
         }
     except selectors.BAD_ROW_ERRORS:
         logger.exception("Could not draw incident %s on the wall", state.pk)

@@ -54,3 +54,22 @@ def test_a_sync_worker_is_left_alone():
     loadshed.instrument(worker)
     assert worker.handle(None, None, None) == "handled"
     assert not hasattr(worker, "ak_queued_at")
+
+
+def test_a_queue_longer_than_the_threads_can_take_marks_the_process_behind():
+    """The early signal: requests pile up before any of them has waited long."""
+    loadshed.reset()
+    worker = FakeGthreadWorker()
+    loadshed.instrument(worker)
+    limit = loadshed.QUEUED_PER_THREAD * 4  # the fake has no cfg: 4 threads, the default
+
+    for _ in range(limit):
+        worker.enqueue_req(Conn())
+    assert loadshed.queued() == limit and not loadshed.behind()
+    worker.enqueue_req(Conn())
+    assert loadshed.behind()
+
+    loadshed.reset()
+    while worker.queue:
+        worker.handle(worker.queue.pop())
+    assert loadshed.queued() == 0 and not loadshed.behind()

@@ -301,6 +301,22 @@ def test_the_wall_draws_the_dashboards_fragments_from_the_shared_renders(
         assert table not in tables, table
 
 
+def test_the_walls_next_steps_are_read_once_per_checklist_revision(
+    client, incident, staff_user, coordinator
+):
+    client.force_login(staff_user)
+    url = reverse("incidents:wall")
+    step = incident.steps.filter(kind="action", done_at__isnull=True).order_by("order").first()
+    assert step.text[:40] in client.get(url).text
+
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    assert "incidents_incidentstep" not in " ".join(q["sql"] for q in ctx.captured_queries)
+
+    services.step_complete(step=step, user=coordinator, version=step.version)
+    assert step.text[:40] not in client.get(url).text.split("Næste trin", 1)[-1]
+
+
 def test_rights_older_than_a_minute_are_checked_again(client, incident, staff_user, coordinator):
     from incidents.views import RIGHTS_KEY
 
