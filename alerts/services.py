@@ -128,12 +128,29 @@ def alert_resend_missing(*, alert: Alert, user) -> int:
 
 def _ack(recipient: AlertRecipient, via: str) -> AlertRecipient:
     if recipient.acked_at is None:
-        AlertRecipient.objects.filter(pk=recipient.pk, acked_at__isnull=True).update(
+        # The alert's row is locked first, so of two last acks arriving together exactly
+        # one sees "everyone has acknowledged" and logs it.
+        alert = Alert.objects.select_for_update().get(pk=recipient.alert_id)
+        changed = AlertRecipient.objects.filter(pk=recipient.pk, acked_at__isnull=True).update(
             acked_at=timezone.now(), acked_via=via
         )
         recipient.refresh_from_db()
+        if changed and not alert.recipients.filter(acked_at__isnull=True).exists():
+            _all_acked_log(alert)
         incident_touch(incident_id=recipient.alert.incident_id, groups=("notifications",))
     return recipient
+
+
+def _all_acked_log(alert: Alert) -> None:
+    """The fact the response metrics read: the time everyone alerted had acknowledged."""
+    incident = Incident.objects.get(pk=alert.incident_id)
+    log_entry_create(
+        incident=incident,
+        text="",
+        kind=LogEntry.Kind.SYSTEM,
+        event=LogEntry.Event.ALERT_ALL_ACKED,
+        data={"alert_id": alert.pk, "recipients": alert.recipients.count()},
+    )
 
 
 def alert_recipient_for_token(token: str) -> AlertRecipient | None:

@@ -145,8 +145,8 @@ class LogEntry(models.Model):
           UPDATE_FAILED      update_id, channel, recipient, error_class
           INJECT             inject_id, offset_seconds, script_id (an exercise's inject at
                              its time; its text in ``text``; exercises.services)
-          ALERT_ALL_ACKED    (reserved for the alerts app: every alerted person has
-                             acknowledged; the response metrics read its time)
+          ALERT_ALL_ACKED    alert_id, recipients (count): every alerted person has
+                             acknowledged (alerts.services); the response metrics read its time
           ALERT_SENT         alert_id, group (role name, "" = all), recipients (count), round
                              (0 = first send, n = n-th re-send to those missing), text
           (further types are added by the issues that need them, each documented here)
@@ -171,6 +171,7 @@ class LogEntry(models.Model):
         UPDATE_FAILED = "update_failed", _("Opdatering fejlede")
         INJECT = "inject", _("Inject (øvelse)")
         ALERT_SENT = "alert_sent", _("Alarm sendt")
+        ALERT_ALL_ACKED = "alert_all_acked", _("Alle har kvitteret for alarmen")
 
     class Category(models.TextChoices):
         """The logfører's kind of a person's entry: handlinger, beslutninger og undladelser."""

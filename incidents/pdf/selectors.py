@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from config.names import person_name
+from incidents.metrics import response_metrics
 from incidents.models import Incident, LogEntry
 from incidents.pdf.events import clock, event_text
 from incidents.selectors import checklist_sections, duration_label, figure_charts
@@ -256,4 +257,5 @@ def incident_report(*, incident: Incident, now=None) -> dict:
         "possible_duplicates": sum(1 for m in messages if m.possible_duplicate),
         "messages_total": len(messages),
         "checklist": incident.closing_checklist or {},
+        "metrics": response_metrics(incident=incident),
     }

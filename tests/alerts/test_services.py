@@ -172,3 +172,21 @@ def test_push_subscribe_endpoint(client, employees):
     assert client.post(url, "{", content_type="application/json").status_code == 400
     client.force_login(UserFactory())
     assert client.post(url, body, content_type="application/json").status_code == 403
+
+
+def test_the_last_acknowledgement_logs_everyone_acknowledged_once(
+    client, incident, employees, coordinator
+):
+    alert = services.alert_send(incident=incident, user=coordinator, text=TEXT, group=None)
+    everyone = list(alert.recipients.order_by("pk"))
+    all_acked = LogEntry.objects.filter(incident=incident, event=LogEntry.Event.ALERT_ALL_ACKED)
+
+    for recipient in everyone[:-1]:
+        services.alert_ack_by_sms(user=recipient.user)
+    assert not all_acked.exists()  # one still missing
+
+    last = everyone[-1]
+    services.alert_ack_by_token(token=ack_token(alert_id=alert.pk, user_id=last.user_id))
+    services.alert_ack_by_token(token=ack_token(alert_id=alert.pk, user_id=last.user_id))
+    (entry,) = all_acked
+    assert entry.data == {"alert_id": alert.pk, "recipients": len(everyone)}

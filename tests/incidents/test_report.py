@@ -557,3 +557,21 @@ def test_one_render_at_a_time_per_incident(
     _work(queued)
     archive.refresh_from_db()
     assert archive.status == "ready" and renders[-1] == (closed.pk, "archive")
+
+
+def test_the_report_shows_the_response_metrics_from_the_events(closed):
+    context = report_selectors.incident_report(incident=closed)
+    metrics = {m["key"]: m for m in context["metrics"]}
+    assert list(metrics) == [
+        "first_update",
+        "announcement_on",
+        "first_figures",
+        "all_acknowledged",
+        "closed",
+    ]
+    close = closed.log_entries.get(event="incident_closed").created_at
+    assert metrics["closed"]["seconds"] == int((close - closed.started_at).total_seconds())
+    assert metrics["all_acknowledged"]["seconds"] is None  # no alert was sent
+
+    text = _text(render_incident_report(incident=closed))
+    assert "Responstider" in text and metrics["closed"]["display"] in text
