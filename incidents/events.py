@@ -206,7 +206,7 @@ def entry_text(entry: LogEntry) -> str:
     sentence from its data. An entry whose data does not fit (an old entry the migration
     could not parse keeps its old text) shows its stored text."""
     render = RENDERERS.get(entry.event)
-    if render is None or not entry.data:
+    if render is None or (entry.text and not entry.data):
         return entry.text
     try:
         return str(render(entry.data))[:2000]
