@@ -203,3 +203,18 @@ def test_the_dashboard_filter_marks_the_page_and_leaves_the_shared_renders_alone
     assert f"{reverse('incidents:log', args=[incident.pk])}?art=decision" in filtered
     # Every entry is still in the page (CSS hides the other kinds): the renders are shared.
     assert "startede hændelsen" in filtered and "Vi venter" in filtered
+
+
+def test_the_correction_page_offers_the_old_kind_and_keeps_it(client, incident, staff_user):
+    decision = services.incident_log_write(
+        incident=incident, text="Vi lukker", author=staff_user, category="decision"
+    )
+    client.force_login(staff_user)
+    url = reverse("incidents:log_correct", args=[incident.pk, decision.sequence])
+
+    page = client.get(url).text
+    client.post(url, {"text": "Vi lukker kl. 12", "category": ""})
+
+    assert '<option value="decision" selected>' in page and "badge--decision" in page
+    correction = incident.log_entries.get(corrects=decision)
+    assert correction.category == "decision" and correction.text == "Vi lukker kl. 12"
