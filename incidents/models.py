@@ -223,7 +223,7 @@ class LogEntry(models.Model):
         verbose_name_plural = _("logindlæg")
 
     def __str__(self):
-        return f"#{self.sequence} {self.text[:60]}"
+        return f"#{self.sequence} {(self.text or self.get_event_display())[:60]}"
 
 
 class FigureReport(models.Model):
