@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from incidents.events import entry_text
 from incidents.models import Incident, IntegrationToken, LogEntry
 from incidents.services import integration_token_create
 
@@ -45,10 +47,14 @@ class IntegrationTokenAdmin(admin.ModelAdmin):
 
 class LogEntryInline(admin.TabularInline):
     model = LogEntry
-    fields = ("sequence", "created_at", "author", "kind", "text", "corrects")
+    fields = ("sequence", "created_at", "author", "kind", "event", "category", "shown", "corrects")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=gettext_lazy("tekst"))
+    def shown(self, entry):
+        return entry_text(entry)  # the sentence, rendered from the event's data
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -135,7 +135,29 @@ class LogEntryForm(forms.Form):
         },
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Not required: a page (or an offline queue's replay) from before the kinds existed
+    # posts none; the service then takes Information, or a correction keeps its kind.
+    category = forms.ChoiceField(
+        label=_("Art"),
+        choices=LogEntry.Category.choices,
+        initial=LogEntry.Category.INFORMATION,
+        required=False,
+        error_messages={"invalid_choice": _("Vælg en art for indlægget.")},
+    )
     idempotency_key = IdempotencyKeyField()
+
+
+# The log's filter (``?art=``): a person's kind, or what the app logged itself.
+LOG_FILTER_SYSTEM = "system"
+LOG_FILTERS = {
+    **dict(LogEntry.Category.choices),
+    LOG_FILTER_SYSTEM: _("Systemet"),
+}
+
+
+def log_filter_of(value) -> str:
+    """The filter a ``?art=`` asks for; anything unknown is no filter (all entries)."""
+    return value if value in LOG_FILTERS else ""
 
 
 class StepVersionForm(forms.Form):

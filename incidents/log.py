@@ -1,14 +1,20 @@
-"""The lowest layer of the incidents app: append to the logbook and mark dashboard groups
-as changed. It imports only models, so every other layer and app (notifications, alerts,
-exercises, SMS in) can write to the log without importing the incidents' services.
+"""The lowest layer of the incidents app: append to the logbook, mark dashboard groups as
+changed, and lock a running incident. It imports only models, so every other layer and app
+(notifications, alerts, exercises, SMS in) can write to the log without importing the
+incidents' services (which call notifications: the other way round would be a circle).
+
+Entries are facts: ``event`` + ``data`` (keys on ``LogEntry.Event``); ``text`` is only what
+a person wrote. ``incidents.events.entry_text`` renders the sentence in the reader's language.
 """
 
 import datetime as dt
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incidents.models import Incident, LogEntry
 
@@ -26,6 +32,37 @@ GROUP_FIELDS = {
 ALL_GROUPS = tuple(GROUP_FIELDS)
 
 
+class IncidentClosedError(ValidationError):
+    """A write to an incident that has been closed: a ValidationError, so every caller that
+    shows a service's refusal shows this one too (a closed incident is read-only)."""
+
+    def __init__(self, incident: Incident):
+        self.incident = incident
+        when = timezone.localtime(incident.closed_at) if incident.closed_at else None
+        if when is None:
+            message = _("Hændelsen er afsluttet og kan ikke længere ændres.")
+        else:
+            message = _("Hændelsen blev afsluttet %(when)s og kan ikke længere ændres.") % {
+                "when": when.strftime("%d.%m.%Y kl. %H:%M")
+            }
+        super().__init__(message, code="incident_closed")
+
+    def __str__(self):
+        return self.message
+
+
+def incident_lock_running(incident_id: int) -> Incident:
+    """Lock the incident row; refuse (IncidentClosedError) once it is closed.
+
+    Every write to an incident or its notifications goes through here, so no write can
+    slip in after (or concurrently with) ``incident_close``. Call inside a transaction.
+    """
+    incident = Incident.objects.select_for_update().get(pk=incident_id)
+    if not incident.is_running:
+        raise IncidentClosedError(incident)
+    return incident
+
+
 def incident_touch(*, incident_id: int, groups=ALL_GROUPS) -> None:
     """Mark ``groups`` of the incident's dashboard as changed: the next poll of every open
     dashboard brings those fragments, and only those. Unknown names are ignored."""
@@ -39,7 +76,7 @@ def incident_touch(*, incident_id: int, groups=ALL_GROUPS) -> None:
 def log_entry_create(
     *,
     incident: Incident,
-    text: str,
+    text: str = "",
     author=None,
     kind: str = LogEntry.Kind.MANUAL,
     event: str = LogEntry.Event.NOTE,

@@ -128,9 +128,10 @@ class LogEntry(models.Model):
 
         Keys of ``data`` per type (all values JSON; times ISO 8601 with offset):
           NOTE               —  (free text in ``text``; ``category`` says which kind)
-          INCIDENT_STARTED   scenario_slug, scenario_title, card_version, is_exercise
-          INCIDENT_CLOSED    summary
-          SCENARIO_ADDED     scenario_slug, scenario_title, reason
+          INCIDENT_STARTED   scenario_slug, scenario_title, card_version, is_exercise,
+                             actor_name (who started it, as named then)
+          INCIDENT_CLOSED    summary, actor_name
+          SCENARIO_ADDED     scenario_slug, scenario_title, reason, actor_name
           STEP_DONE          step_id, step_key, step_text, alternative (slug or ""),
                              alternative_label
           STEP_REOPENED      step_id, step_key, step_text, reason
@@ -139,10 +140,16 @@ class LogEntry(models.Model):
           FIGURES_REPORTED   figure_id, agents_on_duty, agents_available, calls_in_queue,
                              longest_wait_seconds, average_wait_seconds, source
           LINE_SWITCHED      line_slug, line_name, from_announcement, to_announcement,
-                             to_announcement_title ("" = back to normal)
+                             to_announcement_title ("" = back to normal), from_announcement_title
           TIMER_MOVED        timer_id, timer_name, from_started_at, to_started_at
-          UPDATE_SENT        update_id, channel, recipients (count), kind ("status"/"reminder")
-          UPDATE_FAILED      update_id, channel, recipient, error_class
+          UPDATE_SENT        update_id, channel (the first of channels, "" if none), recipients
+                             (count reached), kind ("update"/"reminder"), reason, total
+                             (recipients tried), channels (list of "email"/"sms"/"webhook"),
+                             possible_duplicates (count)
+          UPDATE_FAILED      update_id, channel, recipient (name), error_class, kind, address
+                             (as shown, never a webhook's secret), error (the error text)
+          SCHEDULE_FAILED    error_class (the scheduled update could not be made; retried)
+          SCHEDULE_RECOVERED —  (the scheduled updates work again)
           INJECT             inject_id, offset_seconds, script_id (an exercise's inject at
                              its time; its text in ``text``; exercises.services)
           ALERT_ALL_ACKED    alert_id, recipients (count): every alerted person has
@@ -150,6 +157,8 @@ class LogEntry(models.Model):
           ALERT_SENT         alert_id, group (role name, "" = all), recipients (count), round
                              (0 = first send, n = n-th re-send to those missing), text
           (further types are added by the issues that need them, each documented here)
+        Step ids/keys, figure_id, timer_id may be null in entries migrated from old texts
+        (0008), and a migrated TIMER_MOVED has only minute precision (``approximate``: true).
 
         The phone's time of a write queued offline (issue 15: NOTE, STEP_DONE, STEP_REOPENED,
         FIGURES_REPORTED) is the ``device_written_at`` column of the entry, for every type
@@ -169,6 +178,8 @@ class LogEntry(models.Model):
         TIMER_MOVED = "timer_moved", _("Timer flyttet")
         UPDATE_SENT = "update_sent", _("Opdatering sendt")
         UPDATE_FAILED = "update_failed", _("Opdatering fejlede")
+        SCHEDULE_FAILED = "schedule_failed", _("Planlagt opdatering fejlede")
+        SCHEDULE_RECOVERED = "schedule_recovered", _("Planlagte opdateringer virker igen")
         INJECT = "inject", _("Inject (øvelse)")
         ALERT_SENT = "alert_sent", _("Alarm sendt")
         ALERT_ALL_ACKED = "alert_all_acked", _("Alle har kvitteret for alarmen")
@@ -225,7 +236,7 @@ class LogEntry(models.Model):
         verbose_name_plural = _("logindlæg")
 
     def __str__(self):
-        return f"#{self.sequence} {self.text[:60]}"
+        return f"#{self.sequence} {(self.text or self.get_event_display())[:60]}"
 
 
 class FigureReport(models.Model):

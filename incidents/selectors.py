@@ -22,7 +22,8 @@ from cards.placeholders import fill_template
 from cards.snapshots import CardSnapshot
 from config.names import person_name
 from contacts.opening_hours import opening_state
-from incidents.models import Incident, IncidentStep
+from incidents.events import entry_text
+from incidents.models import Incident, IncidentStep, LogEntry
 
 DASHBOARD_LOG_ENTRIES = 20
 FULL_LOG_PAGE = 200
@@ -635,13 +636,33 @@ def _wall_item(*, incident, now):
     )
 
 
-def full_log(*, incident: Incident, page: int = 1):
+# A decision step ticked with a chosen alternative is a decision, like a person's
+# "Beslutning" (the same rule as ``incidents.events.entry_category``).
+_CHOSEN = (
+    Q(event=LogEntry.Event.STEP_DONE)
+    & ~Q(data__alternative_label="")
+    & Q(data__has_key="alternative_label")
+)
+
+
+def log_category_filter(entries, category: str = ""):
+    """Entries of one kind (the log's ``?art=`` filter); "system" is what the app logged."""
+    manual = LogEntry.Kind.MANUAL
+    if not category:
+        return entries
+    if category == "system":
+        return entries.exclude(kind=manual).exclude(_CHOSEN)
+    kind = Q(kind=manual, category=category)
+    return entries.filter(kind | _CHOSEN if category == LogEntry.Category.DECISION else kind)
+
+
+def full_log(*, incident: Incident, page: int = 1, category: str = ""):
     entries = (
         incident.log_entries.select_related("author", "corrects")
         .annotate(n_corrections=Count("corrections"))
         .order_by("sequence")
     )
-    return Paginator(entries, FULL_LOG_PAGE).get_page(page)
+    return Paginator(log_category_filter(entries, category), FULL_LOG_PAGE).get_page(page)
 
 
 def incident_status_summary(*, incident: Incident, log_entries: int = 5) -> dict:
@@ -687,7 +708,8 @@ def incident_status_summary(*, incident: Incident, log_entries: int = 5) -> dict
                 "sequence": e.sequence,
                 "created_at": e.created_at,
                 "author": person_name(e.author),
-                "text": e.text,
+                "text": entry_text(e),
+                "category": e.category if e.kind == LogEntry.Kind.MANUAL else "",
             }
             for e in incident.log_entries.select_related("author").order_by("-sequence")[
                 :log_entries

@@ -15,15 +15,22 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from cards.models import ActionCard, CardVersion
 from cards.snapshots import CardSnapshot
 from config.names import person_name
 
-# A module import: notifications.services writes back to the log (see there).
-from incidents.log import ALL_GROUPS, GROUP_FIELDS, incident_touch, log_entry_create  # noqa: F401
+# Re-exported for callers that used them from here; new code imports incidents.log.
+from incidents.events import minutes_seconds, short  # noqa: F401
+from incidents.log import (  # noqa: F401
+    ALL_GROUPS,
+    GROUP_FIELDS,
+    IncidentClosedError,
+    incident_lock_running,
+    incident_touch,
+    log_entry_create,
+)
 from incidents.models import (
     FigureReport,
     Incident,
@@ -45,25 +52,6 @@ INCIDENT_TIME_BACKDATE = dt.timedelta(days=1)
 # A phone's or the telephony platform's clock may run a little ahead of ours.
 CLOCK_SKEW = dt.timedelta(minutes=2)
 SYSTEM = LogEntry.Kind.SYSTEM
-
-
-class IncidentClosedError(ValidationError):
-    """A write to an incident that has been closed: a ValidationError, so every caller that
-    shows a service's refusal shows this one too (a closed incident is read-only)."""
-
-    def __init__(self, incident: Incident):
-        self.incident = incident
-        when = timezone.localtime(incident.closed_at) if incident.closed_at else None
-        if when is None:
-            message = _("Hændelsen er afsluttet og kan ikke længere ændres.")
-        else:
-            message = _("Hændelsen blev afsluttet %(when)s og kan ikke længere ændres.") % {
-                "when": when.strftime("%d.%m.%Y kl. %H:%M")
-            }
-        super().__init__(message, code="incident_closed")
-
-    def __str__(self):
-        return self.message
 
 
 class StaleStepError(Exception):
@@ -92,30 +80,10 @@ def user_label(user) -> str:
     return person_name(user) or _("ukendt")
 
 
-def short(text: str, length: int = 100) -> str:
-    return Truncator(" ".join(text.split())).chars(length)
-
-
-def minutes_seconds(seconds: int) -> str:
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def _replayed(obj):
     """Mark an object found by its idempotency key: the post was a replay, nothing was written."""
     obj.replayed = True
     return obj
-
-
-def incident_lock_running(incident_id: int) -> Incident:
-    """Lock the incident row; refuse (IncidentClosedError) once it is closed.
-
-    Every write to an incident or its notifications goes through here, so no write can
-    slip in after (or concurrently with) ``incident_close``.
-    """
-    incident = Incident.objects.select_for_update().get(pk=incident_id)
-    if not incident.is_running:
-        raise IncidentClosedError(incident)
-    return incident
 
 
 def _replay_under_lock(model, *, incident: Incident, idempotency_key):
@@ -276,14 +244,19 @@ def incident_start(
     _scenario_join(
         incident=incident, snapshot=snapshot, scenario_slug=scenario_slug, user=user, now=now
     )
-    text = _("%(who)s startede hændelsen fra scenariet »%(scenario)s« (kortversion %(v)s).") % {
-        "who": user_label(user),
-        "scenario": incident.title,
-        "v": version.number,
-    }
-    if is_exercise:
-        text = _("ØVELSE: ") + text
-    log_entry_create(incident=incident, text=text, author=user, kind=SYSTEM)
+    log_entry_create(
+        incident=incident,
+        author=user,
+        kind=SYSTEM,
+        event=LogEntry.Event.INCIDENT_STARTED,
+        data={
+            "scenario_slug": scenario_slug,
+            "scenario_title": incident.title,
+            "card_version": version.number,
+            "is_exercise": is_exercise,
+            "actor_name": user_label(user),
+        },
+    )
     notification_services.status_update_create(incident=incident, reason="started", user=user)
     return incident
 
@@ -306,10 +279,15 @@ def incident_scenario_add(*, incident: Incident, scenario_slug: str, user) -> In
     )
     log_entry_create(
         incident=incident,
-        text=_("%(who)s tilføjede scenariet »%(scenario)s«.")
-        % {"who": user_label(user), "scenario": joined.title},
         author=user,
         kind=SYSTEM,
+        event=LogEntry.Event.SCENARIO_ADDED,
+        data={
+            "scenario_slug": joined.scenario_slug,
+            "scenario_title": joined.title,
+            "reason": joined.reason,
+            "actor_name": user_label(user),
+        },
     )
     notification_services.status_update_create(
         incident=incident, reason="scenario_added", user=user
@@ -344,8 +322,12 @@ def _device_time_check(incident, device_written_at):
         incident_time_check(incident=incident, when=device_written_at)
 
 
+def _step_facts(step, **facts) -> dict:
+    return {"step_id": step.pk, "step_key": step.key, "step_text": step.text, **facts}
+
+
 def _step_changed(
-    step, *, user, action, now, log_text, idempotency_key=None, device_written_at=None
+    step, *, user, action, now, event, data, idempotency_key=None, device_written_at=None
 ):
     # _lock_step holds the incident row: no one else can take this steps revision.
     step.revision = step.incident.rev_steps + 1
@@ -357,9 +339,10 @@ def _step_changed(
     step.save()
     log_entry_create(
         incident=step.incident,
-        text=log_text,
         author=user,
         kind=SYSTEM,
+        event=event,
+        data=data,
         idempotency_key=idempotency_key,
         device_written_at=device_written_at,
     )
@@ -395,15 +378,19 @@ def step_complete(
     step.done_at = now
     step.done_by = user
     step.chosen_alternative = alternative if step.kind == "decision" else ""
-    text = _("Udført: »%(step)s«") % {"step": short(step.text)}
-    if step.chosen_alternative:
-        text += _(" – valgt: %(alt)s") % {"alt": step.chosen_alternative}
+    chosen = next((a for a in step.alternatives if a["label"] == step.chosen_alternative), {})
+    data = _step_facts(
+        step,
+        alternative=chosen.get("slug", chosen.get("label", "")),
+        alternative_label=step.chosen_alternative,
+    )
     return _step_changed(
         step,
         user=user,
         action=step.Action.DONE,
         now=now,
-        log_text=text,
+        event=LogEntry.Event.STEP_DONE,
+        data=data,
         idempotency_key=idempotency_key,
         device_written_at=device_written_at,
     )
@@ -431,16 +418,13 @@ def step_reopen(
     step.done_at = None
     step.done_by = None
     step.chosen_alternative = ""
-    text = _("Genåbnet: »%(step)s« – begrundelse: %(reason)s") % {
-        "step": short(step.text),
-        "reason": reason.strip(),
-    }
     return _step_changed(
         step,
         user=user,
         action=step.Action.REOPENED,
         now=timezone.now(),
-        log_text=text,
+        event=LogEntry.Event.STEP_REOPENED,
+        data=_step_facts(step, reason=reason.strip()),
         idempotency_key=idempotency_key,
         device_written_at=device_written_at,
     )
@@ -461,13 +445,16 @@ def step_assign(
     step.assigned_user = assignee
     step.assigned_person_slug = "" if assignee else person_slug
     step.assigned_person_name = "" if assignee else person_name
-    name = step.assignee_name
-    if name:
-        text = _("»%(step)s« tildelt %(name)s") % {"step": short(step.text), "name": name}
-    else:
-        text = _("Tildeling fjernet fra »%(step)s«") % {"step": short(step.text)}
+    data = _step_facts(
+        step, assignee_name=step.assignee_name or "", person_slug=step.assigned_person_slug
+    )
     return _step_changed(
-        step, user=user, action=step.Action.ASSIGNED, now=timezone.now(), log_text=text
+        step,
+        user=user,
+        action=step.Action.ASSIGNED,
+        now=timezone.now(),
+        event=LogEntry.Event.STEP_ASSIGNED,
+        data=data,
     )
 
 
@@ -475,12 +462,13 @@ def step_assign(
 def step_note_set(*, step: IncidentStep, user, version: int, note: str) -> IncidentStep:
     step = _lock_step(step=step, version=version)
     step.note = note.strip()
-    if step.note:
-        text = _("Note til »%(step)s«: %(note)s") % {"step": short(step.text), "note": step.note}
-    else:
-        text = _("Note fjernet fra »%(step)s«") % {"step": short(step.text)}
     return _step_changed(
-        step, user=user, action=step.Action.NOTE, now=timezone.now(), log_text=text
+        step,
+        user=user,
+        action=step.Action.NOTE,
+        now=timezone.now(),
+        event=LogEntry.Event.STEP_NOTE,
+        data=_step_facts(step, note=step.note),
     )
 
 
@@ -490,14 +478,18 @@ def incident_log_write(
     incident: Incident,
     text: str,
     author,
+    category: str | None = None,
     corrects: LogEntry | None = None,
     idempotency_key: uuid.UUID | None = None,
     device_written_at: dt.datetime | None = None,
 ) -> LogEntry:
     """A log entry written by a person; a correction points at the entry it corrects.
 
-    A replay of the same form (same ``idempotency_key``) answers the entry it wrote.
-    ``device_written_at``: the phone's time, for an entry queued offline and sent later.
+    ``category`` is the logfører's kind (information, beslutning, handling, undladelse):
+    Information when not given; a correction keeps the kind of the entry it corrects
+    unless one is given explicitly. A replay of the same form (same ``idempotency_key``)
+    answers the entry it wrote. ``device_written_at``: the phone's time, for an entry
+    queued offline and sent later.
     """
     if replay := _replay_under_lock(LogEntry, incident=incident, idempotency_key=idempotency_key):
         return replay
@@ -507,10 +499,15 @@ def incident_log_write(
         raise ValidationError(_("Skriv en tekst til loggen."))
     if corrects is not None and corrects.incident_id != incident.pk:
         raise ValidationError(_("Rettelsen skal høre til samme hændelse."))
+    if not category:
+        category = corrects.category if corrects is not None else LogEntry.Category.INFORMATION
+    if category not in LogEntry.Category.values:
+        raise ValidationError(_("Vælg en art for indlægget."))
     return log_entry_create(
         incident=incident,
         text=text,
         author=author,
+        category=category,
         corrects=corrects,
         idempotency_key=idempotency_key,
         device_written_at=device_written_at,
@@ -560,20 +557,21 @@ def figure_report_create(
     report.full_clean(exclude=["incident", "idempotency_key"])
     report.save()
     incident_touch(incident_id=incident.pk, groups=("figures",))
-    text = _(
-        "Tal: %(on)s på vagt, %(free)s ledige, %(queue)s i kø, længste ventetid %(longest)s, "
-        "gennemsnit %(avg)s"
-    ) % {
-        "on": agents_on_duty,
-        "free": agents_available,
-        "queue": calls_in_queue,
-        "longest": minutes_seconds(longest_wait_seconds),
-        "avg": minutes_seconds(average_wait_seconds),
-    }
-    if source:
-        text += _(" (fra %(source)s)") % {"source": source}
     log_entry_create(
-        incident=incident, text=text, author=user, kind=SYSTEM, device_written_at=device_written_at
+        incident=incident,
+        author=user,
+        kind=SYSTEM,
+        event=LogEntry.Event.FIGURES_REPORTED,
+        data={
+            "figure_id": report.pk,
+            "agents_on_duty": agents_on_duty,
+            "agents_available": agents_available,
+            "calls_in_queue": calls_in_queue,
+            "longest_wait_seconds": longest_wait_seconds,
+            "average_wait_seconds": average_wait_seconds,
+            "source": source,
+        },
+        device_written_at=device_written_at,
     )
     return report
 
@@ -588,20 +586,29 @@ def phone_line_switch(*, line: PhoneLineState, user, announcement_slug: str) -> 
         raise ValidationError(_("Ukendt infobesked."))
     if announcement_slug == line.announcement_slug:
         raise ValidationError(_("Linjen har allerede den infobesked."))
+    before = {
+        "from_announcement": line.announcement_slug,
+        "from_announcement_title": line.announcement_name,
+    }
     line.announcement_slug = announcement_slug
     line.announcement_name = announcements[announcement_slug]["name"] if announcement_slug else ""
     line.switched_at = timezone.now()
     line.switched_by = user
     line.save()
     incident_touch(incident_id=incident.pk, groups=("lines",))
-    if announcement_slug:
-        text = _("Infobesked »%(a)s« slået til på %(line)s") % {
-            "a": line.announcement_name,
-            "line": line.name,
-        }
-    else:
-        text = _("%(line)s skiftet tilbage til normal (ingen infobesked)") % {"line": line.name}
-    log_entry_create(incident=incident, text=text, author=user, kind=SYSTEM)
+    log_entry_create(
+        incident=incident,
+        author=user,
+        kind=SYSTEM,
+        event=LogEntry.Event.LINE_SWITCHED,
+        data={
+            "line_slug": line.line_slug,
+            "line_name": line.name,
+            **before,
+            "to_announcement": announcement_slug,
+            "to_announcement_title": line.announcement_name,
+        },
+    )
     return line
 
 
@@ -643,21 +650,22 @@ def timer_start_set(*, timer: IncidentTimer, user, started_at: dt.datetime) -> I
     incident = _lock_running(timer.incident_id)
     timer_start_validate(incident=incident, started_at=started_at)
     timer = IncidentTimer.objects.select_for_update().get(pk=timer.pk)
-    before = timezone.localtime(timer.started_at)
+    before = timer.started_at
     timer.started_at = started_at
     timer.changed_by = user
     timer.save()
     incident_touch(incident_id=incident.pk, groups=("timers",))
     log_entry_create(
         incident=incident,
-        text=_("Timeren »%(name)s« regnes nu fra kl. %(new)s (før %(old)s)")
-        % {
-            "name": timer.name,
-            "new": timezone.localtime(started_at).strftime("%H:%M"),
-            "old": before.strftime("%H:%M"),
-        },
         author=user,
         kind=SYSTEM,
+        event=LogEntry.Event.TIMER_MOVED,
+        data={
+            "timer_id": timer.pk,
+            "timer_name": timer.name,
+            "from_started_at": before.isoformat(),
+            "to_started_at": started_at.isoformat(),
+        },
     )
     return timer
 
@@ -707,10 +715,13 @@ def incident_close(
         update_fields=["status", "closed_at", "closed_by", "summary", "closing_checklist"]
     )
     incident_touch(incident_id=incident.pk)  # read-only from now: every fragment changes
-    text = _("%(who)s afsluttede hændelsen.") % {"who": user_label(user)}
-    if incident.summary:
-        text += " " + _("Opsummering: %(summary)s") % {"summary": incident.summary}
-    log_entry_create(incident=incident, text=text, author=user, kind=SYSTEM)
+    log_entry_create(
+        incident=incident,
+        author=user,
+        kind=SYSTEM,
+        event=LogEntry.Event.INCIDENT_CLOSED,
+        data={"summary": incident.summary, "actor_name": user_label(user)},
+    )
     notification_services.status_update_create(incident=incident, reason="closed", user=user)
     # Incident report (issue 6), rendered by a Celery task after the close commits. A
     # function import: incidents.pdf reads through this module.

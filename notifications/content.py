@@ -2,12 +2,17 @@
 
 Rendered once per update from ``incident_status_summary``; every recipient gets the same
 words, and a retried delivery sends exactly what the first attempt would have.
+
+Always in the recipients' language (``RECIPIENT_LANGUAGE``), whatever the language of the
+coordinator whose click made the update: the renders (and the summary they read, whose log
+lines are rendered from events) run under ``translation.override``. The templates are
+Danish throughout; the few ``gettext`` calls here resolve to Danish under the override.
 """
 
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.validators import header_safe
@@ -25,6 +30,15 @@ GSM7_EXTENSION = set("^{}\\[~]|€\f")
 GSM7_SINGLE, GSM7_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
 SMS_MAX_SEGMENTS = 2
+# The crisis communication team, the log keeper and the webhooks' readers read Danish.
+RECIPIENT_LANGUAGE = "da"
+
+
+def in_recipient_language():
+    """``with in_recipient_language(): …`` renders everything inside in the recipients'
+    language (text, dates and the log lines rendered from events)."""
+    return translation.override(RECIPIENT_LANGUAGE)
+
 
 REASONS = {
     "started": "Hændelsen er startet",
@@ -165,6 +179,11 @@ def _sms_body(ctx: dict) -> str:
 
 
 def status_update_render(*, summary: dict, reason: str, next_update_at=None) -> RenderedUpdate:
+    with in_recipient_language():
+        return _status_update_render(summary=summary, reason=reason, next_update_at=next_update_at)
+
+
+def _status_update_render(*, summary: dict, reason: str, next_update_at) -> RenderedUpdate:
     ctx = _context(summary, reason=reason)
     prefix = "ØVELSE – " if summary["is_exercise"] else ""
     label = _("Sidste statusopdatering") if ctx["is_final"] else _("Statusopdatering")
@@ -181,6 +200,11 @@ def status_update_render(*, summary: dict, reason: str, next_update_at=None) -> 
 
 
 def reminder_render(*, summary: dict, due_at, last_update_at) -> RenderedUpdate:
+    with in_recipient_language():
+        return _reminder_render(summary=summary, due_at=due_at, last_update_at=last_update_at)
+
+
+def _reminder_render(*, summary: dict, due_at, last_update_at) -> RenderedUpdate:
     ctx = {
         **_context(summary, reason="reminder"),
         "due_time": local_time(due_at),

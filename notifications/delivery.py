@@ -23,10 +23,9 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from incidents import services as incident_services
+from incidents.log import incident_touch, log_entry_create
 from incidents.models import LogEntry
 from notifications.channels import channel_for, delivery_error_for
-from notifications.content import REASONS
 from notifications.models import Channel, OutboxMessage, StatusUpdate, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -200,13 +199,19 @@ def _give_up(*, message: OutboxMessage, error: str, error_class: str) -> int | N
         return fallback.pk
     message.status = OutboxMessage.Status.FAILED
     message.save()
-    incident_services.log_entry_create(
+    log_entry_create(
         incident=message.update.incident,
         kind=LogEntry.Kind.SYSTEM,
-        text=(
-            f"{message.update.get_kind_display()} kunne ikke leveres til {recipient.name}"
-            f" ({message.get_channel_display()} {message.address_display}): [{error_class}] {error}"
-        )[:2000],
+        event=LogEntry.Event.UPDATE_FAILED,
+        data={
+            "update_id": message.update_id,
+            "kind": message.update.kind,
+            "channel": message.channel,
+            "recipient": recipient.name,
+            "address": message.address_display,
+            "error_class": error_class[:100],
+            "error": error[:1500],
+        },
     )
     return None
 
@@ -269,19 +274,21 @@ def status_update_complete(*, update_id: int) -> bool:
         reached = {m.recipient_id for m in sent}
         total = {m.recipient_id for m in messages}
         doubtful = {m.recipient_id for m in sent if m.possible_duplicate}
-        what = REASONS.get(update.reason, update.get_kind_display())
-        channels = ", ".join(sorted({m.get_channel_display() for m in sent})) or "-"
-        text = (
-            f"{update.get_kind_display()} sendt ({what}) til"
-            f" {len(reached)} af {len(total)} modtagere via {channels}."
-        )
-        if doubtful:
-            text += (
-                f" {len(doubtful)} kan have fået den to gange (mulig dublet efter et"
-                " nedbrud under afsendelsen)."
-            )
-        incident_services.log_entry_create(
-            incident=update.incident, kind=LogEntry.Kind.SYSTEM, text=text
+        channels = sorted({m.channel for m in sent})
+        log_entry_create(
+            incident=update.incident,
+            kind=LogEntry.Kind.SYSTEM,
+            event=LogEntry.Event.UPDATE_SENT,
+            data={
+                "update_id": update.pk,
+                "kind": update.kind,
+                "reason": update.reason,
+                "channel": channels[0] if channels else "",
+                "channels": channels,
+                "recipients": len(reached),
+                "total": len(total),
+                "possible_duplicates": len(doubtful),
+            },
         )
     return True
 
@@ -290,9 +297,7 @@ def _after_attempt(*, message: OutboxMessage) -> None:
     """The shared state, after the row is committed: the dashboards' revision and, when
     this was the update's last message, its log line. A crash here loses nothing: the
     sweep completes the update."""
-    incident_services.incident_touch(
-        incident_id=message.update.incident_id, groups=("notifications",)
-    )
+    incident_touch(incident_id=message.update.incident_id, groups=("notifications",))
     status_update_complete(update_id=message.update_id)
 
 

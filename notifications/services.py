@@ -14,12 +14,13 @@ from django.utils import timezone
 
 from cards.snapshots import CardSnapshot
 
-# A module import: incidents.services calls back into this module (status updates).
-from incidents import services as incident_services
+# Only the incidents' lowest layer, models and read selectors: incidents.services calls
+# this module (start, escalate, close), so importing it back would be a circle.
+from incidents.log import incident_lock_running, incident_touch, log_entry_create
 from incidents.models import FigureReport, Incident, LogEntry
 from incidents.selectors import incident_status_summary
 from notifications import delivery
-from notifications.content import reminder_render, status_update_render
+from notifications.content import in_recipient_language, reminder_render, status_update_render
 
 # outbox_message_deliver is re-exported: the tasks and the tests call it as services.*.
 from notifications.delivery import (  # noqa: F401
@@ -114,7 +115,7 @@ def recipients_ensure_defaults(*, incident: Incident) -> None:
 def _lock_running(incident_id: int) -> Incident:
     """A closed incident is read-only: its recipients too (IncidentClosedError, a
     Danish ValidationError). Locks the incident row, serialising with its close."""
-    return incident_services.incident_lock_running(incident_id)
+    return incident_lock_running(incident_id)
 
 
 @transaction.atomic
@@ -129,7 +130,7 @@ def recipient_add_person(*, incident: Incident, person, user=None) -> Recipient:
         source=Recipient.Source.PERSON,
         added_by=user,
     )
-    incident_services.incident_touch(incident_id=incident.pk, groups=("notifications",))
+    incident_touch(incident_id=incident.pk, groups=("notifications",))
     return recipient
 
 
@@ -153,7 +154,7 @@ def recipient_add_group(*, incident: Incident, group, user=None) -> list[Recipie
                 added_by=user,
             )
         )
-    incident_services.incident_touch(incident_id=incident.pk, groups=("notifications",))
+    incident_touch(incident_id=incident.pk, groups=("notifications",))
     return recipients
 
 
@@ -189,7 +190,7 @@ def recipient_add_adhoc(
             "added_by": user,
         },
     )
-    incident_services.incident_touch(incident_id=incident.pk, groups=("notifications",))
+    incident_touch(incident_id=incident.pk, groups=("notifications",))
     return recipient
 
 
@@ -199,7 +200,7 @@ def recipient_remove(*, recipient: Recipient) -> None:
     # Kept, not deleted: the delivery history of earlier updates still points at it.
     recipient.is_active = False
     recipient.save(update_fields=["is_active"])
-    incident_services.incident_touch(incident_id=recipient.incident_id, groups=("notifications",))
+    incident_touch(incident_id=recipient.incident_id, groups=("notifications",))
 
 
 # --- Creating updates -------------------------------------------------------------------------
@@ -261,7 +262,7 @@ def _update_create(*, incident, slot, kind, reason, rendered, user, recipients):
     except IntegrityError:
         return None  # The slot was taken concurrently: that update goes out instead.
     enqueue_on_commit(_outbox_create(update=update, recipients=recipients))
-    incident_services.incident_touch(incident_id=incident.pk, groups=("notifications",))
+    incident_touch(incident_id=incident.pk, groups=("notifications",))
     return update
 
 
@@ -279,12 +280,13 @@ def status_update_create(
     recipients_ensure_defaults(incident=incident)
     if StatusUpdate.objects.filter(incident=incident, slot=slot).exists():
         return None
-    summary = incident_status_summary(incident=incident)
-    rendered = status_update_render(
-        summary=summary,
-        reason=reason,
-        next_update_at=incident_next_update_at(incident=incident),
-    )
+    with in_recipient_language():  # the summary's log lines too, not the clicker's language
+        summary = incident_status_summary(incident=incident)
+        rendered = status_update_render(
+            summary=summary,
+            reason=reason,
+            next_update_at=incident_next_update_at(incident=incident),
+        )
     return _update_create(
         incident=incident,
         slot=slot,
@@ -339,10 +341,11 @@ def _reminder_create(*, incident: Incident, index: int, due_at, now) -> StatusUp
     since = last.created_at if last else incident.started_at
     if FigureReport.objects.filter(incident=incident, reported_at__gte=since).exists():
         return None
-    summary = incident_status_summary(incident=incident)
-    rendered = reminder_render(
-        summary=summary, due_at=due_at, last_update_at=last.created_at if last else None
-    )
+    with in_recipient_language():
+        summary = incident_status_summary(incident=incident)
+        rendered = reminder_render(
+            summary=summary, due_at=due_at, last_update_at=last.created_at if last else None
+        )
     return _update_create(
         incident=incident,
         slot=slot,
@@ -394,23 +397,21 @@ def _schedule_failure_record(*, incident_id: int, exc: Exception) -> None:
             failure.error = error
             failure.save(update_fields=["attempts", "last_failed_at", "error"])
             return
-        incident_services.log_entry_create(
+        log_entry_create(
             incident=Incident.objects.get(pk=incident_id),
             kind=LogEntry.Kind.SYSTEM,
-            text=(
-                "Den planlagte statusopdatering kunne ikke dannes (teknisk fejl: "
-                f"{error}). Der prøves igen ved hvert tjek, hvert minut."
-            ),
+            event=LogEntry.Event.SCHEDULE_FAILED,
+            data={"error_class": error},
         )
 
 
 def _schedule_failure_clear(*, incident_id: int) -> None:
     with transaction.atomic():
         if ScheduleFailure.objects.filter(incident_id=incident_id).delete()[0]:
-            incident_services.log_entry_create(
+            log_entry_create(
                 incident=Incident.objects.get(pk=incident_id),
                 kind=LogEntry.Kind.SYSTEM,
-                text="De planlagte statusopdateringer virker igen.",
+                event=LogEntry.Event.SCHEDULE_RECOVERED,
             )
 
 

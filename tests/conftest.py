@@ -60,6 +60,18 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def danish_first():
+    """Each test starts in Danish: a request in English (the language middleware activates
+    it for the thread) must not leak into the next test, now that log lines are rendered in
+    the active language (issue 13)."""
+    from django.utils import translation
+
+    translation.activate("da")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Printed cards and reports go to a folder of the test's own, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -7,6 +7,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.events import entry_category, entry_text
 from incidents.models import LogEntry
 from incidents.selectors import running_incidents as running_incidents_query
 from incidents.services import user_label
@@ -36,6 +37,19 @@ def log_author(entry):
     if entry.author_id is None and entry.kind == LogEntry.Kind.SYSTEM:
         return _("System")
     return user_label(entry.author)
+
+
+@register.filter
+def log_text(entry):
+    """What a log entry says, in the reader's language (``incidents.events``)."""
+    return entry_text(entry)
+
+
+@register.filter
+def log_category(entry):
+    """The filter class of an entry: a person's kind, "decision" for a chosen alternative,
+    else "system"."""
+    return entry_category(entry)
 
 
 @register.filter

@@ -26,9 +26,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from config.roles import user_roles
 from incidents import live, selectors
 from incidents.forms import (
+    LOG_FILTERS,
     EscalateForm,
     FigureForm,
     LogEntryForm,
+    log_filter_of,
 )
 from incidents.models import Incident
 
@@ -163,6 +165,10 @@ def _dashboard_context(request, incident, **extra):
         figure_form=FigureForm(),
         escalate_form=EscalateForm(options=context["escalation_options"]),
         step_base=live.step_base_of(incident),
+        # Per page, outside every polled fragment: the shared renders stay unfiltered and
+        # the page's CSS hides the other kinds (entries carry data-category).
+        log_filter=log_filter_of(request.GET.get("art")),
+        log_filters=LOG_FILTERS,
     )
     context.update(extra)
     return context

@@ -14,6 +14,7 @@ from cards.models import ActionCard
 from cards.snapshots import CardSnapshot
 from incidents import selectors, services
 from incidents.forms import (
+    LOG_FILTERS,
     CloseForm,
     EscalateForm,
     FigureForm,
@@ -22,6 +23,7 @@ from incidents.forms import (
     StartForm,
     TimerStartForm,
     card_slug,
+    log_filter_of,
 )
 from incidents.models import Incident, IncidentTimer, LogEntry, PhoneLineState
 from incidents.views import (
@@ -138,6 +140,7 @@ def log_write(request, pk):
             incident=incident,
             text=form.cleaned_data["text"],
             author=request.user,
+            category=form.cleaned_data["category"],
             idempotency_key=form.cleaned_data["idempotency_key"],
         )
     except (services.IncidentClosedError, ValidationError) as exc:
@@ -152,13 +155,20 @@ def log_write(request, pk):
 @require_GET
 def log_full(request, pk):
     incident = get_object_or_404(Incident, pk=pk)
-    page = selectors.full_log(incident=incident, page=request.GET.get("side") or 1)
+    log_filter = log_filter_of(request.GET.get("art"))
+    page = selectors.full_log(
+        incident=incident, page=request.GET.get("side") or 1, category=log_filter
+    )
+    # The filter form swaps only the timeline (htmx); without JavaScript it loads the page.
+    template = "incidents/log.html#log-timeline" if request.htmx else "incidents/log.html"
     return render(
         request,
-        "incidents/log.html",
+        template,
         {
             "incident": incident,
             "page": page,
+            "log_filter": log_filter,
+            "log_filters": LOG_FILTERS,
             "can_work": incident.is_running and request.user.has_perm(WORK),
         },
     )
@@ -181,6 +191,8 @@ def log_correct(request, pk, sequence):
                     incident=incident,
                     text=form.cleaned_data["text"],
                     author=request.user,
+                    # The form shows the old kind preselected: kept, or changed on purpose.
+                    category=form.cleaned_data["category"] or entry.category,
                     corrects=entry,
                     idempotency_key=form.cleaned_data["idempotency_key"],
                 )
@@ -195,7 +207,7 @@ def log_correct(request, pk, sequence):
                 messages.success(request, _("Rettelsen er skrevet i loggen."))
                 return redirect("incidents:log", pk=pk)
     else:
-        form = LogEntryForm(initial={"text": entry.text})
+        form = LogEntryForm(initial={"text": entry.text, "category": entry.category})
         status = 200
         if not incident.is_running:
             messages.error(request, str(services.IncidentClosedError(incident)))

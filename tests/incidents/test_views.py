@@ -6,6 +6,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from incidents import services
+from incidents.events import entry_text
 from incidents.models import FigureReport, Incident, IncidentStep, LogEntry
 from tests.incidents.conftest import EVACUATION, POWER
 from tests.incidents.factories import add_figures
@@ -394,7 +395,9 @@ def test_api_accepts_figures_with_a_token(client, incident, token):
     assert response.status_code == 201
     report = FigureReport.objects.get(pk=response.json()["id"])
     assert report.source == "Miralix-integration" and report.reported_by is None
-    assert "fra Miralix-integration" in incident.log_entries.order_by("-sequence").first().text
+    assert "fra Miralix-integration" in entry_text(
+        incident.log_entries.order_by("-sequence").first()
+    )
 
 
 def test_api_without_or_with_a_wrong_token_is_401(client, incident, token):

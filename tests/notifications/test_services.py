@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from incidents.events import entry_text
 from incidents.models import FigureReport, Incident, LogEntry
 from notifications import services
 from notifications.models import OutboxMessage, Recipient, StatusUpdate
@@ -140,7 +141,7 @@ def test_delivery_marks_sent_and_a_second_delivery_sends_nothing(incident):
     assert message.status == "sent" and message.attempts == 1 and message.sent_at
     assert mail.outbox[0].to == ["per@aarhus.dk"]
     log = LogEntry.objects.filter(incident=incident, kind="system").last()
-    assert "sendt" in log.text and "1 af 1" in log.text
+    assert "sendt" in entry_text(log) and "1 af 1" in entry_text(log)
 
 
 def _fail_smtp_with(monkeypatch, exc):
@@ -195,7 +196,7 @@ def test_temporary_failure_is_retried_with_backoff_then_given_up(incident, monke
     assert outcome == "failed" and message.status == "failed"
     assert "opgivet efter 3 forsøg" in message.last_error
     log = LogEntry.objects.filter(incident=incident, kind="system")
-    assert any("kunne ikke leveres til Testperson 1" in e.text for e in log)
+    assert any("kunne ikke leveres til Testperson 1" in entry_text(e) for e in log)
 
 
 def test_sweep_enqueues_only_overdue_queued_messages(incident, monkeypatch):

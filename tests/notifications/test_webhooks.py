@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
+from incidents.events import entry_text
 from incidents.models import LogEntry
 from incidents.pdf.documents import render_incident_report
 from notifications import services
@@ -88,8 +89,8 @@ def test_a_stored_address_is_refused_again_at_send_time(case, incident, internal
     assert message.status == OutboxMessage.Status.FAILED
     assert message.last_error.startswith("Webhooken afvist: ") and reason in message.last_error
     assert internal_server.requests == 0
-    logged = LogEntry.objects.get(incident=incident, text__contains="kunne ikke leveres")
-    assert reason in logged.text
+    logged = LogEntry.objects.get(incident=incident, event=LogEntry.Event.UPDATE_FAILED)
+    assert reason in entry_text(logged)
 
 
 def test_the_view_answers_with_the_danish_message_and_adds_nobody(
@@ -154,9 +155,9 @@ def test_an_error_answer_keeps_only_its_status(
 
     assert message.status == OutboxMessage.Status.FAILED
     assert message.last_error == "Webhooken svarede 500 (opgivet efter 1 forsøg)"
-    logged = LogEntry.objects.get(incident=incident, text__contains="kunne ikke leveres")
-    assert "Webhooken svarede 500" in logged.text
-    for text in (logged.text, message.last_error):
+    logged = LogEntry.objects.get(incident=incident, event=LogEntry.Event.UPDATE_FAILED)
+    assert "Webhooken svarede 500" in entry_text(logged)
+    for text in (entry_text(logged), message.last_error):
         assert "secret-internal-answer" not in text
         assert teams_server.secret not in text  # the webhook's own secret neither
     client.force_login(coordinator)

@@ -1,0 +1,246 @@
+"""The text of a log entry, rendered from its event type and data in the active language.
+
+The log stores facts (``LogEntry.event`` + ``LogEntry.data``, keys documented on
+``LogEntry.Event``); the sentence a reader sees is made here, at display time, in the
+reader's language — the dashboard, the full log, the status summaries and the e-mails
+(under ``translation.override("da")``) all call ``entry_text``. It runs per entry per
+render: no queries, only dictionary look-ups and a ``gettext`` each.
+
+The Danish sentences are word for word the ones the services used to store, so the same
+msgids (and their English translations) serve.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from incidents.models import LogEntry
+
+E = LogEntry.Event
+
+# Labels of the notifications app's values, as the log names them. Kept here (not read from
+# notifications.models) so the incidents app never imports notifications to draw its log.
+UPDATE_KINDS = {
+    "update": gettext_lazy("Statusopdatering"),
+    "reminder": gettext_lazy("Påmindelse til logfører"),
+}
+UPDATE_REASONS = {
+    "started": gettext_lazy("Hændelsen er startet"),
+    "scenario_added": gettext_lazy("Nyt scenarie tilføjet"),
+    "closed": gettext_lazy("Hændelsen er afsluttet – sidste opdatering"),
+    "manual": gettext_lazy("Sendt manuelt"),
+    "scheduled": gettext_lazy("Planlagt statusopdatering"),
+}
+CHANNELS = {
+    "email": gettext_lazy("E-mail"),
+    "sms": gettext_lazy("SMS"),
+    "webhook": gettext_lazy("Webhook"),
+}
+
+
+def short(text: str, length: int = 100) -> str:
+    return Truncator(" ".join(text.split())).chars(length)
+
+
+def minutes_seconds(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _local_hhmm(value: str) -> str:
+    return timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%H:%M")
+
+
+def _started(d):
+    text = _("%(who)s startede hændelsen fra scenariet »%(scenario)s« (kortversion %(v)s).") % {
+        "who": d["actor_name"],
+        "scenario": d["scenario_title"],
+        "v": d["card_version"],
+    }
+    return _("ØVELSE: ") + text if d.get("is_exercise") else text
+
+
+def _closed(d):
+    text = _("%(who)s afsluttede hændelsen.") % {"who": d["actor_name"]}
+    if d.get("summary"):
+        text += " " + _("Opsummering: %(summary)s") % {"summary": d["summary"]}
+    return text
+
+
+def _scenario_added(d):
+    return _("%(who)s tilføjede scenariet »%(scenario)s«.") % {
+        "who": d["actor_name"],
+        "scenario": d["scenario_title"],
+    }
+
+
+def _step_done(d):
+    text = _("Udført: »%(step)s«") % {"step": short(d["step_text"])}
+    if d.get("alternative_label"):
+        text += _(" – valgt: %(alt)s") % {"alt": d["alternative_label"]}
+    return text
+
+
+def _step_reopened(d):
+    return _("Genåbnet: »%(step)s« – begrundelse: %(reason)s") % {
+        "step": short(d["step_text"]),
+        "reason": d["reason"],
+    }
+
+
+def _step_assigned(d):
+    if d.get("assignee_name"):
+        return _("»%(step)s« tildelt %(name)s") % {
+            "step": short(d["step_text"]),
+            "name": d["assignee_name"],
+        }
+    return _("Tildeling fjernet fra »%(step)s«") % {"step": short(d["step_text"])}
+
+
+def _step_note(d):
+    if d.get("note"):
+        return _("Note til »%(step)s«: %(note)s") % {
+            "step": short(d["step_text"]),
+            "note": d["note"],
+        }
+    return _("Note fjernet fra »%(step)s«") % {"step": short(d["step_text"])}
+
+
+def _figures(d):
+    text = _(
+        "Tal: %(on)s på vagt, %(free)s ledige, %(queue)s i kø, længste ventetid %(longest)s, "
+        "gennemsnit %(avg)s"
+    ) % {
+        "on": d["agents_on_duty"],
+        "free": d["agents_available"],
+        "queue": d["calls_in_queue"],
+        "longest": minutes_seconds(d["longest_wait_seconds"]),
+        "avg": minutes_seconds(d["average_wait_seconds"]),
+    }
+    if d.get("source"):
+        text += _(" (fra %(source)s)") % {"source": d["source"]}
+    return text
+
+
+def _line(d):
+    if d.get("to_announcement"):
+        return _("Infobesked »%(a)s« slået til på %(line)s") % {
+            "a": d["to_announcement_title"],
+            "line": d["line_name"],
+        }
+    return _("%(line)s skiftet tilbage til normal (ingen infobesked)") % {"line": d["line_name"]}
+
+
+def _timer(d):
+    return _("Timeren »%(name)s« regnes nu fra kl. %(new)s (før %(old)s)") % {
+        "name": d["timer_name"],
+        "new": _local_hhmm(d["to_started_at"]),
+        "old": _local_hhmm(d["from_started_at"]),
+    }
+
+
+def _sent(d):
+    kind = UPDATE_KINDS.get(d.get("kind"), d.get("kind", ""))
+    channels = ", ".join(sorted(str(CHANNELS.get(c, c)) for c in d.get("channels", []))) or "-"
+    text = _("%(kind)s sendt (%(what)s) til %(n)s af %(total)s modtagere via %(channels)s.") % {
+        "kind": kind,
+        "what": UPDATE_REASONS.get(d.get("reason"), kind),
+        "n": d["recipients"],
+        "total": d.get("total", d["recipients"]),
+        "channels": channels,
+    }
+    if d.get("possible_duplicates"):
+        text += " " + _(
+            "%(n)s kan have fået den to gange (mulig dublet efter et nedbrud under afsendelsen)."
+        ) % {"n": d["possible_duplicates"]}
+    return text
+
+
+def _failed(d):
+    return _(
+        "%(kind)s kunne ikke leveres til %(name)s (%(channel)s %(address)s): [%(error_class)s] "
+        "%(error)s"
+    ) % {
+        "kind": UPDATE_KINDS.get(d.get("kind"), d.get("kind", "")),
+        "name": d["recipient"],
+        "channel": CHANNELS.get(d["channel"], d["channel"]),
+        "address": d.get("address", ""),
+        "error_class": d["error_class"],
+        "error": d.get("error", ""),
+    }
+
+
+def _schedule_failed(d):
+    return _(
+        "Den planlagte statusopdatering kunne ikke dannes (teknisk fejl: %(error)s). Der prøves "
+        "igen ved hvert tjek, hvert minut."
+    ) % {"error": d["error_class"]}
+
+
+def _schedule_recovered(d):
+    return _("De planlagte statusopdateringer virker igen.")
+
+
+def _alert_sent(d):
+    if d.get("round"):
+        return _("Alarm sendt igen til %(n)s, der ikke har kvitteret: %(text)s") % {
+            "n": d["recipients"],
+            "text": d["text"],
+        }
+    return _("Alarm sendt til %(n)s (%(group)s): %(text)s") % {
+        "n": d["recipients"],
+        "group": d.get("group") or _("alle"),
+        "text": d["text"],
+    }
+
+
+def _alert_all_acked(d):
+    return _("Alle %(n)s har kvitteret for alarmen.") % {"n": d["recipients"]}
+
+
+RENDERERS = {
+    E.INCIDENT_STARTED: _started,
+    E.INCIDENT_CLOSED: _closed,
+    E.SCENARIO_ADDED: _scenario_added,
+    E.STEP_DONE: _step_done,
+    E.STEP_REOPENED: _step_reopened,
+    E.STEP_ASSIGNED: _step_assigned,
+    E.STEP_NOTE: _step_note,
+    E.FIGURES_REPORTED: _figures,
+    E.LINE_SWITCHED: _line,
+    E.TIMER_MOVED: _timer,
+    E.UPDATE_SENT: _sent,
+    E.UPDATE_FAILED: _failed,
+    E.SCHEDULE_FAILED: _schedule_failed,
+    E.SCHEDULE_RECOVERED: _schedule_recovered,
+    E.ALERT_SENT: _alert_sent,
+    E.ALERT_ALL_ACKED: _alert_all_acked,
+}
+
+
+def entry_text(entry: LogEntry) -> str:
+    """What the entry says, in the active language: a person's text as written; an event's
+    sentence from its data. An entry whose data does not fit (an old entry the migration
+    could not parse keeps its old text) shows its stored text."""
+    render = RENDERERS.get(entry.event)
+    if render is None or (entry.text and not entry.data):
+        return entry.text
+    try:
+        return str(render(entry.data))[:2000]
+    except (KeyError, TypeError, ValueError):
+        return entry.text or str(entry.get_event_display())
+
+
+# What the log's filter calls each entry: a person's entry by its kind; a decision step
+# ticked with a chosen alternative is a decision too (the card's "1./2. scenarie").
+SYSTEM_CATEGORY = "system"
+
+
+def entry_category(entry: LogEntry) -> str:
+    if entry.kind == LogEntry.Kind.MANUAL:
+        return entry.category
+    if entry.event == E.STEP_DONE and (entry.data or {}).get("alternative_label"):
+        return LogEntry.Category.DECISION
+    return SYSTEM_CATEGORY
