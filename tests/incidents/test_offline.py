@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents import services
+from incidents.events import entry_text
 from incidents.models import FigureReport, LogEntry
 from tests.factories import UserFactory
 
@@ -98,7 +99,7 @@ def test_a_queued_tick_is_stored_once_and_keeps_the_phones_time(incident, staff_
     assert again.status_code == 200 and again.json()["replayed"] is True
     entry = LogEntry.objects.get(incident=incident, idempotency_key=key)
     assert entry.device_written_at == written
-    assert entry.text.startswith("Udført:")
+    assert entry.event == LogEntry.Event.STEP_DONE and entry_text(entry).startswith("Udført:")
 
 
 def test_an_untick_keeps_the_reason_and_the_phones_time(incident, staff_user):
@@ -112,7 +113,8 @@ def test_an_untick_keeps_the_reason_and_the_phones_time(incident, staff_user):
     step.refresh_from_db()
     assert not step.is_done
     entry = LogEntry.objects.get(incident=incident, idempotency_key=key)
-    assert "Linjen virker ikke endnu" in entry.text and entry.device_written_at is not None
+    assert entry.data["reason"] == "Linjen virker ikke endnu"
+    assert entry.device_written_at is not None
 
 
 def test_two_phones_ticking_the_same_step_offline_one_is_told(incident, staff_user):
@@ -128,7 +130,7 @@ def test_two_phones_ticking_the_same_step_offline_one_is_told(incident, staff_us
     body = second.json()
     assert body["conflict"] is True
     assert "Testa Testesen" in body["error"] and "dit flueben blev ikke sat" in body["error"]
-    assert LogEntry.objects.filter(incident=incident, text__startswith="Udført:").count() == 1
+    assert LogEntry.objects.filter(incident=incident, event=LogEntry.Event.STEP_DONE).count() == 1
 
 
 @pytest.mark.parametrize(

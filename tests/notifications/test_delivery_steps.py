@@ -43,7 +43,7 @@ def _read_elsewhere(pk):
     return seen["row"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_claim_is_committed_and_no_transaction_is_open_while_sending(incident, monkeypatch):
     update = services.status_update_create(incident=incident, reason="started")
     message = update.messages.get()
@@ -67,7 +67,7 @@ def test_the_claim_is_committed_and_no_transaction_is_open_while_sending(inciden
     assert message.status == "sent" and message.lease_until is None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_confirm_right_after_the_send_touches_only_the_message_row(incident, monkeypatch):
     update = services.status_update_create(incident=incident, reason="started")
     message = update.messages.get()
@@ -218,7 +218,7 @@ def test_the_sweep_logs_an_update_whose_worker_died_after_the_last_confirm(incid
     assert logs.count() == 1 and "1 af 1" in entry_text(logs.get())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_slow_send_keeps_its_lease(incident, monkeypatch, settings):
     settings.NOTIFY_LEASE_SECONDS = 1.5
     update = services.status_update_create(incident=incident, reason="started")

@@ -129,7 +129,7 @@ def test_an_update_without_a_stored_card_still_sends_a_valid_card(
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_delivers_the_card_to_teams_and_refuses_an_internal_address(
     seeded_card, worker_factory, teams_server, teams_ca, internal_server
 ):

@@ -99,7 +99,7 @@ def test_the_schedule_failure_is_shown_to_the_coordinator(two_incidents, client,
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_a_real_worker_and_beat_the_healthy_incidents_update_arrives(
     seeded_card, worker, smtp_server, sms_gateway
 ):
