@@ -16,7 +16,10 @@ from notifications.models import OutboxMessage, Recipient, StatusUpdate
 from tests.notifications.conftest import incident_create, wait_for
 from tests.notifications.fakes import text_body
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def figures(incident, **values):
