@@ -54,14 +54,16 @@ def report_worker(broker, tmp_path, settings):  # noqa: F811
     process.wait(30)
 
 
-def _wait_ready(incident, timeout=120):
+def _wait_ready(incident, log=None, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         doc = IncidentDocument.objects.filter(incident=incident, kind="report").first()
         if doc and doc.status in ("ready", "failed"):
             return doc
         time.sleep(0.3)
-    raise AssertionError("the worker did not render the report in time")
+    raise AssertionError(
+        "the worker did not render the report in time:\n" + (log.read_text()[-3000:] if log else "")
+    )
 
 
 def test_the_worker_renders_the_report_on_close_once(
@@ -78,7 +80,7 @@ def test_the_worker_renders_the_report_on_close_once(
         yammer_posted=True,
     )
 
-    doc = _wait_ready(incident)
+    doc = _wait_ready(incident, report_worker)
     assert doc.status == "ready", (doc.error, report_worker.read_text()[-3000:])
     tasks.incident_document_render.delay(doc.pk)  # a duplicate enqueue: nothing twice
     time.sleep(3)

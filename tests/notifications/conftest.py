@@ -172,8 +172,12 @@ def broker(redis_server):
         "socket_connect_timeout": 1,
         "socket_timeout": 3,
     }
+    # The app keeps its connection and producer pools: drop them, or a task sent here
+    # (``.delay``) would still go to the broker an earlier test used.
+    celery_app._after_fork()
     yield redis_server
     conf.broker_url, conf.broker_transport_options = saved
+    celery_app._after_fork()
 
 
 def postgres_required():
