@@ -6,7 +6,6 @@ import json
 import requests
 from django.conf import settings
 from py_vapid import Vapid
-from pywebpush import WebPushException, webpush
 
 from notifications.channels import PermanentFailure, TemporaryFailure
 
@@ -21,6 +20,10 @@ class SubscriptionGone(PermanentFailure):
 def push_send(*, endpoint: str, p256dh: str, auth: str, payload: dict) -> str:
     if not settings.VAPID_PRIVATE_KEY:
         raise PermanentFailure("Web Push er ikke sat op (VAPID_PRIVATE_KEY mangler)")
+    # Imported when a push is sent: pywebpush brings aiohttp (~80 ms, several MB), which
+    # every worker would otherwise carry, also those rendering reports.
+    from pywebpush import WebPushException, webpush
+
     try:
         response = webpush(
             subscription_info={"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},

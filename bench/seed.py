@@ -40,7 +40,13 @@ def session_for(user) -> str:
 
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    # The password backend the settings name (with SSO set up it is sso.breakglass's): a
+    # session naming a backend that is not configured is not logged in.
+    store[BACKEND_SESSION_KEY] = next(
+        b
+        for b in settings.AUTHENTICATION_BACKENDS
+        if b.rsplit(".", 1)[1].endswith("Backend") and "Axes" not in b
+    )
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     return store.session_key

@@ -32,3 +32,9 @@ def test_readme_tells_how_to_connect_a_saml_idp():
 
 def test_readme_tells_how_to_search_the_access_log():
     assert "/adgangslog/" in README and "ACCESS_LOG_RETENTION_DAYS" in README
+
+
+def test_readme_says_what_works_when_things_are_down():
+    section = README.split("## When things are down", 1)[1].split("\n## ", 1)[0]
+    for case in ("No mobile data", "SMS only", "No identity provider", "No server at all"):
+        assert case in section
