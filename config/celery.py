@@ -7,11 +7,6 @@ from celery.signals import worker_ready
 from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# Celery's Django fix-up runs the system checks in every worker, which imports the URL
-# configuration and with it every view (SAML, OIDC, Web Push …): about 35 MB and half a
-# second a worker, for nothing a task uses. The checks run where they belong, in
-# `manage.py migrate`/`check` at deploy and in the test suite.
-os.environ.setdefault("CELERY_SKIP_CHECKS", "1")
 
 app = Celery("aktionskort")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -136,8 +136,8 @@ def _assert_each_once_with_both_times(incident, steps, started):
     for step in steps:
         step.refresh_from_db()
         assert step.is_done
-        ticks = LogEntry.objects.filter(incident=incident, text__startswith="Udført: ")
-        tick = ticks.get(text__contains=step.text[:30])
+        ticks = LogEntry.objects.filter(incident=incident, event=LogEntry.Event.STEP_DONE)
+        tick = ticks.get(data__step_id=step.pk)
         assert started <= tick.device_written_at <= tick.created_at
     report = FigureReport.objects.get(incident=incident)
     assert (report.agents_on_duty, report.calls_in_queue, report.longest_wait_seconds) == (
@@ -256,7 +256,7 @@ def test_two_phones_ticking_the_same_step_offline_get_one_tick_and_a_message(
     refused = page_b.locator("#offline-queue .offline-queue__item--refused")
     expect(refused).to_contain_text("af Testa Testesen")
     expect(refused).to_contain_text("dit flueben blev ikke sat")
-    ticks = LogEntry.objects.filter(incident=incident, text__startswith="Udført: ")
+    ticks = LogEntry.objects.filter(incident=incident, event=LogEntry.Event.STEP_DONE)
     assert ticks.count() == 1 and ticks.get().author == colleague
     # Seen, then removed by the person: not retried.
     refused.locator("button").click()
@@ -336,8 +336,8 @@ def test_unticking_on_the_step_page_offline_is_queued_with_its_reason(
     wait_until(page, f"{UNSENT} === 0", timeout=30)
     step.refresh_from_db()
     assert not step.is_done
-    entry = LogEntry.objects.get(incident=incident, text__startswith="Genåbnet: ")
-    assert "Linjen er ikke skiftet endnu" in entry.text
+    entry = LogEntry.objects.get(incident=incident, event=LogEntry.Event.STEP_REOPENED)
+    assert entry.data["reason"] == "Linjen er ikke skiftet endnu"
     assert entry.device_written_at is not None and entry.device_written_at <= entry.created_at
 
 
