@@ -6,6 +6,7 @@ to PostgreSQL and Redis.
 """
 
 import datetime as dt
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -451,7 +452,12 @@ SAML_SESSION_COOKIE_SAMESITE = env(
 )
 # pysaml2's schema library says "Resource 'XMLSchema.xsd' is already loaded" at every start.
 LOGGING.setdefault("loggers", {})["xmlschema"] = {"level": "WARNING"}
-INSTALLED_APPS.append("djangosaml2")
+# djangosaml2's templates (its error and POST-binding pages), but not its app: as an app,
+# its template tag library would import pysaml2 (~10 MB, ~2 s) into every process that
+# renders a template, Celery workers rendering reports included. It has no models.
+TEMPLATES[0]["DIRS"].append(
+    Path(importlib.util.find_spec("djangosaml2").submodule_search_locations[0]) / "templates"
+)
 AUTHENTICATION_BACKENDS.append("sso.saml.SamlBackend")
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,

@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-import qrcode
 from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import CSS, HTML
@@ -76,6 +75,8 @@ def qr_data_uri(url: str) -> str:
     third of a second for the seven scenarios; a bitmap is embedded as is and, printed
     with ``image-rendering: pixelated``, stays sharp (8 px a module is ~300 dpi at 26 mm).
     """
+    import qrcode  # only the card PDFs draw one; a worker rendering reports need not load it
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=0)
     code.add_data(url)
     code.make(fit=True)
