@@ -21,7 +21,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.db import transaction
 
-from notifications.bench import _free_port
+from bench.procs import free_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -104,7 +104,7 @@ def alert_end_to_end(*, employees: int = 100, concurrency: int = 2, timeout: flo
     call_command("load_seed", stdout=io.StringIO())
     card = ActionCard.objects.get(slug="telefoni")
     load_before = os.getloadavg()
-    mails, port = _Mails(), _free_port()
+    mails, port = _Mails(), free_port()
     controller = Controller(mails, hostname="127.0.0.1", port=port)
     controller.start()
     gateway = GatewayAPIServer()

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "csp",
     "config",
     "contacts",
+    "printing",
     "cards",
     "incidents",
     "notifications",

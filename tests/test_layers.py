@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("cards", "config", "contacts", "incidents", "notifications", "sso")
+APPS = ("cards", "config", "contacts", "incidents", "notifications", "printing", "sso")
 
 
 def _module_name(path: Path) -> str:
@@ -125,3 +125,16 @@ def test_notifications_never_import_the_incidents_services():
     }
     assert "incidents.services" not in used
     assert used <= allowed, used - allowed
+
+
+def test_printing_imports_no_other_app():
+    """The engine is the lowest room: cards and incidents call it, never the reverse."""
+    graph = import_graph()
+    used = {
+        target
+        for name, targets in graph.items()
+        if name.startswith("printing")
+        for target in targets
+        if not target.startswith("printing")
+    }
+    assert used == set()

@@ -10,7 +10,6 @@ received every mail. The incident is deleted afterwards.
 import io
 import logging
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,13 +20,9 @@ from pathlib import Path
 from django.core.management import call_command
 from django.db import transaction
 
+from bench.procs import free_port
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _CountingHandler:
@@ -91,7 +86,7 @@ def status_update_end_to_end_ms(
     call_command("load_seed", stdout=io.StringIO())
     card = ActionCard.objects.get(slug="telefoni")
     handler = _CountingHandler()
-    port = _free_port()
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     workdir = Path(tempfile.mkdtemp(prefix="ak-bench-"))
@@ -125,3 +120,13 @@ def status_update_end_to_end_ms(
         controller.stop()
         if incident is not None:
             incident.delete()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m bench.status_update [N]`
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    ms = status_update_end_to_end_ms(recipients=count)
+    print(f"status update to {count} recipients: {ms:.0f} ms")
