@@ -323,7 +323,7 @@ def test_a_version_prints_what_was_published_not_what_was_edited_since(seeded_ca
         "https://example.invalid/font.ttf",
         "ftp://example.invalid/x",
         "file:///etc/passwd",
-        FONT_DIR.as_uri() + "/../../../config/settings.py",
+        FONT_DIR.as_uri() + "/../../config/settings.py",  # a real file, outside the roots
     ],
 )
 def test_fetcher_refuses_anything_but_our_local_files(url):
