@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "csp",
     "config",
     "contacts",
+    "printing",
     "cards",
     "incidents",
     "notifications",

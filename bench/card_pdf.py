@@ -10,10 +10,10 @@ from pathlib import Path
 
 import yaml
 
-SEED = Path(__file__).resolve().parents[1] / "data" / "telefoni.yaml"
+SEED = Path(__file__).resolve().parents[1] / "cards" / "data" / "telefoni.yaml"
 
 
-# Django imports inside the functions: `python -m cards.pdf.bench` sets Django up first.
+# Django imports inside the functions: `python -m bench.card_pdf` sets Django up first.
 
 
 def seed_version():
@@ -54,7 +54,7 @@ def bench_card_bundle(*, runs: int = 3) -> dict:
     }
 
 
-if __name__ == "__main__":  # pragma: no cover - `python -m cards.pdf.bench`
+if __name__ == "__main__":  # pragma: no cover - `python -m bench.card_pdf`
     import json
     import os
 

@@ -10,8 +10,6 @@ received every mail. The incident is deleted afterwards.
 import io
 import logging
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -21,13 +19,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.db import transaction
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.procs import celery_worker_start, free_port
 
 
 class _CountingHandler:
@@ -45,67 +37,35 @@ class _CountingHandler:
         return "250 OK"
 
 
-def _start_worker(*, smtp_port: int, log_path: Path, concurrency: int):
-    env = dict(os.environ)
-    env.update(
-        {
-            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-            "SMS_BACKEND": "notifications.channels.ConsoleSMSBackend",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-        }
-    )
-    log = open(log_path, "wb")  # noqa: SIM115 - owned by the worker process
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("celery")), "-A", "config", "worker",
-         f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip",
-         "--without-mingle", "-n", f"bench-{os.getpid()}@%h"],
-        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None or b" ready." in log_path.read_bytes():
-            break
-        time.sleep(0.2)
-    if process.poll() is not None or b" ready." not in log_path.read_bytes():
-        process.kill()
-        raise RuntimeError(f"Celery worker did not start:\n{log_path.read_text()[-3000:]}")
-    return process
-
-
 def status_update_end_to_end_ms(
     *, recipients: int = 200, concurrency: int = 2, timeout: float = 300
 ) -> float:
     """Milliseconds from commit to the last of ``recipients`` mails at the SMTP server."""
     from aiosmtpd.controller import Controller
 
-    from cards.models import ActionCard
-    from incidents.models import Incident
-    from notifications.services import (
-        recipient_add_adhoc,
-        recipients_ensure_defaults,
-        status_update_create,
-    )
+    from bench.seed import exercise_incident
+    from notifications.services import recipient_add_adhoc, status_update_create
 
     # aiosmtpd logs every SMTP command at INFO: that would measure the logging.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     call_command("load_seed", stdout=io.StringIO())
-    card = ActionCard.objects.get(slug="telefoni")
     handler = _CountingHandler()
-    port = _free_port()
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     workdir = Path(tempfile.mkdtemp(prefix="ak-bench-"))
-    worker = _start_worker(smtp_port=port, log_path=workdir / "worker.log", concurrency=concurrency)
+    worker = celery_worker_start(
+        name="bench",
+        env_extra={
+            "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+            "SMS_BACKEND": "notifications.channels.ConsoleSMSBackend",
+        },
+        log_path=workdir / "worker.log",
+        concurrency=concurrency,
+    )
     incident = None
     try:
-        incident = Incident.objects.create(
-            card_version=card.versions.order_by("-number").first(),
-            title="Benchmark af statusopdateringer",
-            is_exercise=True,
-        )
-        # Only the bench's made-up recipients get mail, not the card's crisis team.
-        recipients_ensure_defaults(incident=incident)
-        incident.recipients.update(is_active=False)
+        incident = exercise_incident(title="Benchmark af statusopdateringer")
         for n in range(recipients):
             recipient_add_adhoc(
                 incident=incident, name=f"Testperson {n}", email=f"bench{n}@example.invalid"
@@ -125,3 +85,13 @@ def status_update_end_to_end_ms(
         controller.stop()
         if incident is not None:
             incident.delete()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m bench.status_update [N]`
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    ms = status_update_end_to_end_ms(recipients=count)
+    print(f"status update to {count} recipients: {ms:.0f} ms")

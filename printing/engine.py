@@ -1,9 +1,11 @@
 """HTML → PDF with WeasyPrint, for every printed document of the app.
 
-One base template (``cards/pdf/base.html``), one base stylesheet (``css/base.css``) and
-the fonts in ``fonts/`` are shared by all documents: the card bundle, the single scenario
-card and, later, the incident report. A document is a template that extends the base
-template plus, optionally, a stylesheet of its own next to ``base.css``.
+The public interface of the printing app: ``pdf_render`` (HTML string → PDF bytes),
+``pdf_render_template`` (a Django template, rendered in Danish, → PDF bytes),
+``qr_data_uri`` and the ``LocalOnlyFetcher``. One base stylesheet (``css/base.css``: page,
+fonts, footer with "Side x af y", list tables) and the fonts in ``fonts/`` are shared by
+every document; a document adds stylesheets of its own, kept in its own app and passed
+as absolute paths.
 
 Rendering must work when the network is down (that is when the binder is printed from),
 so nothing is fetched but local files under ``ALLOWED_ROOTS`` and ``data:`` URIs.
@@ -12,6 +14,7 @@ so nothing is fetched but local files under ``ALLOWED_ROOTS`` and ``data:`` URIs
 import base64
 import io
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -27,7 +30,11 @@ logger = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).resolve().parent
 FONT_DIR = PACKAGE_DIR / "fonts"
 CSS_DIR = PACKAGE_DIR / "css"
+BASE_CSS = CSS_DIR / "base.css"
 ALLOWED_ROOTS = (FONT_DIR, CSS_DIR)
+# The tagged variants WeasyPrint writes: accessible (download) and archival (archive copy).
+PDF_UA = "pdf/ua-1"
+PDF_A = "pdf/a-3a"
 
 
 class FetchRefused(ValueError):
@@ -85,8 +92,20 @@ def qr_data_uri(url: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def html_to_pdf(html: str, *, stylesheets=("base.css",), fetcher=None) -> bytes:
-    """PDF bytes of ``html``; ``stylesheets`` are file names in ``css/``."""
+def pdf_render(
+    *,
+    html: str,
+    stylesheets: Sequence[str | Path] = (BASE_CSS,),
+    variant: str | None = None,
+    fetcher: LocalOnlyFetcher | None = None,
+) -> bytes:
+    """PDF bytes of ``html``.
+
+    ``stylesheets`` are paths (a bare name is a file in ``css/``), read directly; what
+    they and the HTML refer to goes through ``fetcher``, relative to ``css/``. With a
+    ``variant`` (``PDF_UA``, ``PDF_A``) the PDF is tagged and takes its title and
+    language from the document's ``<title>`` and ``<html lang>``.
+    """
     fetcher = fetcher or LocalOnlyFetcher()
     font_config = FontConfiguration()
     css = [
@@ -94,15 +113,24 @@ def html_to_pdf(html: str, *, stylesheets=("base.css",), fetcher=None) -> bytes:
         for name in stylesheets
     ]
     document = HTML(string=html, base_url=CSS_DIR.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=css, font_config=font_config)
+    tagging = {}
+    if variant:
+        tagging = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True}
+    return document.write_pdf(stylesheets=css, font_config=font_config, **tagging)
 
 
-def render_pdf(template_name, context, *, stylesheets=("base.css",), fetcher=None) -> bytes:
-    """Render ``template_name`` (which extends ``cards/pdf/base.html``) to PDF bytes.
+def pdf_render_template(
+    *,
+    template_name: str,
+    context: dict,
+    stylesheets: Sequence[str | Path] = (BASE_CSS,),
+    fetcher: LocalOnlyFetcher | None = None,
+) -> bytes:
+    """Render ``template_name`` to PDF bytes.
 
     Text is rendered in Danish whatever language the caller (a Celery worker, a
     management command) happens to be in.
     """
     with translation.override("da"):
         html = render_to_string(template_name, context)
-    return html_to_pdf(html, stylesheets=stylesheets, fetcher=fetcher)
+    return pdf_render(html=html, stylesheets=stylesheets, fetcher=fetcher)
