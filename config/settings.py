@@ -27,19 +27,19 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "config.admin.AktionskortAdminConfig",
+    "core.admin.AktionskortAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "core",
     "django_htmx",
     "template_partials",
     "simple_history",
     "axes",
     "csp",
-    "config",
     "contacts",
     "cards",
     "incidents",
@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "exercises",
     "alerts",
     "smsin",
+    "pwa",
 ]
 
 MIDDLEWARE = [
@@ -57,16 +58,16 @@ MIDDLEWARE = [
     # padding against BREACH, and CSRF tokens are masked per response.
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "config.middleware.LanguageMiddleware",
+    "core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Same as Django's, but it does not load the user for login_not_required views.
-    "config.middleware.LoginRequiredMiddleware",
+    "core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-csp's, with the site-wide policy built once per process.
-    "config.middleware.CSPMiddleware",
+    "core.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -87,7 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "config.context_processors.roles",
+                "core.context_processors.roles",
             ],
         },
     }
@@ -111,13 +112,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache is shared by every gunicorn worker (the shared poll renders, the figures API's
 # rate limits): Redis when there is one — CACHE_URL, e.g. a db of its own
-# (redis://redis:6379/1), else REDIS_URL. A Redis that is down is a miss (config/cache.py).
+# (redis://redis:6379/1), else REDIS_URL. A Redis that is down is a miss (core/cache.py).
 # LocMem only on the embedded default.
 CACHE_URL = env("CACHE_URL", default="") or env("REDIS_URL", default="")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "ak",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -156,7 +157,7 @@ LOGOUT_REDIRECT_URL = "login"
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
+LOCALE_PATHS = [BASE_DIR / "core" / "locale"]
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True
 USE_TZ = True
@@ -507,5 +508,5 @@ CELERY_BEAT_SCHEDULE["alerts-sweep"] = {
 # --- Live dashboard under load (issue 12) ---
 # Sessions read from the cache (Redis when REDIS_URL is set), written through to
 # PostgreSQL: a poll's session costs a Redis GET instead of a query. A cache miss or a
-# Redis that is down reads the database. Ending sessions (config/accounts.py) deletes both.
+# Redis that is down reads the database. Ending sessions (core/accounts.py) deletes both.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
