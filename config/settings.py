@@ -134,9 +134,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password logins: with SSO configured only emergency accounts and superusers (sso/breakglass.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "sso.breakglass.PasswordBackend",
+    "sso.oidc.OIDCBackend",
 ]
 # Login throttling. The whole contact centre shares one public IP address, so a lockout
 # is per username *and* IP: one person mistyping never locks out their colleagues.
@@ -299,11 +301,7 @@ NOTIFY_HEARTBEAT_STALE_SECONDS = env.int("NOTIFY_HEARTBEAT_STALE_SECONDS", defau
 # (since 2025); *.webhook.office.com is the retired Office 365 connector's.
 WEBHOOK_ALLOWED_HOSTS = env.list(
     "WEBHOOK_ALLOWED_HOSTS",
-    default=[
-        "*.logic.azure.com",
-        "*.api.powerplatform.com",
-        "*.webhook.office.com",
-    ],
+    default=["*.logic.azure.com", "*.api.powerplatform.com", "*.webhook.office.com"],
 )
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 # Teams refuses messages over 28 KB.
@@ -349,12 +347,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
-# --- Sign-in with the municipality's account (sso/) ---
+# --- Sign-in with the municipality's account: OpenID Connect, break-glass, sessions (sso/) ---
 # The provider's group / app role / job-function role → the app's role, as JSON, e.g.
 # SSO_ROLE_MAP='{"Aktionskort.Koordinator": "Koordinator", "Aktionskort.Redaktoer": "Redaktør"}'
 SSO_ROLE_MAP = env.json("SSO_ROLE_MAP", default={})
-
-# --- OpenID Connect, break-glass and session lifetime (sso/) ---
 # Sign-in with the municipality's account (Microsoft Entra ID / AD FS) through
 # mozilla-django-oidc. Off until OIDC_DISCOVERY_URL is set: then `make run` is as before.
 # Entra ID: https://login.microsoftonline.com/<tenant-id>/v2.0/.well-known/openid-configuration
@@ -388,12 +384,6 @@ OIDC_CLAIM_GROUPS = env("OIDC_CLAIM_GROUPS", default="groups")
 # (never more, whatever is set), and the answer is kept this many seconds.
 OIDC_DISCOVERY_TIMEOUT_SECONDS = min(env.float("OIDC_DISCOVERY_TIMEOUT_SECONDS", default=3.0), 3.0)
 OIDC_PROBE_CACHE_SECONDS = env.int("OIDC_PROBE_CACHE_SECONDS", default=30)
-# Password logins: with SSO configured only emergency accounts and superusers (sso/breakglass.py).
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "sso.breakglass.PasswordBackend",
-    "sso.oidc.OIDCBackend",
-]
 # A session ends this long after its login, however active (a long shift): it is not
 # extended by use (sso/middleware.py).
 SESSION_MAX_AGE_HOURS = env.int("SESSION_MAX_AGE_HOURS", default=14)
@@ -423,21 +413,14 @@ SAML_XMLSEC_BINARY = env("SAML_XMLSEC_BINARY", default="/usr/bin/xmlsec1")
 # Assertions are always required to be signed; the Response around them too if this is on.
 SAML_WANT_RESPONSE_SIGNED = env.bool("SAML_WANT_RESPONSE_SIGNED", default=False)
 SAML_CLOCK_SKEW_SECONDS = env.int("SAML_CLOCK_SKEW_SECONDS", default=60)
-# Attribute names (OIOSAML 3 names, as Context Handler sends them).
-SAML_ATTR_USERNAME = env(
-    "SAML_ATTR_USERNAME", default="https://data.gov.dk/model/core/eid/professional/uuid/persistent"
-)
-SAML_ATTR_FIRST_NAME = env(
-    "SAML_ATTR_FIRST_NAME", default="https://data.gov.dk/model/core/eid/firstName"
-)
-SAML_ATTR_LAST_NAME = env(
-    "SAML_ATTR_LAST_NAME", default="https://data.gov.dk/model/core/eid/lastName"
-)
-SAML_ATTR_EMAIL = env("SAML_ATTR_EMAIL", default="https://data.gov.dk/model/core/eid/email")
+# Attribute names (OIOSAML 3 names, as Context Handler sends them). Lower case: not a setting.
+oiosaml = "https://data.gov.dk/model/core/eid/"
+SAML_ATTR_USERNAME = env("SAML_ATTR_USERNAME", default=oiosaml + "professional/uuid/persistent")
+SAML_ATTR_FIRST_NAME = env("SAML_ATTR_FIRST_NAME", default=oiosaml + "firstName")
+SAML_ATTR_LAST_NAME = env("SAML_ATTR_LAST_NAME", default=oiosaml + "lastName")
+SAML_ATTR_EMAIL = env("SAML_ATTR_EMAIL", default=oiosaml + "email")
 # Job-function roles (a basic privilege profile, or plain values); mapped by SSO_ROLE_MAP.
-SAML_ATTR_ROLES = env(
-    "SAML_ATTR_ROLES", default="https://data.gov.dk/model/core/eid/privilegesIntermediate"
-)
+SAML_ATTR_ROLES = env("SAML_ATTR_ROLES", default=oiosaml + "privilegesIntermediate")
 SAML_MAX_ROLES = 200
 # djangosaml2's own settings.
 SAML_CONFIG_LOADER = "sso.saml.sp_config"
