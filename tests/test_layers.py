@@ -9,7 +9,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("cards", "config", "contacts", "incidents", "notifications", "printing", "sso")
+APPS = (
+    "cards",
+    "config",
+    "contacts",
+    "core",
+    "incidents",
+    "notifications",
+    "printing",
+    "pwa",
+    "sso",
+)
 
 
 def _module_name(path: Path) -> str:

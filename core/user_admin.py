@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config import accounts
+from core import accounts
 
 User = get_user_model()
 

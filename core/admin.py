@@ -18,7 +18,7 @@ class AktionskortAdminSite(admin.AdminSite):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Imported here: this module is loaded before the models (auth's forms need them).
-        from config.admin_forms import AdminLoginForm
+        from core.admin_forms import AdminLoginForm
 
         self.login_form = AdminLoginForm
 
@@ -27,10 +27,10 @@ class AktionskortAdminSite(admin.AdminSite):
 
 
 class AktionskortAdminConfig(AdminConfig):
-    default_site = "config.admin.AktionskortAdminSite"
+    default_site = "core.admin.AktionskortAdminSite"
 
     def ready(self):
         super().ready()
         # After autodiscover (which registered Django's UserAdmin); imported here because
         # this module is loaded before the models are.
-        from config import user_admin  # noqa: F401
+        from core import user_admin  # noqa: F401

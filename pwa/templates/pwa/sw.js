@@ -1,4 +1,4 @@
-/* Aktionskort service worker. Rendered by config.pwa.service_worker; CONFIG comes from Django.
+/* Aktionskort service worker. Rendered by pwa.views.service_worker; CONFIG comes from Django.
  *
  * Evacuated staff read the card on phones on a hotspot, or with no network at all.
  *
@@ -16,7 +16,7 @@
  *   reports that the user's own htmx action succeeded, the page behind it is fetched again
  *   and stored, so an open incident dashboard's stored copy is the last state the user saw.
  * - POST and every other non-GET: not touched, so network only. A form sent offline
- *   fails visibly (static/js/pwa.js stops it first and says why), except the log, tick
+ *   fails visibly (pwa/static/js/pwa.js stops it first and says why), except the log, tick
  *   and figures forms: static/js/offline-queue.js keeps those in IndexedDB and sends
  *   them when the network is back (the "sync" event below nudges it).
  *

@@ -1,4 +1,4 @@
-/* The page side of the offline app (see templates/pwa/sw.js for the service worker).
+/* The page side of the offline app (see pwa/templates/pwa/sw.js for the service worker).
  *
  * - registers the service worker and says hello on every page: the login session, and
  *   for a user with a role the precache list, so the whole card is stored after login;
@@ -8,7 +8,7 @@
  * - on logout deletes everything this site stored, before the logout request leaves.
  *
  * Reads data-pwa-* on <body> ({% pwa_body_attrs %}) and the texts on .offline-banner
- * (templates/pwa/_offline_banner.html). No inline script anywhere: the CSP forbids it.
+ * (pwa/templates/pwa/_offline_banner.html). No inline script anywhere: the CSP forbids it.
  */
 (function () {
   "use strict";

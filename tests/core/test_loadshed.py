@@ -1,8 +1,8 @@
-"""config/loadshed.py: a request that waited for a gthread worker's thread marks it behind."""
+"""core/loadshed.py: a request that waited for a gthread worker's thread marks it behind."""
 
 import time
 
-from config import loadshed
+from core import loadshed
 
 
 class FakeGthreadWorker:

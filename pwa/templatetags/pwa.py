@@ -1,10 +1,10 @@
-"""The page side of the PWA: data attributes on <body> that static/js/pwa.js reads."""
+"""The page side of the PWA: data attributes on <body> that pwa/static/js/pwa.js reads."""
 
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 
-from config.pwa_selectors import offline_owner, session_marker
+from pwa.selectors import offline_owner, session_marker
 
 register = template.Library()
 
@@ -15,7 +15,7 @@ def pwa_body_attrs(context):
 
     ``data-pwa-saved-at`` is empty in every page the server sends; the service worker
     writes the time into the copy it stores, so a page shown from the cache carries its
-    own age (see templates/pwa/sw.js). ``data-pwa-precache`` is only there for a user
+    own age (see pwa/templates/pwa/sw.js). ``data-pwa-precache`` is only there for a user
     with a role: the page after login asks the service worker to store the whole card.
     """
     request = context.get("request")

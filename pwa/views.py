@@ -2,7 +2,7 @@
 and a logout that wipes what the phone has stored.
 
 Evacuated staff read the card on their phones, on a shared hotspot or with no network
-at all; see templates/pwa/sw.js for what is stored and when, and static/js/pwa.js for
+at all; see pwa/templates/pwa/sw.js for what is stored and when, and pwa/static/js/pwa.js for
 the page side (offline banner, forms, precache after login, logout).
 """
 
@@ -19,7 +19,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from config.pwa_selectors import (
+from config.roles import has_any_role
+from pwa.selectors import (
     PAGE_PREFIXES,
     cache_version,
     precache_page_urls,
@@ -27,7 +28,6 @@ from config.pwa_selectors import (
     shell_urls,
     static_prefix,
 )
-from config.roles import has_any_role
 
 # From static/css/app.css: --head (header bar) and --bg (page background).
 THEME_COLOR = "#0a2540"

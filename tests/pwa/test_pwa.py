@@ -13,8 +13,8 @@ from django.http import HttpResponse
 from django.urls import include, path, reverse
 
 from cards.snapshots import CardSnapshot
-from config import pwa
-from config.pwa_selectors import cache_version, precache_page_urls
+from pwa import views as pwa_views
+from pwa.selectors import cache_version, precache_page_urls
 from tests.conftest import require
 
 CONFIG_RE = re.compile(r"^const CONFIG = (.*);$", re.MULTILINE)
@@ -62,8 +62,8 @@ def test_manifest_is_valid_json_in_danish_with_the_icons(client):
 def test_manifest_colours_are_the_stylesheets():
     css = Path(finders.find("css/app.css")).read_text()
 
-    assert f"--head:{pwa.THEME_COLOR}" in css
-    assert f"--bg:{pwa.BACKGROUND_COLOR}" in css
+    assert f"--head:{pwa_views.THEME_COLOR}" in css
+    assert f"--bg:{pwa_views.BACKGROUND_COLOR}" in css
 
 
 @pytest.mark.django_db
@@ -152,10 +152,10 @@ urlpatterns = [
         ),
     ),
     path("kontakter/", include(([path("", _stub, name="list")], "contacts"))),
-    path("logout/", pwa.logout, name="logout"),
+    path("logout/", pwa_views.logout, name="logout"),
     path("login/", _stub, name="login"),
-    path("sw.js", pwa.service_worker, name="pwa-sw"),
-    path("offline/precache.json", pwa.precache, name="pwa-precache"),
+    path("sw.js", pwa_views.service_worker, name="pwa-sw"),
+    path("offline/precache.json", pwa_views.precache, name="pwa-precache"),
 ]
 
 
