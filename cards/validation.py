@@ -13,6 +13,7 @@ composed node tree (it keeps the position of every key and value). The file is r
 within bounds (size, depth, time, no anchors) by `cards.card_yaml` first.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 import yaml
@@ -212,6 +213,6 @@ def parse_card_yaml(text: str) -> tuple[dict | None, list[Problem]]:
         return None, problems
     # A date written without quotes arrives as a date; the importer expects ISO text.
     next_review = data["card"].get("next_review")
-    if hasattr(next_review, "isoformat"):
+    if isinstance(next_review, dt.date):
         data["card"]["next_review"] = next_review.isoformat()
     return data, []

@@ -130,9 +130,17 @@ class References:
         self.collection = collection
 
 
-def choice(value, choices, what):
+def _not_a_choice(value, choices, what) -> str | None:
     if value not in choices:
-        raise problem(f"ukendt {what} »{value}« (brug {', '.join(choices)})")
+        return f"ukendt {what} »{value}« (brug {', '.join(choices)})"
+    return None
+
+
+def choice(value, choices, what):
+    """``value`` if it is one of ``choices``; ``what`` names them in the message."""
+    message = _not_a_choice(value, choices, what)
+    if message:
+        raise problem(message)
     return value
 
 
@@ -172,10 +180,8 @@ def format_problem(column, value, what) -> str | None:
     if not isinstance(value, str):
         return None
     if getattr(column, "choices", None):
-        choices = [key for key, _ in column.choices]
-        if value not in choices:
-            return f"ukendt {what} »{value}« (brug {', '.join(choices)})"
-    elif value and isinstance(column, models.EmailField | models.URLField):
+        return _not_a_choice(value, [key for key, _ in column.choices], what)
+    if value and isinstance(column, models.EmailField | models.URLField):
         email = isinstance(column, models.EmailField)
         try:
             (validate_email if email else URLValidator())(value)
