@@ -1,0 +1,1 @@
+from incidents.services.lifecycle import *  # noqa: F403
