@@ -64,7 +64,6 @@ class Incident(models.Model):
     rev_timers = models.PositiveBigIntegerField(default=0)
     rev_notifications = models.PositiveBigIntegerField(default=0)
     rev_contacts = models.PositiveBigIntegerField(default=0)
-    changed_at = models.DateTimeField(default=timezone.now)
     # The last log sequence number handed out; incremented under a row lock.
     last_log_sequence = models.PositiveIntegerField(default=0)
     # What the closing checklist confirmed: {"announcements_off": true, …, "yammer_text": "…"}.

@@ -116,7 +116,6 @@ def _incident_create(*, version, snapshot, scenario_slug, user, now, **fields) -
                 title=snapshot.scenario(scenario_slug).title,
                 started_at=now,
                 started_by=user,
-                changed_at=now,
                 **fields,
             )
     except IntegrityError:
