@@ -103,7 +103,7 @@ def _published_version(card: ActionCard) -> CardVersion:
     return version
 
 
-def _incident_create(*, version, snapshot, scenario_slug, user, now, **fields) -> Incident:
+def _incident_create(*, version: CardVersion, user, **fields) -> Incident:
     """Insert the incident row; a concurrent post of the same key answers the first's.
 
     In a savepoint: the unique index makes the second of two concurrent posts wait for
@@ -112,11 +112,7 @@ def _incident_create(*, version, snapshot, scenario_slug, user, now, **fields) -
     try:
         with transaction.atomic():
             return Incident.objects.create(
-                card_version=version,
-                title=snapshot.scenario(scenario_slug).title,
-                started_at=now,
-                started_by=user,
-                **fields,
+                card_version=version, started_at=timezone.now(), started_by=user, **fields
             )
     except IntegrityError:
         if idempotency_key is None:
@@ -178,23 +174,20 @@ def incident_start(
     snapshot = CardSnapshot(version.snapshot)
     if scenario_slug not in snapshot.scenario_slugs():
         raise ValidationError(_("Scenariet findes ikke i den udgivne version af kortet."))
-    now = timezone.now()
-    fields = {"is_exercise": is_exercise, "idempotency_key": idempotency_key}
+    title = snapshot.scenario(scenario_slug).title
+    fields = {"title": title, "is_exercise": is_exercise, "idempotency_key": idempotency_key}
     if update_interval_minutes:  # else the model's default
         fields["update_interval_minutes"] = update_interval_minutes
-    incident = _incident_create(
-        version=version,
-        snapshot=snapshot,
-        scenario_slug=scenario_slug,
-        user=user,
-        now=now,
-        **fields,
-    )
+    incident = _incident_create(version=version, user=user, **fields)
     if incident.replayed:
         return incident
     _phone_lines_copy(incident=incident, snapshot=snapshot)
     _scenario_join(
-        incident=incident, snapshot=snapshot, scenario_slug=scenario_slug, user=user, now=now
+        incident=incident,
+        snapshot=snapshot,
+        scenario_slug=scenario_slug,
+        user=user,
+        now=incident.started_at,  # the steps and timers start with the incident
     )
     _started_log(incident=incident, version=version, scenario_slug=scenario_slug, user=user)
     notification_services.status_update_create(incident=incident, reason="started", user=user)
