@@ -11,7 +11,6 @@ from incidents.selectors.labels import wait_label
 
 CHART_POINTS = 120
 
-
 CHART_WIDTH, CHART_HEIGHT = 300, 80
 
 

@@ -15,10 +15,8 @@ READABLE_TIMES = (
     dt.datetime(9000, 1, 1, tzinfo=dt.UTC),
 )
 
-
 # What a broken row raises when it is read or computed with.
 BAD_ROW_ERRORS = (DatabaseError, ValueError, OverflowError, TypeError, KeyError)
-
 
 logger = logging.getLogger(__name__)
 

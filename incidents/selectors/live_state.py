@@ -14,12 +14,10 @@ from incidents.models import Incident
 # The dashboard's fragment groups, in the order of the live token (see incidents/README.md).
 LIVE_GROUPS = ("header", "steps", "log", "figures", "lines", "timers", "notifications", "contacts")
 
-
 # Groups whose fragments also change with the clock ("for 3 min siden", "12 min tilbage",
 # "Åben nu", the stuck-queue warning); a new minute re-sends them and the elapsed time,
 # nothing else.
 TIMED_GROUPS = frozenset({"figures", "timers", "contacts", "notifications"})
-
 
 _STATE_FIELDS = (
     "revision",

@@ -9,7 +9,6 @@ from incidents.selectors.common import guarded
 
 DASHBOARD_LOG_ENTRIES = 20
 
-
 FULL_LOG_PAGE = 200
 
 

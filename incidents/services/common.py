@@ -8,10 +8,7 @@ from cards.models import CardVersion
 from cards.snapshots import CardSnapshot
 from config.names import person_name
 from incidents.log import IncidentClosedError, incident_lock_running
-from incidents.models import (
-    Incident,
-    LogEntry,
-)
+from incidents.models import Incident, LogEntry
 
 SYSTEM = LogEntry.Kind.SYSTEM
 

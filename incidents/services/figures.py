@@ -9,11 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.log import incident_touch, log_entry_create
-from incidents.models import (
-    FigureReport,
-    Incident,
-    LogEntry,
-)
+from incidents.models import FigureReport, Incident, LogEntry
 from incidents.services.common import SYSTEM, _replay_under_lock
 from incidents.services.times import _device_time_check, incident_time_check
 

@@ -6,10 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.log import incident_touch, log_entry_create
-from incidents.models import (
-    LogEntry,
-    PhoneLineState,
-)
+from incidents.models import LogEntry, PhoneLineState
 from incidents.services.common import SYSTEM, _lock_running, _snapshot
 
 

@@ -8,10 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from incidents.log import log_entry_create
-from incidents.models import (
-    Incident,
-    LogEntry,
-)
+from incidents.models import Incident, LogEntry
 from incidents.services.common import _replay_under_lock
 from incidents.services.times import _device_time_check
 

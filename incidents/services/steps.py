@@ -14,10 +14,7 @@ from django.utils.translation import gettext as _
 
 from incidents.events import short
 from incidents.log import incident_touch, log_entry_create
-from incidents.models import (
-    IncidentStep,
-    LogEntry,
-)
+from incidents.models import IncidentStep, LogEntry
 from incidents.services.common import SYSTEM, _lock_running, _replayed, user_label
 from incidents.services.times import _device_time_check
 

@@ -5,11 +5,7 @@ import datetime as dt
 from django.db import transaction
 
 from incidents.log import incident_touch, log_entry_create
-from incidents.models import (
-    Incident,
-    IncidentTimer,
-    LogEntry,
-)
+from incidents.models import Incident, IncidentTimer, LogEntry
 from incidents.services.common import SYSTEM, _lock_running
 from incidents.services.times import incident_time_check
 

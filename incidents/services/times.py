@@ -6,18 +6,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.models import (
-    Incident,
-)
+from incidents.models import Incident
 
 # How far before the incident a timer may start: the power may have failed before
 # anyone opened the app, but not days before.
 TIMER_MAX_BACKDATE = dt.timedelta(hours=48)
 
-
 # Any other time that enters (a figure report's time): from a day before the incident.
 INCIDENT_TIME_BACKDATE = dt.timedelta(days=1)
-
 
 # A phone's or the telephony platform's clock may run a little ahead of ours.
 CLOCK_SKEW = dt.timedelta(minutes=2)

@@ -4,10 +4,7 @@ import secrets
 
 from django.utils import timezone
 
-from incidents.models import (
-    IntegrationToken,
-    token_digest,
-)
+from incidents.models import IntegrationToken, token_digest
 
 
 def integration_token_create(
