@@ -50,9 +50,29 @@ def test_typing_in_every_form_survives_other_peoples_writes(
     from playwright.sync_api import sync_playwright
 
     incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
-    timer = incident.timers.first()
-    steps = list(incident.steps.filter(kind="action").order_by("order"))
     url = f"{live_server.url}/haendelser/{incident.pk}/"
+    someone_else_writes = _colleague(incident, staff_user)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            page = _login(browser, live_server.url, coordinator, DESK)
+            page.goto(url)
+            page.wait_for_function("window.htmx !== undefined")
+
+            _typing_a_log_entry(page, someone_else_writes)
+            _typing_figures(page, someone_else_writes)
+            _typing_a_timer_start(page, someone_else_writes, incident.timers.first())
+            _choosing_an_escalation(page, someone_else_writes, incident, coordinator)
+            _typing_a_recipient(page, incident)
+        finally:
+            browser.close()
+
+
+def _colleague(incident, staff_user):
+    """What a colleague does meanwhile: each call writes a log entry and ticks a step, and
+    waits until ``page`` shows it."""
+    steps = list(incident.steps.filter(kind="action").order_by("order"))
     writes = iter(range(100))
 
     def someone_else_writes(page):
@@ -66,72 +86,72 @@ def test_typing_in_every_form_survives_other_peoples_writes(
             services.step_complete(step=step, user=staff_user, version=step.version)
         page.wait_for_selector(f"#incident-log >> text=Kollega skriver {n}", timeout=POLL_WAIT_MS)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            page = _login(browser, live_server.url, coordinator, DESK)
-            page.goto(url)
-            page.wait_for_function("window.htmx !== undefined")
+    return someone_else_writes
 
-            # The log entry being written.
-            page.click("#id_text")
-            page.keyboard.type("Halvt skrevet besked om TDC")
-            someone_else_writes(page)
-            assert page.input_value("#id_text") == "Halvt skrevet besked om TDC"
-            assert _focused(page) == "id_text"
-            caret = page.evaluate("document.activeElement.selectionStart")
-            assert caret == len("Halvt skrevet besked om TDC")
 
-            # The figures form.
-            page.click("#incident-figures-form summary")
-            page.click("#id_calls_in_queue")
-            page.keyboard.type("17")
-            someone_else_writes(page)
-            assert page.input_value("#id_calls_in_queue") == "17"
-            assert _focused(page) == "id_calls_in_queue"
+def _typing_a_log_entry(page, someone_else_writes):
+    page.click("#id_text")
+    page.keyboard.type("Halvt skrevet besked om TDC")
+    someone_else_writes(page)
+    assert page.input_value("#id_text") == "Halvt skrevet besked om TDC"
+    assert _focused(page) == "id_text"
+    caret = page.evaluate("document.activeElement.selectionStart")
+    assert caret == len("Halvt skrevet besked om TDC")
 
-            # The timer's start.
-            page.click("#timer-forms summary")
-            page.focus(f"#timer-{timer.pk}")
-            page.fill(f"#timer-{timer.pk}", "2026-12-01T08:15")
-            page.focus(f"#timer-{timer.pk}")
-            someone_else_writes(page)
-            assert page.input_value(f"#timer-{timer.pk}") == "2026-12-01T08:15"
-            assert _focused(page) == f"timer-{timer.pk}"
 
-            # The escalation select, while another coordinator escalates (its options change).
-            page.focus("#id_scenario")
-            page.select_option("#id_scenario", EVACUATION)
-            page.focus("#id_scenario")
-            from cards.snapshots import CardSnapshot
+def _typing_figures(page, someone_else_writes):
+    page.click("#incident-figures-form summary")
+    page.click("#id_calls_in_queue")
+    page.keyboard.type("17")
+    someone_else_writes(page)
+    assert page.input_value("#id_calls_in_queue") == "17"
+    assert _focused(page) == "id_calls_in_queue"
 
-            snapshot = CardSnapshot(incident.card_version.snapshot)
-            other = next(s for s in snapshot.scenario_slugs() if s not in (POWER, EVACUATION))
-            joined = services.incident_scenario_add(
-                incident=incident, scenario_slug=other, user=coordinator
-            )
-            page.wait_for_selector(f"#incident-header >> text={joined.title}", timeout=POLL_WAIT_MS)
-            someone_else_writes(page)
-            assert page.input_value("#id_scenario") == EVACUATION
-            assert _focused(page) == "id_scenario"
 
-            # Adding a recipient to the status updates, while deliveries change the panel.
-            page.click("#notifications-panel details:has(#id_name) summary")
-            page.click("#id_name")
-            page.keyboard.type("Vagthavende presse")
-            from notifications import services as notification_services
+def _typing_a_timer_start(page, someone_else_writes, timer):
+    page.click("#timer-forms summary")
+    page.focus(f"#timer-{timer.pk}")
+    page.fill(f"#timer-{timer.pk}", "2026-12-01T08:15")
+    page.focus(f"#timer-{timer.pk}")
+    someone_else_writes(page)
+    assert page.input_value(f"#timer-{timer.pk}") == "2026-12-01T08:15"
+    assert _focused(page) == f"timer-{timer.pk}"
 
-            removed = incident.recipients.filter(is_active=True, receives_updates=True).first()
-            notification_services.recipient_remove(recipient=removed)
-            page.wait_for_selector(
-                f"#notifications-status >> text=Fjern {removed.name}",
-                state="detached",
-                timeout=POLL_WAIT_MS,
-            )
-            assert page.input_value("#id_name") == "Vagthavende presse"
-            assert _focused(page) == "id_name"
-        finally:
-            browser.close()
+
+def _choosing_an_escalation(page, someone_else_writes, incident, coordinator):
+    """The escalation select, while another coordinator escalates (its options change)."""
+    from cards.snapshots import CardSnapshot
+
+    page.focus("#id_scenario")
+    page.select_option("#id_scenario", EVACUATION)
+    page.focus("#id_scenario")
+    snapshot = CardSnapshot(incident.card_version.snapshot)
+    other = next(s for s in snapshot.scenario_slugs() if s not in (POWER, EVACUATION))
+    joined = services.incident_scenario_add(
+        incident=incident, scenario_slug=other, user=coordinator
+    )
+    page.wait_for_selector(f"#incident-header >> text={joined.title}", timeout=POLL_WAIT_MS)
+    someone_else_writes(page)
+    assert page.input_value("#id_scenario") == EVACUATION
+    assert _focused(page) == "id_scenario"
+
+
+def _typing_a_recipient(page, incident):
+    """Adding a recipient to the status updates, while deliveries change the panel."""
+    from notifications import services as notification_services
+
+    page.click("#notifications-panel details:has(#id_name) summary")
+    page.click("#id_name")
+    page.keyboard.type("Vagthavende presse")
+    removed = incident.recipients.filter(is_active=True, receives_updates=True).first()
+    notification_services.recipient_remove(recipient=removed)
+    page.wait_for_selector(
+        f"#notifications-status >> text=Fjern {removed.name}",
+        state="detached",
+        timeout=POLL_WAIT_MS,
+    )
+    assert page.input_value("#id_name") == "Vagthavende presse"
+    assert _focused(page) == "id_name"
 
 
 def test_desk_shows_the_situation_at_a_glance_at_1280x800(

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from notifications import services
-from tests.factories import ContactGroupFactory, ContactGroupMemberFactory, PersonFactory
+from tests.contacts.factories import ContactGroupFactory, ContactGroupMemberFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -212,7 +212,7 @@ def test_sweep_enqueues_only_overdue_queued_messages(incident, monkeypatch):
 
 
 def test_adding_recipients(incident, coordinator):
-    from tests.factories import ContactGroupMemberFactory, PersonFactory
+    from tests.contacts.factories import ContactGroupMemberFactory, PersonFactory
 
     person = PersonFactory()
     member = ContactGroupMemberFactory()

@@ -166,7 +166,7 @@ def test_an_error_answer_keeps_only_its_status(
     assert "Webhooken svarede 500" in html
     assert "secret-internal-answer" not in html and teams_server.secret not in html
     report = render_incident_report(incident=incident)
-    from tests.incidents.test_report import _text
+    from tests.incidents.report_world import _text
 
     text = _text(report)
     assert "Webhooken svarede 500" in text
