@@ -2,44 +2,61 @@
 obviously made-up names and numbers (never real-looking phone numbers)."""
 
 import factory
+from django.utils.text import slugify
 
 from contacts.models import ContactGroup, ContactGroupMember, Organisation, Person, SupportLine
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class _NamedFactory(factory.django.DjangoModelFactory):
+    """A contact with a numbered made-up name and slug: "<label> 3", "<label>-3"."""
+
+    class Meta:
+        abstract = True
+
+    class Params:
+        label = "Test"
+
+    slug = factory.LazyAttributeSequence(lambda o, n: f"{slugify(o.label)}-{n}")
+    name = factory.LazyAttributeSequence(lambda o, n: f"{o.label} {n}")
+
+
+class OrganisationFactory(_NamedFactory):
     class Meta:
         model = Organisation
 
-    slug = factory.Sequence(lambda n: f"testorg-{n}")
-    name = factory.Sequence(lambda n: f"Testorganisation {n}")
+    class Params:
+        label = "Testorganisation"
+
     kind = Organisation.Kind.VENDOR
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(_NamedFactory):
     class Meta:
         model = Person
 
-    slug = factory.Sequence(lambda n: f"testperson-{n}")
-    name = factory.Sequence(lambda n: f"Testperson {n}")
+    class Params:
+        label = "Testperson"
+
     phone = factory.Sequence(lambda n: f"0000{n:04d}")
     email = factory.Sequence(lambda n: f"testperson{n}@example.invalid")
 
 
-class SupportLineFactory(factory.django.DjangoModelFactory):
+class SupportLineFactory(_NamedFactory):
     class Meta:
         model = SupportLine
 
-    slug = factory.Sequence(lambda n: f"testlinje-{n}")
-    name = factory.Sequence(lambda n: f"Testsupport {n}")
+    class Params:
+        label = "Testsupport"
+
     phone = factory.Sequence(lambda n: f"0099{n:04d}")
 
 
-class ContactGroupFactory(factory.django.DjangoModelFactory):
+class ContactGroupFactory(_NamedFactory):
     class Meta:
         model = ContactGroup
 
-    slug = factory.Sequence(lambda n: f"testgruppe-{n}")
-    name = factory.Sequence(lambda n: f"Testgruppe {n}")
+    class Params:
+        label = "Testgruppe"
 
 
 class ContactGroupMemberFactory(factory.django.DjangoModelFactory):

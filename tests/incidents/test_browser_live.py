@@ -8,9 +8,8 @@ import pytest
 from django.utils import timezone
 
 from incidents import services
-from tests.conftest import CHROMIUM_ARGS
-from tests.factories import PASSWORD
-from tests.incidents.conftest import EVACUATION, POWER
+from tests.conftest import EVACUATION, POWER
+from tests.incidents.browser_steps import dashboard
 from tests.incidents.factories import add_figures, add_log_entries, add_steps
 
 pytestmark = [
@@ -22,24 +21,6 @@ PHONE = {"width": 360, "height": 740}
 POLL_WAIT_MS = 8000  # one 5-s poll plus a round trip on a busy machine
 
 
-@pytest.fixture
-def allow_orm_in_playwright():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-def _login(browser, base, user, viewport, **kwargs):
-    context = browser.new_context(viewport=viewport, **kwargs)
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return page
-
-
 def _focused(page):
     return page.evaluate("document.activeElement && document.activeElement.id")
 
@@ -47,26 +28,17 @@ def _focused(page):
 def test_typing_in_every_form_survives_other_peoples_writes(
     live_server, chromium_path, allow_orm_in_playwright, seeded_card, coordinator, staff_user
 ):
-    from playwright.sync_api import sync_playwright
-
     incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
-    url = f"{live_server.url}/haendelser/{incident.pk}/"
     someone_else_writes = _colleague(incident, staff_user)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            page = _login(browser, live_server.url, coordinator, DESK)
-            page.goto(url)
-            page.wait_for_function("window.htmx !== undefined")
+    with dashboard(live_server.url, chromium_path, coordinator, incident, DESK) as page:
+        page.wait_for_function("window.htmx !== undefined")
 
-            _typing_a_log_entry(page, someone_else_writes)
-            _typing_figures(page, someone_else_writes)
-            _typing_a_timer_start(page, someone_else_writes, incident.timers.first())
-            _choosing_an_escalation(page, someone_else_writes, incident, coordinator)
-            _typing_a_recipient(page, incident)
-        finally:
-            browser.close()
+        _typing_a_log_entry(page, someone_else_writes)
+        _typing_figures(page, someone_else_writes)
+        _typing_a_timer_start(page, someone_else_writes, incident.timers.first())
+        _choosing_an_escalation(page, someone_else_writes, incident, coordinator)
+        _typing_a_recipient(page, incident)
 
 
 def _colleague(incident, staff_user):
@@ -157,8 +129,6 @@ def _typing_a_recipient(page, incident):
 def test_desk_shows_the_situation_at_a_glance_at_1280x800(
     live_server, chromium_path, allow_orm_in_playwright, seeded_card, coordinator
 ):
-    from playwright.sync_api import sync_playwright
-
     incident = services.incident_start(
         card=seeded_card, scenario_slug=POWER, user=coordinator, is_exercise=True
     )
@@ -173,120 +143,95 @@ def test_desk_shows_the_situation_at_a_glance_at_1280x800(
         timer=timer, user=coordinator, started_at=timezone.now() - dt.timedelta(minutes=20)
     )
     services.incident_log_write(incident=incident, text="Nyeste indlæg", author=coordinator)
-    url = f"{live_server.url}/haendelser/{incident.pk}/"
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            page = _login(browser, live_server.url, coordinator, DESK)
-            page.goto(url)
-            if os.environ.get("DESK_SCREENSHOT"):  # to look at the layout by eye
-                page.screenshot(path=os.environ["DESK_SCREENSHOT"])
-            at_a_glance = {
-                "exercise flag": "[data-glance=exercise]",
-                "elapsed time": "[data-glance=elapsed]",
-                "open steps": "[data-glance=open-steps]",
-                "next status update due": "[data-glance=next-update]",
-                "running timer with time left": "#incident-timers .timer",
-                "latest figures": "#incident-figures .figures",
-                "age of the figures": "[data-glance=figures-age]",
-                "announcement on the line": "#incident-lines [data-glance=announcement]",
-                "announcements on every line": "[data-glance=announcements]",
-                "newest log entry": "#incident-log-list li:first-child",
-            }
-            outside = {}
-            for what, selector in at_a_glance.items():
-                box = page.locator(selector).first.bounding_box()
-                assert box is not None, what
-                if not (box["y"] >= 0 and box["y"] + box["height"] <= DESK["height"]):
-                    outside[what] = box
-            assert outside == {}, f"below the first 1280x800 viewport: {outside}"
-            assert "Nyeste indlæg" in page.inner_text("#incident-log-list li:first-child")
-            steps = page.locator("#incident-steps").bounding_box()
-            log = page.locator("#incident-log").bounding_box()
-            assert steps["x"] + steps["width"] <= log["x"], "checklist and log side by side"
-            assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
-            assert page.locator("#incident-log-list > li").count() == 20
-            assert page.locator("#incident-log >> text=Vis ældre").count() == 1
-            assert page.locator("#incident-steps li.step").count() > 200
-        finally:
-            browser.close()
+    with dashboard(live_server.url, chromium_path, coordinator, incident, DESK) as page:
+        if os.environ.get("DESK_SCREENSHOT"):  # to look at the layout by eye
+            page.screenshot(path=os.environ["DESK_SCREENSHOT"])
+        at_a_glance = {
+            "exercise flag": "[data-glance=exercise]",
+            "elapsed time": "[data-glance=elapsed]",
+            "open steps": "[data-glance=open-steps]",
+            "next status update due": "[data-glance=next-update]",
+            "running timer with time left": "#incident-timers .timer",
+            "latest figures": "#incident-figures .figures",
+            "age of the figures": "[data-glance=figures-age]",
+            "announcement on the line": "#incident-lines [data-glance=announcement]",
+            "announcements on every line": "[data-glance=announcements]",
+            "newest log entry": "#incident-log-list li:first-child",
+        }
+        outside = {}
+        for what, selector in at_a_glance.items():
+            box = page.locator(selector).first.bounding_box()
+            assert box is not None, what
+            if not (box["y"] >= 0 and box["y"] + box["height"] <= DESK["height"]):
+                outside[what] = box
+        assert outside == {}, f"below the first 1280x800 viewport: {outside}"
+        assert "Nyeste indlæg" in page.inner_text("#incident-log-list li:first-child")
+        steps = page.locator("#incident-steps").bounding_box()
+        log = page.locator("#incident-log").bounding_box()
+        assert steps["x"] + steps["width"] <= log["x"], "checklist and log side by side"
+        assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
+        assert page.locator("#incident-log-list > li").count() == 20
+        assert page.locator("#incident-log >> text=Vis ældre").count() == 1
+        assert page.locator("#incident-steps li.step").count() > 200
 
 
 def test_phone_is_one_column_with_a_jump_bar_to_every_section(
     live_server, chromium_path, allow_orm_in_playwright, seeded_card, coordinator
 ):
-    from playwright.sync_api import sync_playwright
-
     incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
-    url = f"{live_server.url}/haendelser/{incident.pk}/"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            page = _login(
-                browser, live_server.url, coordinator, PHONE, has_touch=True, is_mobile=True
-            )
-            page.goto(url)
-            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-            links = page.locator(".jump-bar a")
-            assert links.count() >= 7
-            assert page.locator(".jump-bar >> text=Statusopdateringer").is_visible()
-            for i in range(links.count()):
-                target = links.nth(i).get_attribute("href")
-                links.nth(i).click()
-                time.sleep(0.2)
-                box = page.locator(target).bounding_box()
-                assert box is not None and box["y"] < PHONE["height"], target
-            steps = page.locator("#incident-steps").bounding_box()
-            log = page.locator("#incident-log").bounding_box()
-            assert log["y"] >= steps["y"] + steps["height"] - 1, "one column on a phone"
-        finally:
-            browser.close()
+    with dashboard(
+        live_server.url, chromium_path, coordinator, incident, PHONE, has_touch=True, is_mobile=True
+    ) as page:
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        links = page.locator(".jump-bar a")
+        assert links.count() >= 7
+        assert page.locator(".jump-bar >> text=Statusopdateringer").is_visible()
+        for i in range(links.count()):
+            target = links.nth(i).get_attribute("href")
+            links.nth(i).click()
+            time.sleep(0.2)
+            box = page.locator(target).bounding_box()
+            assert box is not None and box["y"] < PHONE["height"], target
+        steps = page.locator("#incident-steps").bounding_box()
+        log = page.locator("#incident-log").bounding_box()
+        assert log["y"] >= steps["y"] + steps["height"] - 1, "one column on a phone"
 
 
 def test_a_hidden_tab_pauses_and_retry_after_slows_the_polls(
     live_server, chromium_path, allow_orm_in_playwright, seeded_card, coordinator
 ):
-    from playwright.sync_api import sync_playwright
-
     incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
-    url = f"{live_server.url}/haendelser/{incident.pk}/"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    with dashboard(live_server.url, chromium_path, coordinator, incident, DESK) as page:
+        page.wait_for_function("window.htmx !== undefined")
+        polls = []
+        page.on("request", lambda r: polls.append(r.url) if "rev=" in r.url else None)
+
+        page.evaluate(
+            "Object.defineProperty(document, 'hidden', {configurable: true, get: () => true})"
+        )
+        polls.clear()
+        page.wait_for_timeout(6500)
+        assert polls == [], "a hidden tab does not poll"
+
+        page.evaluate(
+            "Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});"
+            "document.dispatchEvent(new Event('visibilitychange'))"
+        )
+        page.wait_for_timeout(1500)
+        assert len(polls) >= 1, "visible again: it polls at once"
+
+        # The server is behind (live_server runs in this process): polls get 204 with
+        # Retry-After, and the page waits that long before it asks again.
+        from config import loadshed
+
+        loadshed.mark_behind(120)
         try:
-            page = _login(browser, live_server.url, coordinator, DESK)
-            page.goto(url)
-            page.wait_for_function("window.htmx !== undefined")
-            polls = []
-            page.on("request", lambda r: polls.append(r.url) if "rev=" in r.url else None)
-
-            page.evaluate(
-                "Object.defineProperty(document, 'hidden', {configurable: true, get: () => true})"
-            )
+            before = len(polls)
+            page.wait_for_timeout(6000)
+            assert len(polls) > before, "one poll got the Retry-After"
             polls.clear()
-            page.wait_for_timeout(6500)
-            assert polls == [], "a hidden tab does not poll"
-
-            page.evaluate(
-                "Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});"
-                "document.dispatchEvent(new Event('visibilitychange'))"
-            )
-            page.wait_for_timeout(1500)
-            assert len(polls) >= 1, "visible again: it polls at once"
-
-            # The server is behind (live_server runs in this process): polls get 204 with
-            # Retry-After, and the page waits that long before it asks again.
-            from config import loadshed
-
-            loadshed.mark_behind(120)
-            try:
-                before = len(polls)
-                page.wait_for_timeout(6000)
-                assert len(polls) > before, "one poll got the Retry-After"
-                polls.clear()
-                page.wait_for_timeout(7000)
-                assert polls == [], "no poll while the server asked to wait"
-            finally:
-                loadshed.reset()
+            page.wait_for_timeout(7000)
+            assert polls == [], "no poll while the server asked to wait"
         finally:
-            browser.close()
+            loadshed.reset()

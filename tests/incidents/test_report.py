@@ -17,8 +17,7 @@ from incidents.pdf import selectors as report_selectors
 from incidents.pdf import services as report_services
 from incidents.pdf.documents import render_incident_report
 from notifications.models import OutboxMessage
-from tests.conftest import require
-from tests.incidents.conftest import POWER
+from tests.conftest import POWER, require
 from tests.incidents.factories import LogEntryFactory
 from tests.incidents.report_world import (
     CHOSEN,

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from incidents import services
 from incidents.models import Incident, IncidentStep
-from tests.incidents.conftest import EVACUATION, POWER
+from tests.conftest import EVACUATION, POWER
 from tests.incidents.pages import HX, dash, first_task, step_url
 
 pytestmark = pytest.mark.django_db

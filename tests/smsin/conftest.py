@@ -8,7 +8,6 @@ from django.urls import reverse
 from config.roles import EDITOR, STAFF
 from tests.contacts.factories import PersonFactory
 from tests.factories import UserFactory
-from tests.notifications.conftest import incident_create  # noqa: F401 - re-exported
 from tests.notifications.fakes import GatewayAPIServer
 
 SECRET = GatewayAPIServer.webhook_secret
