@@ -33,6 +33,7 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Incident
         exclude = ("card", "minutes")
+        skip_postgeneration_save = True
 
     card = None
     minutes = 60  # how long a closed incident ran
