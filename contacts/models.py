@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.formatting import phone_display
+from core.formatting import phone_display
 from contacts.fields import PhoneField
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

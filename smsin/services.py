@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from alerts.services import alert_ack_by_sms, reply_sms_create
-from config.formatting import InvalidPhoneNumber, phone_normalise
+from core.formatting import InvalidPhoneNumber, phone_normalise
 from contacts.models import Person
 from incidents.log import log_entry_create
 from incidents.models import Incident, LogEntry

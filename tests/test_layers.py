@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("cards", "config", "contacts", "incidents", "notifications", "sso")
+APPS = ("cards", "config", "core", "contacts", "incidents", "notifications", "sso")
 
 
 def _module_name(path: Path) -> str:

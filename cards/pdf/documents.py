@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from cards.pdf.rendering import qr_data_uri, render_pdf
 from cards.selectors import card_last_tested, user_name
 from cards.snapshots import CardSnapshot, StepView
-from config.formatting import phone_mentioned
+from core.formatting import phone_mentioned
 from contacts.models import WEEKDAY_NAMES, WEEKDAYS
 
 CARD_STYLESHEETS = ("base.css", "card.css")

@@ -28,7 +28,7 @@ from cards.pdf.documents import (
     with_phone_numbers,
 )
 from cards.pdf.rendering import FONT_DIR, FetchRefused, LocalOnlyFetcher
-from config.formatting import phone_display
+from core.formatting import phone_display
 from contacts.models import Person
 from tests.conftest import require
 

@@ -9,7 +9,7 @@ from django.db import connection
 
 from cards.models import PhoneLine
 from cards.validation import parse_card_yaml
-from config.formatting import (
+from core.formatting import (
     InvalidPhoneNumber,
     linkify_phones,
     phone_display,
