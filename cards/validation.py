@@ -23,8 +23,8 @@ from cards.card_yaml import CONTROL_RE, CardFileError, control_character_message
 from cards.models import MessageTemplate, Step
 from cards.placeholders import template_problems
 from cards.serialization import TOP_LEVEL_KEYS
-from core.formatting import InvalidPhoneNumber, phone_normalise
 from contacts.models import WEEKDAYS, Organisation
+from core.formatting import InvalidPhoneNumber, phone_normalise
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from cards.snapshots import CardSnapshot
-from core.formatting import phone_normalise
 from config.validators import validate_single_line
 from contacts.fields import validate_phone
+from core.formatting import phone_normalise
 from exercises.models import MAX_INJECT_OFFSET_SECONDS, Target
 from incidents.forms import BoundedCharField, IdempotencyKeyField
 

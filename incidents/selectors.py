@@ -22,6 +22,7 @@ from cards.placeholders import fill_template
 from cards.snapshots import CardSnapshot
 from config.names import person_name
 from contacts.opening_hours import opening_state
+from core.formatting import duration_hours_min, hours_span, min_sec
 from incidents.events import entry_text
 from incidents.models import Incident, IncidentStep, LogEntry
 
@@ -226,11 +227,7 @@ def incident_get(*, pk: int) -> Incident:
 
 
 def duration_label(delta: dt.timedelta) -> str:
-    minutes = max(0, int(delta.total_seconds() // 60))
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return _("%(h)d t %(m)d min") % {"h": hours, "m": minutes}
-    return _("%(m)d min") % {"m": minutes}
+    return duration_hours_min(delta)
 
 
 def age_label(when: dt.datetime, now: dt.datetime) -> str:
@@ -243,7 +240,7 @@ def age_label(when: dt.datetime, now: dt.datetime) -> str:
 
 
 def wait_label(seconds: int) -> str:
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    return min_sec(seconds)
 
 
 def timer_views(timers, *, now, running=True, closed_at=None):
@@ -341,7 +338,7 @@ def _support_line(data, now):
         open_on_holidays=hours.get("open_on_holidays", False),
     )
     is_open, next_opening = opening_state(line, now)
-    hours_label = f"kl. {line.opens_at:%H:%M}–{line.closes_at:%H:%M}" if line.has_hours else ""
+    hours_label = hours_span(line.opens_at, line.closes_at) if line.has_hours else ""
     return {**data, "is_open": is_open, "next_opening": next_opening, "hours_label": hours_label}
 
 

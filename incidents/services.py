@@ -22,7 +22,7 @@ from cards.snapshots import CardSnapshot
 from config.names import person_name
 
 # Re-exported for callers that used them from here; new code imports incidents.log.
-from incidents.events import minutes_seconds, short  # noqa: F401
+from incidents.events import short
 from incidents.log import (  # noqa: F401
     ALL_GROUPS,
     GROUP_FIELDS,

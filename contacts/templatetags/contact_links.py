@@ -11,8 +11,8 @@ import re
 from django import template
 from django.utils.html import format_html
 
-from core import formatting
 from contacts.opening_hours import opening_label
+from core import formatting
 
 register = template.Library()
 

@@ -1,5 +1,7 @@
-"""Phone numbers: stored in E.164, shown grouped the Danish way, dialled from tel: links."""
+"""core.formatting: phone numbers (stored in E.164, shown grouped the Danish way, dialled
+from tel: links), durations, clock times and opening hours, each to the exact character."""
 
+import datetime as dt
 import importlib
 
 import pytest
@@ -9,14 +11,23 @@ from django.db import connection
 
 from cards.models import PhoneLine
 from cards.validation import parse_card_yaml
+from contacts.models import Person, SupportLine
 from core.formatting import (
     InvalidPhoneNumber,
+    duration_hours_min,
+    duration_hours_mm_da,
+    duration_print,
+    duration_words,
+    hour_minute,
+    hours_label,
+    hours_min_sec,
+    hours_span,
     linkify_phones,
+    min_sec,
     phone_display,
     phone_href,
     phone_normalise,
 )
-from contacts.models import Person, SupportLine
 from tests.cards.card_files import dump, seed_data
 
 
@@ -132,3 +143,88 @@ def test_step_text_is_escaped_first_then_its_numbers_linked():
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert '<a href="tel:+4570709599">70709599</a>' in html
     assert '<a href="tel:+46812345678">+46 8 123 456 78</a>' in html
+
+
+# --- Durations ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "label"), [(0, "0:00"), (5, "0:05"), (185, "3:05"), (3600, "60:00"), ("75", "1:15")]
+)
+def test_min_sec(seconds, label):
+    assert min_sec(seconds) == label
+
+
+@pytest.mark.parametrize(
+    ("seconds", "label"), [(0, "0:00"), (185, "3:05"), (3599, "59:59"), (3725, "1:02:05")]
+)
+def test_hours_min_sec(seconds, label):
+    assert hours_min_sec(seconds) == label
+
+
+@pytest.mark.parametrize(
+    ("minutes", "label"),
+    [
+        (0, "0 minutter"),
+        (1, "1 minut"),
+        (60, "1 time"),
+        (120, "2 timer"),
+        (90, "1 time og 30 minutter"),
+    ],
+)
+def test_duration_words(minutes, label):
+    assert duration_words(minutes) == label
+
+
+@pytest.mark.parametrize(
+    ("minutes", "label"), [(120, "2 timer"), (60, "1 time"), (90, "1 time 30 min."), (5, "5 min.")]
+)
+def test_duration_print(minutes, label):
+    assert duration_print(minutes) == label
+
+
+def test_hours_label():
+    workdays = {"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "08:00", "closes": "16:00"}
+    weekend = {
+        "days": ["sat", "sun"],
+        "opens": "10:00",
+        "closes": "14:00",
+        "open_on_holidays": True,
+    }
+
+    assert hours_label(workdays) == "Hverdage kl. 08:00–16:00, lukket på helligdage"
+    assert hours_label(weekend) == "Lørdag, søndag kl. 10:00–14:00"
+    assert hours_label(None) == "Åbningstid ikke oplyst"
+
+
+@pytest.mark.parametrize(
+    ("minutes", "label"),
+    [(-3, "0 min"), (0, "0 min"), (12, "12 min"), (60, "1 t 0 min"), (75, "1 t 15 min")],
+)
+def test_duration_hours_min(minutes, label):
+    assert duration_hours_min(dt.timedelta(minutes=minutes, seconds=30)) == label
+
+
+@pytest.mark.parametrize(
+    ("minutes", "label"), [(0, "0 min"), (59, "59 min"), (62, "1 t 02 min"), (135, "2 t 15 min")]
+)
+def test_duration_hours_mm_da(minutes, label):
+    assert duration_hours_mm_da(minutes) == label
+
+
+# --- Clock times and opening hours -------------------------------------------------------------
+
+
+def test_hour_minute_and_hours_span():
+    assert hour_minute(dt.time(8, 5)) == "8:05"
+    assert hour_minute(dt.datetime(2026, 3, 2, 16, 0)) == "16:00"
+    assert hours_span(dt.time(8, 0), dt.time(16, 30)) == "kl. 08:00–16:30"
+
+
+def test_hours_label_every_day_and_a_list_of_days():
+    every_day = {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "07:00"}
+    every_day |= {"closes": "22:00", "open_on_holidays": True}
+    some_days = {"days": ["mon", "wed"], "opens": "09:00", "closes": "12:00"}
+
+    assert hours_label(every_day) == "Alle dage kl. 07:00–22:00"
+    assert hours_label(some_days) == "Mandag, onsdag kl. 09:00–12:00, lukket på helligdage"
