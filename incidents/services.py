@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cards.models import ActionCard, CardVersion
+from cards.selectors import published_version
 from cards.snapshots import CardSnapshot
 from config.names import person_name
 
@@ -201,7 +202,7 @@ def incident_start(
         existing = Incident.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return _replayed(existing)
-    version = CardVersion.objects.filter(card=card).order_by("-number").first()
+    version = published_version(card=card)
     if version is None:
         raise ValidationError(
             _("Kortet »%(card)s« er ikke udgivet endnu, så der kan ikke startes en hændelse.")
