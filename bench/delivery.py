@@ -104,6 +104,7 @@ def delivery_under_kills(
     from django.utils import timezone
 
     from cards.models import ActionCard
+    from cards.selectors import published_version
     from incidents.models import Incident
     from notifications.models import OutboxMessage, Recipient
     from notifications.services import recipients_ensure_defaults, status_update_create
@@ -141,7 +142,7 @@ def delivery_under_kills(
         beat.start()
         worker.start()
         incident = Incident.objects.create(
-            card_version=card.versions.order_by("-number").first(),
+            card_version=published_version(card=card),
             title="Benchmark: levering under nedbrud",
             is_exercise=True,
         )

@@ -79,6 +79,7 @@ def status_update_end_to_end_ms(
     from aiosmtpd.controller import Controller
 
     from cards.models import ActionCard
+    from cards.selectors import published_version
     from incidents.models import Incident
     from notifications.services import (
         recipient_add_adhoc,
@@ -99,7 +100,7 @@ def status_update_end_to_end_ms(
     incident = None
     try:
         incident = Incident.objects.create(
-            card_version=card.versions.order_by("-number").first(),
+            card_version=published_version(card=card),
             title="Benchmark af statusopdateringer",
             is_exercise=True,
         )

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from cards.models import PhoneLine
-from cards.validation import parse_card_yaml
 from contacts.models import Person, SupportLine
 from core.formatting import (
     InvalidPhoneNumber,
@@ -28,7 +27,7 @@ from core.formatting import (
     phone_href,
     phone_normalise,
 )
-from tests.cards.card_files import dump, seed_data
+from tests.cards.card_files import located_problems, seed_data
 
 
 @pytest.mark.parametrize(
@@ -93,12 +92,10 @@ def test_model_validation_refuses_no_number_in_danish():
 def test_a_card_file_with_no_number_in_a_phone_field_is_a_located_error():
     data = seed_data()
     data["people"][0]["phone"] = "ring til Lene"
-    text = dump(data)
-    line = next(i for i, s in enumerate(text.splitlines(), 1) if "ring til Lene" in s)
 
-    _, problems = parse_card_yaml(text)
+    line, problems = located_problems(data, "ring til Lene")
 
-    assert [p.format("x.yaml") for p in problems] == [
+    assert problems == [
         f"x.yaml:{line} people[0].phone: »ring til Lene« er ikke et telefonnummer "
         "(skriv fx 29204259 eller +46812345678)"
     ]
@@ -149,38 +146,34 @@ def test_step_text_is_escaped_first_then_its_numbers_linked():
 
 
 @pytest.mark.parametrize(
-    ("seconds", "label"), [(0, "0:00"), (5, "0:05"), (185, "3:05"), (3600, "60:00"), ("75", "1:15")]
-)
-def test_min_sec(seconds, label):
-    assert min_sec(seconds) == label
-
-
-@pytest.mark.parametrize(
-    ("seconds", "label"), [(0, "0:00"), (185, "3:05"), (3599, "59:59"), (3725, "1:02:05")]
-)
-def test_hours_min_sec(seconds, label):
-    assert hours_min_sec(seconds) == label
-
-
-@pytest.mark.parametrize(
-    ("minutes", "label"),
+    ("show", "value", "label"),
     [
-        (0, "0 minutter"),
-        (1, "1 minut"),
-        (60, "1 time"),
-        (120, "2 timer"),
-        (90, "1 time og 30 minutter"),
+        (min_sec, 0, "0:00"),
+        (min_sec, 5, "0:05"),
+        (min_sec, 185, "3:05"),
+        (min_sec, 3600, "60:00"),
+        (min_sec, "75", "1:15"),
+        (hours_min_sec, 0, "0:00"),
+        (hours_min_sec, 185, "3:05"),
+        (hours_min_sec, 3599, "59:59"),
+        (hours_min_sec, 3725, "1:02:05"),
+        (duration_words, 0, "0 minutter"),
+        (duration_words, 1, "1 minut"),
+        (duration_words, 60, "1 time"),
+        (duration_words, 120, "2 timer"),
+        (duration_words, 90, "1 time og 30 minutter"),
+        (duration_print, 120, "2 timer"),
+        (duration_print, 60, "1 time"),
+        (duration_print, 90, "1 time 30 min."),
+        (duration_print, 5, "5 min."),
+        (duration_hours_mm_da, 0, "0 min"),
+        (duration_hours_mm_da, 59, "59 min"),
+        (duration_hours_mm_da, 62, "1 t 02 min"),
+        (duration_hours_mm_da, 135, "2 t 15 min"),
     ],
 )
-def test_duration_words(minutes, label):
-    assert duration_words(minutes) == label
-
-
-@pytest.mark.parametrize(
-    ("minutes", "label"), [(120, "2 timer"), (60, "1 time"), (90, "1 time 30 min."), (5, "5 min.")]
-)
-def test_duration_print(minutes, label):
-    assert duration_print(minutes) == label
+def test_durations(show, value, label):
+    assert show(value) == label
 
 
 def test_hours_label():
@@ -197,19 +190,10 @@ def test_hours_label():
     assert hours_label(None) == "Åbningstid ikke oplyst"
 
 
-@pytest.mark.parametrize(
-    ("minutes", "label"),
-    [(-3, "0 min"), (0, "0 min"), (12, "12 min"), (60, "1 t 0 min"), (75, "1 t 15 min")],
-)
-def test_duration_hours_min(minutes, label):
-    assert duration_hours_min(dt.timedelta(minutes=minutes, seconds=30)) == label
-
-
-@pytest.mark.parametrize(
-    ("minutes", "label"), [(0, "0 min"), (59, "59 min"), (62, "1 t 02 min"), (135, "2 t 15 min")]
-)
-def test_duration_hours_mm_da(minutes, label):
-    assert duration_hours_mm_da(minutes) == label
+def test_duration_hours_min_counts_whole_minutes_and_never_below_zero():
+    cases = {-3: "0 min", 0: "0 min", 12: "12 min", 60: "1 t 0 min", 75: "1 t 15 min"}
+    for minutes, label in cases.items():
+        assert duration_hours_min(dt.timedelta(minutes=minutes, seconds=30)) == label
 
 
 # --- Clock times and opening hours -------------------------------------------------------------
