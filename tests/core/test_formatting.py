@@ -92,13 +92,11 @@ def test_model_validation_refuses_no_number_in_danish():
 def test_a_card_file_with_no_number_in_a_phone_field_is_a_located_error():
     data = seed_data()
     data["people"][0]["phone"] = "ring til Lene"
+    message = "»ring til Lene« er ikke et telefonnummer (skriv fx 29204259 eller +46812345678)"
 
     line, problems = located_problems(data, "ring til Lene")
 
-    assert problems == [
-        f"x.yaml:{line} people[0].phone: »ring til Lene« er ikke et telefonnummer "
-        "(skriv fx 29204259 eller +46812345678)"
-    ]
+    assert problems == [f"x.yaml:{line} people[0].phone: {message}"]
 
 
 @pytest.mark.django_db
