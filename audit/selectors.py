@@ -5,7 +5,7 @@ import re
 from django.db.models import Q
 
 from audit.models import AccessRecord
-from config.formatting import InvalidPhoneNumber, phone_normalise
+from core.formatting import InvalidPhoneNumber, phone_normalise
 
 SEARCH_LIMIT = 500
 

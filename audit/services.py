@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from audit.models import AccessRecord
-from config.formatting import phone_or_raw
+from core.formatting import phone_or_raw
 
 MAX_LABEL = 200
 

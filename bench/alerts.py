@@ -73,6 +73,7 @@ def alert_end_to_end(*, employees: int = 100, concurrency: int = 2, timeout: flo
 
     from alerts.services import alert_send
     from cards.models import ActionCard
+    from cards.selectors import published_version
     from incidents.models import Incident
     from tests.notifications.fakes import GatewayAPIServer
 
@@ -98,7 +99,7 @@ def alert_end_to_end(*, employees: int = 100, concurrency: int = 2, timeout: flo
         _cleanup()
         _users, group = _employees(employees)
         incident = Incident.objects.create(
-            card_version=card.versions.order_by("-number").first(),
+            card_version=published_version(card=card),
             title="Benchmark af alarmer", is_exercise=True,
         )  # fmt: skip
         began = time.perf_counter()

@@ -100,13 +100,12 @@ def create_people(*, viewers: int, writers: int):
 def exercise_incident(*, title: str):
     """An exercise on the seed card's latest version whose default recipients are off:
     only the bench's made-up recipients get mail, not the card's crisis team."""
-    from cards.models import ActionCard
+    from cards.selectors import published_version
     from incidents.models import Incident
     from notifications.services import recipients_ensure_defaults
 
-    card = ActionCard.objects.get(slug="telefoni")
     incident = Incident.objects.create(
-        card_version=card.versions.order_by("-number").first(), title=title, is_exercise=True
+        card_version=published_version(card_slug="telefoni"), title=title, is_exercise=True
     )
     recipients_ensure_defaults(incident=incident)
     incident.recipients.update(is_active=False)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cards.models import ActionCard, Scenario, Step
 from cards.pdf.health import check_printed_pdf_is_current
+from cards.selectors import published_version
 from cards.serialization import card_to_data
 from contacts.models import ContactGroup, Person, SupportLine
 
@@ -126,7 +127,7 @@ def review_date(card):
 
 def unpublished_changes(card):
     """Staff read the latest published version; edits are invisible until published."""
-    latest = card.versions.order_by("-number").first()
+    latest = published_version(card=card)
     if latest is None:
         return [
             Problem(

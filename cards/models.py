@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cards.placeholders import PLACEHOLDERS, fill_template, template_problems
-from config.formatting import phone_display
 from contacts.fields import PhoneField
 from contacts.models import ContactGroup, Person, SupportLine
+from core.formatting import phone_display
 
 
 class ActionCard(models.Model):

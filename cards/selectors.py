@@ -15,7 +15,7 @@ def card_list():
     )
 
 
-def latest_versions():
+def published_versions():
     """The newest published version of every card, one query; unpublished cards are absent."""
     newest = CardVersion.objects.filter(card=OuterRef("card")).order_by("-number").values("pk")
     return (
@@ -25,13 +25,22 @@ def latest_versions():
     )
 
 
-def latest_version(*, card_slug: str) -> CardVersion | None:
-    return (
-        CardVersion.objects.select_related("card")
-        .filter(card__slug=card_slug)
-        .order_by("-number")
-        .first()
-    )
+def published_version(
+    *, card: ActionCard | None = None, card_slug: str = "", number: int | None = None
+) -> CardVersion | None:
+    """The card's version in force (its newest), or version ``number``; None if there is none.
+
+    The one way every app finds what staff read and incidents start from. Give the card, or
+    its slug (the version then comes with its card, one query). The caller says what a
+    missing version means to it (a 404, a form error, a command error).
+    """
+    if card is not None:
+        versions = card.versions.all()
+    else:
+        versions = CardVersion.objects.select_related("card").filter(card__slug=card_slug)
+    if number is not None:
+        return versions.filter(number=number).first()
+    return versions.order_by("-number").first()
 
 
 def _matches(query, *texts):
@@ -47,7 +56,7 @@ def card_search(*, query: str) -> list[dict]:
     """
     query = query.casefold()
     results = []
-    for version in latest_versions():
+    for version in published_versions():
         snapshot = CardSnapshot(version.snapshot)
         slug = version.card.slug
         for scenario in snapshot.scenarios():

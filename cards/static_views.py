@@ -5,14 +5,14 @@ from django.views.decorators.http import require_safe
 
 from cards.access import role_required
 from cards.pdf.services import version_dir_for
-from cards.selectors import latest_version
+from cards.selectors import published_version
 from cards.static_copy import static_copy_write
 
 
 @require_safe
 @role_required
 def static_copy_download(request, card_slug):
-    version = latest_version(card_slug=card_slug)
+    version = published_version(card_slug=card_slug)
     if version is None:
         raise Http404("Kortet er ikke udgivet.")
     path = version_dir_for(version) / f"{version.card.slug}-v{version.number}.html"

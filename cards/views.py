@@ -23,8 +23,8 @@ from cards.selectors import (
     card_last_updated,
     card_search,
     card_version_sources,
-    latest_version,
-    latest_versions,
+    published_version,
+    published_versions,
 )
 from cards.snapshots import CardSnapshot
 from contacts.selectors import contact_search
@@ -65,7 +65,7 @@ def people_shown(steps) -> list[dict]:
 
 
 def _published(card_slug):
-    version = latest_version(card_slug=card_slug)
+    version = published_version(card_slug=card_slug)
     if version is None:
         raise Http404("Kortet er ikke udgivet.")
     return version, CardSnapshot(version.snapshot)
@@ -73,7 +73,7 @@ def _published(card_slug):
 
 @role_required
 def home(request):
-    cards = [(v, CardSnapshot(v.snapshot).scenarios()) for v in latest_versions()]
+    cards = [(v, CardSnapshot(v.snapshot).scenarios()) for v in published_versions()]
     return render(request, "cards/home.html", {"cards": cards})
 
 

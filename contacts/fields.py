@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.formatting import InvalidPhoneNumber, phone_normalise, phone_or_raw
+from core.formatting import InvalidPhoneNumber, phone_normalise, phone_or_raw
 
 
 def validate_phone(value):

@@ -11,19 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.formatting import phone_display
 from contacts.fields import PhoneField
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAY_NAMES = {
-    "mon": _("mandag"),
-    "tue": _("tirsdag"),
-    "wed": _("onsdag"),
-    "thu": _("torsdag"),
-    "fri": _("fredag"),
-    "sat": _("lørdag"),
-    "sun": _("søndag"),
-}
+from core.formatting import WEEKDAYS, hours_span, phone_display
 
 
 class Organisation(models.Model):
@@ -138,7 +127,7 @@ class SupportLine(models.Model):
     def hours_label(self):
         if not self.has_hours:
             return ""
-        return f"kl. {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+        return hours_span(self.opens_at, self.closes_at)
 
     def opening_state(self, now: dt.datetime):
         """(is_open, next_opening) in local time; next_opening is None when open or unknown."""

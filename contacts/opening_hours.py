@@ -6,19 +6,11 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
+
+from core.formatting import WEEKDAY_NAMES, WEEKDAYS, hour_minute
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
-WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAY_NAMES_DA = (
-    gettext_lazy("mandag"),
-    gettext_lazy("tirsdag"),
-    gettext_lazy("onsdag"),
-    gettext_lazy("torsdag"),
-    gettext_lazy("fredag"),
-    gettext_lazy("lørdag"),
-    gettext_lazy("søndag"),
-)
 
 
 def easter_sunday(year: int) -> dt.date:
@@ -61,7 +53,7 @@ def is_public_holiday(day: dt.date) -> bool:
 
 
 def _open_on(line, day: dt.date) -> bool:
-    if WEEKDAY_CODES[day.weekday()] not in line.day_list:
+    if WEEKDAYS[day.weekday()] not in line.day_list:
         return False
     return line.open_on_holidays or not is_public_holiday(day)
 
@@ -115,10 +107,6 @@ class Hours:
         )
 
 
-def _clock(moment: dt.datetime | dt.time) -> str:
-    return f"{moment.hour}:{moment.minute:02d}"
-
-
 def opening_label(line, now: dt.datetime | None = None) -> dict:
     """What staff see next to a support line: ``{"state": open|closed|unknown, "label": …}``.
 
@@ -132,12 +120,16 @@ def opening_label(line, now: dt.datetime | None = None) -> dict:
     if is_open:
         return {
             "state": "open",
-            "label": gettext("åben nu (lukker kl. %(time)s)") % {"time": _clock(line.closes_at)},
+            "label": gettext("åben nu (lukker kl. %(time)s)")
+            % {"time": hour_minute(line.closes_at)},
         }
     if next_opening is None:
         return {"state": "closed", "label": gettext("lukket")}
     return {
         "state": "closed",
         "label": gettext("lukket — åbner %(day)s kl. %(time)s")
-        % {"day": WEEKDAY_NAMES_DA[next_opening.weekday()], "time": _clock(next_opening)},
+        % {
+            "day": WEEKDAY_NAMES[WEEKDAYS[next_opening.weekday()]],
+            "time": hour_minute(next_opening),
+        },
     }

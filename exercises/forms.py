@@ -5,8 +5,8 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from cards.snapshots import CardSnapshot
-from config.formatting import phone_normalise
 from contacts.fields import validate_phone
+from core.formatting import phone_normalise
 from core.validators import validate_single_line
 from exercises.models import MAX_INJECT_OFFSET_SECONDS, Target
 from incidents.forms import BoundedCharField, IdempotencyKeyField

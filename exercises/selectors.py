@@ -1,13 +1,10 @@
 """Reads for exercises: scripts, injects as delivered, evaluations, and the response
 metrics computed from the incident log's structured events."""
 
-from types import SimpleNamespace
-
 from exercises.models import Evaluation, ExerciseRun, ExerciseScript, ProposedChange
-from incidents.metrics import METRICS, duration_label, response_metrics
+from incidents.metrics import METRICS, response_metrics
 from incidents.models import Incident, IncidentScenario
 
-CHART_WIDTH, CHART_HEIGHT = 300, 80
 MAX_STATS_INCIDENTS = 50
 
 
@@ -63,22 +60,11 @@ def scenario_choices() -> list[tuple[str, str]]:
     return sorted(seen.items(), key=lambda item: item[1])
 
 
-def _points(rows, start, span, top) -> list[tuple[str, str]]:
-    """SVG coordinates (x, y) of a series; the template draws a line and a dot each, so
-    a series of one is still visible."""
-    return [
-        (
-            f"{4 + (at - start).total_seconds() / span * (CHART_WIDTH - 8):.1f}",
-            f"{CHART_HEIGHT - value / top * (CHART_HEIGHT - 8) - 4:.1f}",
-        )
-        for at, value in rows
-    ]
-
-
 def scenario_statistics(*, scenario_slug: str) -> dict:
     """Closed incidents and exercises of one scenario over time, with their metrics, and
-    one small SVG chart per metric with exercises and real incidents as separate series
-    (x: when it started, y: the duration)."""
+    per metric that has a value the series of (started at, minutes), exercises and real
+    incidents apart; ``first``/``last`` are the first and last start. Drawn by
+    ``exercises.presentation.statistics_charts``."""
     incidents = list(
         Incident.objects.filter(
             status=Incident.Status.CLOSED, scenarios__scenario_slug=scenario_slug
@@ -88,35 +74,21 @@ def scenario_statistics(*, scenario_slug: str) -> dict:
     )
     incidents.reverse()
     rows = [{"incident": i, "metrics": response_metrics(incident=i)} for i in incidents]
-    charts = []
-    if rows:
-        start = rows[0]["incident"].started_at
-        span = max((rows[-1]["incident"].started_at - start).total_seconds(), 1)
-        for index, (key, label) in enumerate(METRICS):
-            values = {True: [], False: []}
-            for row in rows:
-                seconds = row["metrics"][index]["seconds"]
-                if seconds is not None:
-                    values[row["incident"].is_exercise].append(
-                        (row["incident"].started_at, seconds / 60)
-                    )
-            all_values = [v for series in values.values() for _at, v in series]
-            if not all_values:
-                continue
-            top = max(max(all_values), 1)
-            charts.append(
-                SimpleNamespace(
-                    key=key,
-                    label=label,
-                    top=duration_label(top * 60),
-                    exercises=_points(values[True], start, span, top),
-                    incidents=_points(values[False], start, span, top),
-                    exercise_count=len(values[True]),
-                    incident_count=len(values[False]),
+    series = []
+    for index, (key, _label) in enumerate(METRICS):
+        values = {True: [], False: []}
+        for row in rows:
+            seconds = row["metrics"][index]["seconds"]
+            if seconds is not None:
+                values[row["incident"].is_exercise].append(
+                    (row["incident"].started_at, seconds / 60)
                 )
-            )
+        if values[True] or values[False]:
+            series.append({"key": key, "exercises": values[True], "incidents": values[False]})
     return {
         "exercises": [r for r in rows if r["incident"].is_exercise],
         "incidents": [r for r in rows if not r["incident"].is_exercise],
-        "charts": charts,
+        "first": rows[0]["incident"].started_at if rows else None,
+        "last": rows[-1]["incident"].started_at if rows else None,
+        "series": series,
     }

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from cards import services as card_services
 from cards.models import ActionCard
+from cards.selectors import published_version
 from cards.snapshots import CardSnapshot
 from exercises.models import (
     MAX_INJECT_OFFSET_SECONDS,
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 
 def _published_scenario(card: ActionCard, scenario_slug: str) -> None:
-    version = card.versions.order_by("-number").first()
+    version = published_version(card=card)
     if version is None or scenario_slug not in CardSnapshot(version.snapshot).scenario_slugs():
         raise ValidationError(_("Scenariet findes ikke i kortets udgivne version."))
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cards.models import ActionCard
-from cards.selectors import latest_versions
+from cards.selectors import published_versions
 from cards.services import DRAFT_FIELDS
 from cards.snapshots import CardSnapshot
 from exercises import selectors, services
@@ -29,6 +29,7 @@ from exercises.forms import (
     target_choices,
 )
 from exercises.models import ExerciseScript, Finding, Inject, ProposedChange
+from exercises.presentation import statistics_charts
 from incidents.models import Incident
 from incidents.views import requires
 
@@ -55,7 +56,7 @@ def script_list(request):
         "exercises/script_list.html",
         {
             "scripts": selectors.scripts_for_list(),
-            "form": ScriptForm(cards=latest_versions()),
+            "form": ScriptForm(cards=published_versions()),
             "closed": closed,
             "can_write": request.user.has_perm(WRITE_SCRIPT),
             "can_run": request.user.has_perm(RUN),
@@ -66,7 +67,7 @@ def script_list(request):
 @requires(WRITE_SCRIPT)
 @require_POST
 def script_create(request):
-    form = ScriptForm(request.POST, cards=latest_versions())
+    form = ScriptForm(request.POST, cards=published_versions())
     if not form.is_valid():
         _form_errors(request, form)
         return redirect("exercises:scripts")
@@ -323,5 +324,11 @@ def statistics(request):
     return render(
         request,
         "exercises/statistics.html",
-        {"form": form, "scenario_slug": slug, "stats": stats, "scenarios": scenarios},
+        {
+            "form": form,
+            "scenario_slug": slug,
+            "stats": stats,
+            "charts": statistics_charts(stats) if stats else [],
+            "scenarios": scenarios,
+        },
     )

@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.formatting import min_sec
 from incidents.models import LogEntry
 
 E = LogEntry.Event
@@ -43,10 +44,6 @@ CHANNELS = {
 
 def short(text: str, length: int = 100) -> str:
     return Truncator(" ".join(text.split())).chars(length)
-
-
-def minutes_seconds(seconds: int) -> str:
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _local_hhmm(value: str) -> str:
@@ -116,8 +113,8 @@ def _figures(d):
         "on": d["agents_on_duty"],
         "free": d["agents_available"],
         "queue": d["calls_in_queue"],
-        "longest": minutes_seconds(d["longest_wait_seconds"]),
-        "avg": minutes_seconds(d["average_wait_seconds"]),
+        "longest": min_sec(d["longest_wait_seconds"]),
+        "avg": min_sec(d["average_wait_seconds"]),
     }
     if d.get("source"):
         text += _(" (fra %(source)s)") % {"source": d["source"]}

@@ -4,6 +4,7 @@ acknowledgement of the alert and the close. Read by the report and by exercises.
 
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import hours_min_sec
 from incidents.models import Incident, LogEntry
 
 ALERT_ALL_ACKED = LogEntry.Event.ALERT_ALL_ACKED
@@ -20,9 +21,7 @@ METRICS = (
 def duration_label(seconds: int | None) -> str:
     if seconds is None:
         return "—"
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return hours_min_sec(seconds)
 
 
 def _first_times(incident: Incident) -> dict:

@@ -17,6 +17,7 @@ from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connect
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.formatting import InvalidPhoneNumber, phone_normalise
 from notifications.content import sms_units
 from notifications.models import Channel
 from notifications.teams import teams_fallback_card, teams_message
@@ -144,15 +145,14 @@ MSISDN = re.compile(r"^[1-9]\d{7,14}$")
 
 
 def msisdn_for(phone: str) -> str:
-    """A phone number as an MSISDN: country code and number, digits only (4512345678)."""
-    digits = re.sub(r"[\s\-().]", "", phone)
-    if digits.startswith("+"):
-        digits = digits[1:]
-    elif len(digits) == 8:
-        # A bare 8-digit number is Danish.
-        digits = "45" + digits
-    elif digits.startswith("00"):
-        digits = digits[2:]
+    """A phone number as an MSISDN: country code and number, digits only (4512345678).
+
+    Read the way every number is read (``core.formatting``: a bare 8-digit number is Danish).
+    """
+    try:
+        digits = phone_normalise(phone).removeprefix("+")
+    except InvalidPhoneNumber:
+        digits = ""
     if not MSISDN.match(digits):
         raise PermanentFailure(f"Ugyldigt mobilnummer: {phone!r}")
     return digits

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.formatting import duration_hours_mm_da, min_sec
 from core.validators import header_safe
 from notifications.teams import teams_card_render
 
@@ -95,16 +96,6 @@ def sms_fit(body: str, link: str, *, max_segments: int = SMS_MAX_SEGMENTS) -> st
     return link[: sms_capacity("GSM7", max_segments)]
 
 
-def minutes_label(minutes: int) -> str:
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} t {minutes % 60:02d} min"
-
-
-def wait_label(seconds: int) -> str:
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def local_time(value) -> str:
     return timezone.localtime(value).strftime("%H:%M")
 
@@ -126,9 +117,9 @@ def _context(summary: dict, *, reason: str) -> dict:
         figures = {
             **figures,
             "reported_time": local_time(figures["reported_at"]),
-            "longest_wait": wait_label(figures["longest_wait_seconds"]),
-            "average_wait": wait_label(figures["average_wait_seconds"]),
-            "age": minutes_label(figures["age_minutes"]),
+            "longest_wait": min_sec(figures["longest_wait_seconds"]),
+            "average_wait": min_sec(figures["average_wait_seconds"]),
+            "age": duration_hours_mm_da(figures["age_minutes"]),
         }
     timers = [
         {
@@ -145,7 +136,7 @@ def _context(summary: dict, *, reason: str) -> dict:
         "is_final": reason == "closed",
         "now_time": local_time(now),
         "started_time": local_time(summary["started_at"]),
-        "elapsed": minutes_label(summary["elapsed_minutes"]),
+        "elapsed": duration_hours_mm_da(summary["elapsed_minutes"]),
         "scenarios": ", ".join(summary["scenarios"]) or summary["title"],
         "figures": figures,
         "timers": timers,

@@ -12,7 +12,12 @@ from cards.snapshots import CardSnapshot
 from incidents.models import Incident
 from notifications.content import sms_fit
 from notifications.models import Recipient, StatusUpdate
-from notifications.services import CRISIS_TEAM_GROUP, _person_key, _recipient_upsert, _update_create
+from notifications.services import (
+    CRISIS_TEAM_GROUP,
+    _card_person_upsert,
+    _recipient_upsert,
+    _update_create,
+)
 
 EXERCISE_PREFIX = "ØVELSE"
 
@@ -40,16 +45,8 @@ def _crisis_team(incident: Incident) -> list[Recipient]:
     snapshot = CardSnapshot(incident.card_version.snapshot)
     group = snapshot.groups.get(CRISIS_TEAM_GROUP)
     return [
-        _recipient_upsert(
-            incident=incident,
-            key=_person_key(member),
-            name=member["name"],
-            email=member.get("email", ""),
-            phone=member.get("phone", ""),
-            source=Recipient.Source.CARD,
-            # Named for this message only: the exercise's status updates stay away.
-            receives_updates=False,
-        )
+        # Named for this message only: the exercise's status updates stay away.
+        _card_person_upsert(incident=incident, person=member, receives_updates=False)
         for member in (group["members"] if group else [])
     ]
 

@@ -77,6 +77,19 @@ def _person_key(person: dict) -> str:
     return f"person:{person['slug']}" if person.get("slug") else f"email:{person['email']}"
 
 
+def _card_person_upsert(*, incident, person: dict, **fields) -> Recipient:
+    """A person as the card's snapshot names them ({slug, name, email, phone})."""
+    return _recipient_upsert(
+        incident=incident,
+        key=_person_key(person),
+        name=person["name"],
+        email=person.get("email", ""),
+        phone=person.get("phone", ""),
+        source=Recipient.Source.CARD,
+        **fields,
+    )
+
+
 @transaction.atomic
 def recipients_ensure_defaults(*, incident: Incident) -> None:
     """The card's crisis communication team gets updates; the log keeper gets reminders.
@@ -90,25 +103,11 @@ def recipients_ensure_defaults(*, incident: Incident) -> None:
     snapshot = CardSnapshot(incident.card_version.snapshot)
     group = None if incident.is_exercise else snapshot.groups.get(CRISIS_TEAM_GROUP)
     for member in group["members"] if group else []:
-        _recipient_upsert(
-            incident=incident,
-            key=_person_key(member),
-            name=member["name"],
-            email=member.get("email", ""),
-            phone=member.get("phone", ""),
-            source=Recipient.Source.CARD,
-        )
+        _card_person_upsert(incident=incident, person=member)
     keeper = snapshot.log_keeper
     if keeper:
-        _recipient_upsert(
-            incident=incident,
-            key=_person_key(keeper),
-            name=keeper["name"],
-            email=keeper.get("email", ""),
-            phone=keeper.get("phone", ""),
-            source=Recipient.Source.CARD,
-            receives_updates=False,
-            receives_reminders=True,
+        _card_person_upsert(
+            incident=incident, person=keeper, receives_updates=False, receives_reminders=True
         )
 
 

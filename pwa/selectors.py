@@ -10,13 +10,12 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.db.models import OuterRef, Subquery
 from django.template.loader import get_template
 from django.templatetags.static import PrefixNode
 from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import salted_hmac
 
-from cards.models import CardVersion
+from cards.selectors import published_versions
 from cards.snapshots import CardSnapshot
 from config.roles import has_any_role
 
@@ -137,22 +136,13 @@ def _reverse_or_none(name, *args):
         return None
 
 
-def _latest_versions():
-    newest = CardVersion.objects.filter(card=OuterRef("card")).order_by("-number").values("pk")
-    return (
-        CardVersion.objects.filter(pk=Subquery(newest[:1]))
-        .select_related("card")
-        .order_by("card__title")
-    )
-
-
 def precache_page_urls(*, user) -> list[str]:
     """Every page of the published cards a user with a role reads: the home page, each
     card, each of its scenarios, and the contact list. Empty for a user with no role."""
     if not has_any_role(user):
         return []
     urls = [reverse("home")]
-    for version in _latest_versions():
+    for version in published_versions():
         slug = version.card.slug
         urls.append(_reverse_or_none("cards:card", slug))
         for scenario_slug in CardSnapshot(version.snapshot).scenario_slugs():

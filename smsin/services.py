@@ -17,11 +17,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from alerts.services import alert_ack_by_sms, reply_sms_create
-from config.formatting import InvalidPhoneNumber, phone_normalise
 from contacts.models import Person
+from core.formatting import InvalidPhoneNumber, min_sec, phone_normalise
 from incidents.log import log_entry_create
 from incidents.models import Incident, LogEntry
-from incidents.services import figure_report_create, minutes_seconds
+from incidents.services import figure_report_create
 from smsin.grammar import Command, GrammarError, parse
 from smsin.models import InboundSMS
 
@@ -94,8 +94,8 @@ def _record(command: Command, *, user, incident: Incident, message_id: str) -> s
             incident=incident, user=user, source="SMS",
             idempotency_key=uuid.uuid5(FIGURES_NAMESPACE, message_id), **f,
         )  # fmt: skip
-        longest = minutes_seconds(f["longest_wait_seconds"])
-        average = minutes_seconds(f["average_wait_seconds"])
+        longest = min_sec(f["longest_wait_seconds"])
+        average = min_sec(f["average_wait_seconds"])
         return (
             f"{where} registreret: {f['agents_on_duty']} på vagt, {f['agents_available']} ledige,"
             f" {f['calls_in_queue']} i kø, længste ventetid {longest}, gennemsnit {average}."

@@ -3,7 +3,7 @@
 import contacts.fields
 from django.db import migrations
 
-from config.formatting import phone_or_raw
+from core.formatting import phone_or_raw
 
 
 def normalise_numbers(apps, schema_editor):

@@ -13,12 +13,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
 
 from cards.selectors import card_last_tested, user_name
 from cards.snapshots import CardSnapshot, StepView
-from config.formatting import phone_mentioned
-from contacts.models import WEEKDAY_NAMES, WEEKDAYS
+from core.formatting import duration_print, hours_label, phone_mentioned
 from printing.engine import BASE_CSS, pdf_render_template, qr_data_uri
 
 # The shared base (page, fonts, footer) and the card's own layout, kept in this app.
@@ -26,7 +24,6 @@ CARD_STYLESHEETS = (BASE_CSS, Path(__file__).resolve().parent / "css" / "card.cs
 
 # Danish numbers as the card writes them: 8 digits, optionally in pairs, optionally +45.
 PHONE_RE = re.compile(r"(?<![\w@.])((?:\+45 ?)?(?:\d{8}|\d{2}(?: \d{2}){3}))(?![\w@])")
-WORKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
 
 def with_phone_numbers(text: str):
@@ -42,36 +39,6 @@ def _mentions(text, value):
     if "@" in value:
         return value.lower() in text.lower()
     return phone_mentioned(text, value)
-
-
-def duration_label(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(_("1 time") if hours == 1 else _("%(n)d timer") % {"n": hours})
-    if rest:
-        parts.append(_("%(n)d min.") % {"n": rest})
-    return " ".join(parts)
-
-
-def hours_label(hours: dict | None) -> str:
-    if not hours:
-        return _("Åbningstid ikke oplyst")
-    days = hours.get("days") or []
-    if days == WORKDAYS:
-        day_text = _("hverdage")
-    elif days == list(WEEKDAYS):
-        day_text = _("alle dage")
-    else:
-        day_text = ", ".join(str(WEEKDAY_NAMES[d]) for d in days)
-    label = _("%(days)s kl. %(opens)s–%(closes)s") % {
-        "days": day_text,
-        "opens": hours["opens"],
-        "closes": hours["closes"],
-    }
-    if not hours.get("open_on_holidays"):
-        label += ", " + _("lukket på helligdage")
-    return label[:1].upper() + label[1:]
 
 
 class CardDocument:
@@ -155,7 +122,7 @@ class CardDocument:
         timers = [
             {
                 "name": t["name"],
-                "duration": duration_label(t["minutes"]),
+                "duration": duration_print(t["minutes"]),
                 # The seed repeats the timer's explanation as an OBS step: print it once.
                 "text": "" if t.get("text", "").strip() in note_texts else t.get("text", ""),
             }

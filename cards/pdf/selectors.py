@@ -2,23 +2,10 @@
 
 import re
 
-from django.shortcuts import get_object_or_404
-
 from cards.models import CardVersion
 from cards.pdf.services import bundle_path_for, version_dir_for
 
 VERSION_DIR_RE = re.compile(r"^v(\d+)$")
-
-
-def published_version(*, card_slug: str, number: int | None = None) -> CardVersion:
-    """Version ``number`` of the card, or its latest published version; 404 if none."""
-    versions = CardVersion.objects.select_related("card").filter(card__slug=card_slug)
-    if number is None:
-        version = versions.order_by("-number").first()
-        if version is None:
-            return get_object_or_404(versions.none())
-        return version
-    return get_object_or_404(versions, number=number)
 
 
 def printed_version_number(card) -> int | None:

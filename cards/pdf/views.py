@@ -6,8 +6,8 @@ from django.views.decorators.http import require_safe
 
 from audit.models import AccessRecord
 from audit.services import access_record
-from cards.pdf.selectors import published_version
 from cards.pdf.services import ensure_bundle, ensure_scenario_card
+from cards.selectors import published_version
 from cards.snapshots import CardSnapshot
 from config.roles import has_any_role
 
@@ -32,11 +32,18 @@ def _pdf_response(path, filename, *, immutable):
     return response
 
 
+def _version_or_404(card_slug, number):
+    version = published_version(card_slug=card_slug, number=number)
+    if version is None:
+        raise Http404("Kortet eller versionen findes ikke.")
+    return version
+
+
 @require_safe
 def card_bundle_download(request, card_slug, number=None):
     if denied := _print_denied(request):
         return denied
-    version = published_version(card_slug=card_slug, number=number)
+    version = _version_or_404(card_slug, number)
     path = ensure_bundle(version=version)
     filename = f"aktionskort-{card_slug}-v{version.number}.pdf"
     access_record(user=request.user, action=AccessRecord.Action.EXPORT, obj=version, label=filename)
@@ -47,7 +54,7 @@ def card_bundle_download(request, card_slug, number=None):
 def scenario_card_download(request, card_slug, scenario_slug, number=None):
     if denied := _print_denied(request):
         return denied
-    version = published_version(card_slug=card_slug, number=number)
+    version = _version_or_404(card_slug, number)
     if scenario_slug not in CardSnapshot(version.snapshot).scenario_slugs():
         raise Http404("Scenariet findes ikke i denne version af kortet.")
     path = ensure_scenario_card(version=version, scenario_slug=scenario_slug)

@@ -18,8 +18,8 @@ from django.db import connection, models
 from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator, model_serializer
 from pydantic_core import PydanticCustomError
 
-from config.formatting import InvalidPhoneNumber, phone_normalise
 from contacts.fields import PhoneField
+from core.formatting import InvalidPhoneNumber, phone_normalise
 
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

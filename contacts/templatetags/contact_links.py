@@ -3,7 +3,7 @@
 Staff call straight from the page, often on a phone, so every number is a ``tel:`` link
 and every address a ``mailto:`` link — also inside a step's free text, which is escaped
 first and only then given links (never ``|safe`` on the text itself). How a number is
-shown and dialled is decided in `config.formatting`, the one place for it.
+shown and dialled is decided in `core.formatting`, the one place for it.
 """
 
 import re
@@ -11,8 +11,8 @@ import re
 from django import template
 from django.utils.html import format_html
 
-from config import formatting
 from contacts.opening_hours import opening_label
+from core import formatting
 
 register = template.Library()
 

@@ -14,14 +14,10 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.formatting import min_sec
 from incidents.models import LogEntry
 
 E = LogEntry.Event
-
-
-def minutes_seconds(seconds) -> str:
-    seconds = int(seconds or 0)
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def clock(value: str) -> str:
@@ -94,8 +90,8 @@ def _figures(d):
         "on": d.get("agents_on_duty", ""),
         "free": d.get("agents_available", ""),
         "queue": d.get("calls_in_queue", ""),
-        "longest": minutes_seconds(d.get("longest_wait_seconds")),
-        "avg": minutes_seconds(d.get("average_wait_seconds")),
+        "longest": min_sec(d.get("longest_wait_seconds") or 0),
+        "avg": min_sec(d.get("average_wait_seconds") or 0),
     }
     if d.get("source"):
         text += _(" (fra %(source)s)") % {"source": d["source"]}

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 from cards.snapshots import CardSnapshot
 from contacts.opening_hours import opening_state
+from core.formatting import hours_span
 
 
 class _Line(SimpleNamespace):
@@ -24,7 +25,7 @@ def _support_line(data, now):
         open_on_holidays=hours.get("open_on_holidays", False),
     )
     is_open, next_opening = opening_state(line, now)
-    hours_label = f"kl. {line.opens_at:%H:%M}–{line.closes_at:%H:%M}" if line.has_hours else ""
+    hours_label = hours_span(line.opens_at, line.closes_at) if line.has_hours else ""
     return {**data, "is_open": is_open, "next_opening": next_opening, "hours_label": hours_label}
 
 

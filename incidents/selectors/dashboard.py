@@ -85,16 +85,21 @@ def steps_progress(steps) -> dict:
 # fixed number of queries. ``incident`` comes from ``incident_get`` (card version joined).
 
 
+def escalation_options(*, snapshot: CardSnapshot, present) -> list[tuple[str, str]]:
+    """(slug, title) of the card's scenarios the incident is not yet worked from."""
+    return [
+        (slug, snapshot.scenario(slug).title)
+        for slug in snapshot.scenario_slugs()
+        if slug not in present
+    ]
+
+
 def dashboard_header(*, incident: Incident, snapshot: CardSnapshot) -> dict:
     scenarios = list(incident.scenarios.all())
     present = {s.scenario_slug for s in scenarios}
     return {
         "scenarios": scenarios,
-        "escalation_options": [
-            (slug, snapshot.scenario(slug).title)
-            for slug in snapshot.scenario_slugs()
-            if slug not in present
-        ],
+        "escalation_options": escalation_options(snapshot=snapshot, present=present),
     }
 
 

@@ -5,13 +5,11 @@ import datetime as dt
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.formatting import duration_hours_min, min_sec
+
 
 def duration_label(delta: dt.timedelta) -> str:
-    minutes = max(0, int(delta.total_seconds() // 60))
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return _("%(h)d t %(m)d min") % {"h": hours, "m": minutes}
-    return _("%(m)d min") % {"m": minutes}
+    return duration_hours_min(delta)
 
 
 def age_label(when: dt.datetime, now: dt.datetime) -> str:
@@ -24,4 +22,4 @@ def age_label(when: dt.datetime, now: dt.datetime) -> str:
 
 
 def wait_label(seconds: int) -> str:
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    return min_sec(seconds)

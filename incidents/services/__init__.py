@@ -11,7 +11,7 @@ and ``times`` hold what they share. Callers import from ``incidents.services``.
 """
 
 # Re-exported for callers that used them from here; new code imports incidents.log.
-from incidents.events import minutes_seconds, short
+from incidents.events import short
 from incidents.log import (
     ALL_GROUPS,
     GROUP_FIELDS,
@@ -62,7 +62,6 @@ __all__ = [
     "integration_token_check",
     "integration_token_create",
     "log_entry_create",
-    "minutes_seconds",
     "notification_services",
     "phone_line_switch",
     "short",

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cards.models import ActionCard, CardVersion
+from cards.selectors import published_version
 from cards.snapshots import CardSnapshot
 from incidents.log import incident_touch, log_entry_create
 from incidents.models import (
@@ -94,7 +95,7 @@ def _scenario_join(*, incident, snapshot, scenario_slug, user, now) -> IncidentS
 
 def _published_version(card: ActionCard) -> CardVersion:
     """The card's published version in force (its newest), or a ValidationError."""
-    version = CardVersion.objects.filter(card=card).order_by("-number").first()
+    version = published_version(card=card)
     if version is None:
         raise ValidationError(
             _("Kortet »%(card)s« er ikke udgivet endnu, så der kan ikke startes en hændelse.")

@@ -7,6 +7,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.formatting import min_sec
 from incidents.events import entry_category, entry_text
 from incidents.models import LogEntry
 from incidents.selectors import running_incidents as running_incidents_query
@@ -57,8 +58,7 @@ def minsec(seconds):
     """A wait time in seconds as "3:05"."""
     if seconds in (None, ""):
         return ""
-    seconds = int(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    return min_sec(seconds)
 
 
 @register.simple_tag

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cards.models import ActionCard
+from cards.selectors import published_version
 from cards.snapshots import CardSnapshot
 from incidents import selectors, services
 from incidents.forms import (
@@ -51,7 +52,7 @@ def start(request):
         )
     data = form.cleaned_data
     if not data["confirm"]:
-        version = card.versions.order_by("-number").first()
+        version = published_version(card=card)
         scenario = None
         if version is not None:
             snapshot = CardSnapshot(version.snapshot)
@@ -100,11 +101,7 @@ def escalate(request, pk):
     incident = _incident_or_404(pk)
     snapshot = CardSnapshot(incident.card_version.snapshot)
     present = set(incident.scenarios.values_list("scenario_slug", flat=True))
-    options = [
-        (slug, snapshot.scenario(slug).title)
-        for slug in snapshot.scenario_slugs()
-        if slug not in present
-    ]
+    options = selectors.escalation_options(snapshot=snapshot, present=present)
     form = EscalateForm(request.POST, options=options)
     if not form.is_valid():
         if not incident.is_running:

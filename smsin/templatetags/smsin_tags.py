@@ -1,7 +1,7 @@
 from django import template
 from django.conf import settings
 
-from config.formatting import phone_display
+from core.formatting import phone_display
 
 register = template.Library()
 

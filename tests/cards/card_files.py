@@ -16,6 +16,17 @@ def dump(data):
     return yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=4096)
 
 
+def located_problems(data, marker):
+    """The line of ``data``'s card file that holds ``marker``, and the file's problems as
+    an editor reads them (``x.yaml:LINE path: message``)."""
+    from cards.validation import parse_card_yaml
+
+    text = dump(data)
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if marker in s)
+    _, problems = parse_card_yaml(text)
+    return line, [p.format("x.yaml") for p in problems]
+
+
 def large_card_text(size=1024 * 1024):
     """A card file of at least ``size`` bytes: the seed with made-up scenarios added.
 

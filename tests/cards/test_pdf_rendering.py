@@ -20,14 +20,12 @@ from cards.models import CardVersion
 from cards.pdf.documents import (
     CARD_STYLESHEETS,
     CardDocument,
-    duration_label,
-    hours_label,
     render_card_bundle,
     render_scenario_card,
     with_phone_numbers,
 )
-from config.formatting import phone_display
 from contacts.models import Person
+from core.formatting import phone_display
 from printing import engine
 from printing.engine import FONT_DIR, FetchRefused, LocalOnlyFetcher
 from tests.conftest import require
@@ -405,27 +403,6 @@ def test_phone_numbers_are_set_bold_and_the_rest_escaped():
     assert '<strong class="tel">29 20 42 59</strong>' in html
     assert "&lt;nu&gt;" in html and "&amp;" in html
     assert html.count('class="tel"') == 2
-
-
-@pytest.mark.parametrize(
-    ("minutes", "label"), [(120, "2 timer"), (60, "1 time"), (90, "1 time 30 min."), (5, "5 min.")]
-)
-def test_duration_label(minutes, label):
-    assert duration_label(minutes) == label
-
-
-def test_hours_label():
-    workdays = {"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "08:00", "closes": "16:00"}
-    weekend = {
-        "days": ["sat", "sun"],
-        "opens": "10:00",
-        "closes": "14:00",
-        "open_on_holidays": True,
-    }
-
-    assert hours_label(workdays) == "Hverdage kl. 08:00–16:00, lukket på helligdage"
-    assert hours_label(weekend) == "Lørdag, søndag kl. 10:00–14:00"
-    assert hours_label(None) == "Åbningstid ikke oplyst"
 
 
 def test_bench_reports_time_memory_and_size_without_a_database():

@@ -9,9 +9,8 @@ from django.urls import reverse
 from cards.models import MessageTemplate
 from cards.placeholders import fill_template, template_problems
 from cards.snapshots import CardSnapshot
-from cards.validation import parse_card_yaml
 from incidents.selectors import yammer_normal_text
-from tests.cards.card_files import dump, seed_data
+from tests.cards.card_files import located_problems, seed_data
 
 HOSTILE = [
     "pga. {reason:>5000000}",
@@ -68,12 +67,10 @@ def test_every_hostile_template_is_refused_in_danish(text):
 def test_a_format_spec_in_a_card_file_is_a_located_error():
     data = seed_data()
     data["message_templates"][0]["text"] = "pga. {reason:>5000000}"
-    text = dump(data)
-    line = next(i for i, s in enumerate(text.splitlines(), 1) if "5000000" in s)
 
-    _, problems = parse_card_yaml(text)
+    line, problems = located_problems(data, "5000000")
 
-    assert [p.format("x.yaml") for p in problems] == [
+    assert problems == [
         f"x.yaml:{line} message_templates[0].text: pladsholderen {{reason:>5000000}} må ikke "
         "have formatering eller opslag (:, !, . eller [ ]); skriv kun {reason} eller {scenario}"
     ]

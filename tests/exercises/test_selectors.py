@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from exercises.presentation import statistics_charts
 from exercises.selectors import response_metrics, scenario_statistics
 from incidents.models import LogEntry
 from tests.exercises.factories import closed_incident, log_event
@@ -66,7 +67,7 @@ def test_statistics_keep_exercises_and_incidents_apart(seeded_card):
 
     assert len(stats["exercises"]) == 2 and len(stats["incidents"]) == 1
     assert all(r["incident"].is_exercise for r in stats["exercises"])
-    chart = next(c for c in stats["charts"] if c.key == "first_update")
+    chart = next(c for c in statistics_charts(stats) if c.key == "first_update")
     assert (len(chart.exercises), len(chart.incidents)) == (2, 1)
     assert chart.exercises[0][0] == "4.0"  # the first one starts the x axis
     assert chart.incidents[0][0] == "296.0"  # the last one ends it

@@ -3,9 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cards.models import CardVersion
 from cards.pdf.documents import render_card_bundle, render_scenario_card
 from cards.pdf.services import card_bundle_write
+from cards.selectors import published_version
 from cards.snapshots import CardSnapshot
 
 
@@ -28,14 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--scenario", help="Kun ét scenarie (dets korte navn)")
 
     def handle(self, *args, card, number, output, scenario, **options):
-        versions = CardVersion.objects.select_related("card").filter(card__slug=card)
-        version = (
-            versions.filter(number=number).first()
-            if number is not None
-            else versions.order_by("-number").first()
-        )
+        version = published_version(card_slug=card, number=number)
         if version is None:
-            if not versions.exists():
+            if number is None or published_version(card_slug=card) is None:
                 raise CommandError(f"Kortet »{card}« har ingen udgivet version.")
             raise CommandError(f"Kortet »{card}« har ingen version {number}.")
         if scenario and scenario not in CardSnapshot(version.snapshot).scenario_slugs():

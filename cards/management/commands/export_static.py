@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cards.selectors import latest_version
+from cards.selectors import published_version
 from cards.static_copy import static_copy_html, static_copy_write
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", type=Path, help="Fil at skrive kopien til")
 
     def handle(self, *args, card, output, **options):
-        version = latest_version(card_slug=card)
+        version = published_version(card_slug=card)
         if version is None:
             raise CommandError(f"Kortet »{card}« findes ikke eller er ikke udgivet.")
         if output is None:

@@ -1,5 +1,7 @@
-"""Phone numbers: stored in E.164, shown grouped the Danish way, dialled from tel: links."""
+"""core.formatting: phone numbers (stored in E.164, shown grouped the Danish way, dialled
+from tel: links), durations, clock times and opening hours, each to the exact character."""
 
+import datetime as dt
 import importlib
 
 import pytest
@@ -8,16 +10,24 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from cards.models import PhoneLine
-from cards.validation import parse_card_yaml
-from config.formatting import (
+from contacts.models import Person, SupportLine
+from core.formatting import (
     InvalidPhoneNumber,
+    duration_hours_min,
+    duration_hours_mm_da,
+    duration_print,
+    duration_words,
+    hour_minute,
+    hours_label,
+    hours_min_sec,
+    hours_span,
     linkify_phones,
+    min_sec,
     phone_display,
     phone_href,
     phone_normalise,
 )
-from contacts.models import Person, SupportLine
-from tests.cards.card_files import dump, seed_data
+from tests.cards.card_files import located_problems, seed_data
 
 
 @pytest.mark.parametrize(
@@ -82,15 +92,11 @@ def test_model_validation_refuses_no_number_in_danish():
 def test_a_card_file_with_no_number_in_a_phone_field_is_a_located_error():
     data = seed_data()
     data["people"][0]["phone"] = "ring til Lene"
-    text = dump(data)
-    line = next(i for i, s in enumerate(text.splitlines(), 1) if "ring til Lene" in s)
+    message = "»ring til Lene« er ikke et telefonnummer (skriv fx 29204259 eller +46812345678)"
 
-    _, problems = parse_card_yaml(text)
+    line, problems = located_problems(data, "ring til Lene")
 
-    assert [p.format("x.yaml") for p in problems] == [
-        f"x.yaml:{line} people[0].phone: »ring til Lene« er ikke et telefonnummer "
-        "(skriv fx 29204259 eller +46812345678)"
-    ]
+    assert problems == [f"x.yaml:{line} people[0].phone: {message}"]
 
 
 @pytest.mark.django_db
@@ -132,3 +138,75 @@ def test_step_text_is_escaped_first_then_its_numbers_linked():
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert '<a href="tel:+4570709599">70709599</a>' in html
     assert '<a href="tel:+46812345678">+46 8 123 456 78</a>' in html
+
+
+# --- Durations ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("show", "value", "label"),
+    [
+        (min_sec, 0, "0:00"),
+        (min_sec, 5, "0:05"),
+        (min_sec, 185, "3:05"),
+        (min_sec, 3600, "60:00"),
+        (min_sec, "75", "1:15"),
+        (hours_min_sec, 0, "0:00"),
+        (hours_min_sec, 185, "3:05"),
+        (hours_min_sec, 3599, "59:59"),
+        (hours_min_sec, 3725, "1:02:05"),
+        (duration_words, 0, "0 minutter"),
+        (duration_words, 1, "1 minut"),
+        (duration_words, 60, "1 time"),
+        (duration_words, 120, "2 timer"),
+        (duration_words, 90, "1 time og 30 minutter"),
+        (duration_print, 120, "2 timer"),
+        (duration_print, 60, "1 time"),
+        (duration_print, 90, "1 time 30 min."),
+        (duration_print, 5, "5 min."),
+        (duration_hours_mm_da, 0, "0 min"),
+        (duration_hours_mm_da, 59, "59 min"),
+        (duration_hours_mm_da, 62, "1 t 02 min"),
+        (duration_hours_mm_da, 135, "2 t 15 min"),
+    ],
+)
+def test_durations(show, value, label):
+    assert show(value) == label
+
+
+def test_hours_label():
+    workdays = {"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "08:00", "closes": "16:00"}
+    weekend = {
+        "days": ["sat", "sun"],
+        "opens": "10:00",
+        "closes": "14:00",
+        "open_on_holidays": True,
+    }
+
+    assert hours_label(workdays) == "Hverdage kl. 08:00–16:00, lukket på helligdage"
+    assert hours_label(weekend) == "Lørdag, søndag kl. 10:00–14:00"
+    assert hours_label(None) == "Åbningstid ikke oplyst"
+
+
+def test_duration_hours_min_counts_whole_minutes_and_never_below_zero():
+    cases = {-3: "0 min", 0: "0 min", 12: "12 min", 60: "1 t 0 min", 75: "1 t 15 min"}
+    for minutes, label in cases.items():
+        assert duration_hours_min(dt.timedelta(minutes=minutes, seconds=30)) == label
+
+
+# --- Clock times and opening hours -------------------------------------------------------------
+
+
+def test_hour_minute_and_hours_span():
+    assert hour_minute(dt.time(8, 5)) == "8:05"
+    assert hour_minute(dt.datetime(2026, 3, 2, 16, 0)) == "16:00"
+    assert hours_span(dt.time(8, 0), dt.time(16, 30)) == "kl. 08:00–16:30"
+
+
+def test_hours_label_every_day_and_a_list_of_days():
+    every_day = {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "07:00"}
+    every_day |= {"closes": "22:00", "open_on_holidays": True}
+    some_days = {"days": ["mon", "wed"], "opens": "09:00", "closes": "12:00"}
+
+    assert hours_label(every_day) == "Alle dage kl. 07:00–22:00"
+    assert hours_label(some_days) == "Mandag, onsdag kl. 09:00–12:00, lukket på helligdage"
