@@ -1,18 +1,12 @@
 """Reads of action cards for the staff pages: always the latest *published* version."""
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cards.models import ActionCard, CardVersion, Scenario
+from cards.models import ActionCard, CardVersion
 from cards.snapshots import CardSnapshot
-
-
-def card_list():
-    return ActionCard.objects.prefetch_related(
-        Prefetch("scenarios", queryset=Scenario.objects.order_by("order", "pk"))
-    )
 
 
 def published_versions():
