@@ -15,7 +15,7 @@ def role_required(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        # Cached where config.context_processors.roles looks, so a page asks only once.
+        # Cached where core.context_processors.roles looks, so a page asks only once.
         if not hasattr(request, "_roles"):
             request._roles = user_roles(request.user)
         if not (request.user.is_superuser or request._roles):
@@ -35,7 +35,7 @@ class EditorAdminMixin:
     single_line_fields = ("name", "title", "reason")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        from config.validators import validate_single_line
+        from core.validators import validate_single_line
 
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if field is not None and db_field.name in self.single_line_fields:

@@ -24,7 +24,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 
 from cards.snapshots import CardSnapshot
-from config import loadshed
+from core import loadshed
 from incidents import selectors
 from incidents.forms import EscalateForm
 

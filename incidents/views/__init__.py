@@ -57,7 +57,7 @@ def requires(perm):
                     return HttpResponseClientRedirect(reverse("login"))
                 return redirect_to_login(request.get_full_path())
             user = request.user
-            # Cached where config.context_processors.roles looks, so a page asks once.
+            # Cached where core.context_processors.roles looks, so a page asks once.
             request._roles = user_roles(user)
             if not (user.is_superuser or request._roles):
                 return render(request, "no_role.html", status=403)
