@@ -7,10 +7,13 @@ reader's language — the dashboard, the full log, the status summaries and the 
 render: no queries, only dictionary look-ups and a ``gettext`` each.
 
 The Danish sentences are word for word the ones the services used to store, so the same
-msgids (and their English translations) serve.
+msgids (and their English translations) serve. The incident report reads the same
+sentences through ``report_text``, with its own wording only where its columns already
+say who did it (``REPORT_RENDERERS``).
 """
 
 import datetime as dt
+from functools import partial
 
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -46,8 +49,14 @@ def short(text: str, length: int = 100) -> str:
     return Truncator(" ".join(text.split())).chars(length)
 
 
-def _local_hhmm(value: str) -> str:
-    return timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%H:%M")
+def clock(value: str) -> str:
+    """An ISO time from ``data`` as local "HH:MM" (blank if missing)."""
+    if not value:
+        return ""
+    when = dt.datetime.fromisoformat(value)
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    return timezone.localtime(when).strftime("%H:%M")
 
 
 def _started(d):
@@ -73,36 +82,36 @@ def _scenario_added(d):
     }
 
 
-def _step_done(d):
-    text = _("Udført: »%(step)s«") % {"step": short(d["step_text"])}
+def _step_done(d, step=short):
+    text = _("Udført: »%(step)s«") % {"step": step(d["step_text"])}
     if d.get("alternative_label"):
         text += _(" – valgt: %(alt)s") % {"alt": d["alternative_label"]}
     return text
 
 
-def _step_reopened(d):
+def _step_reopened(d, step=short):
     return _("Genåbnet: »%(step)s« – begrundelse: %(reason)s") % {
-        "step": short(d["step_text"]),
+        "step": step(d["step_text"]),
         "reason": d["reason"],
     }
 
 
-def _step_assigned(d):
+def _step_assigned(d, step=short):
     if d.get("assignee_name"):
         return _("»%(step)s« tildelt %(name)s") % {
-            "step": short(d["step_text"]),
+            "step": step(d["step_text"]),
             "name": d["assignee_name"],
         }
-    return _("Tildeling fjernet fra »%(step)s«") % {"step": short(d["step_text"])}
+    return _("Tildeling fjernet fra »%(step)s«") % {"step": step(d["step_text"])}
 
 
-def _step_note(d):
+def _step_note(d, step=short):
     if d.get("note"):
         return _("Note til »%(step)s«: %(note)s") % {
-            "step": short(d["step_text"]),
+            "step": step(d["step_text"]),
             "note": d["note"],
         }
-    return _("Note fjernet fra »%(step)s«") % {"step": short(d["step_text"])}
+    return _("Note fjernet fra »%(step)s«") % {"step": step(d["step_text"])}
 
 
 def _figures(d):
@@ -113,8 +122,8 @@ def _figures(d):
         "on": d["agents_on_duty"],
         "free": d["agents_available"],
         "queue": d["calls_in_queue"],
-        "longest": min_sec(d["longest_wait_seconds"]),
-        "avg": min_sec(d["average_wait_seconds"]),
+        "longest": min_sec(d["longest_wait_seconds"] or 0),
+        "avg": min_sec(d["average_wait_seconds"] or 0),
     }
     if d.get("source"):
         text += _(" (fra %(source)s)") % {"source": d["source"]}
@@ -124,7 +133,7 @@ def _figures(d):
 def _line(d):
     if d.get("to_announcement"):
         return _("Infobesked »%(a)s« slået til på %(line)s") % {
-            "a": d["to_announcement_title"],
+            "a": d["to_announcement_title"] or d["to_announcement"],
             "line": d["line_name"],
         }
     return _("%(line)s skiftet tilbage til normal (ingen infobesked)") % {"line": d["line_name"]}
@@ -133,8 +142,8 @@ def _line(d):
 def _timer(d):
     return _("Timeren »%(name)s« regnes nu fra kl. %(new)s (før %(old)s)") % {
         "name": d["timer_name"],
-        "new": _local_hhmm(d["to_started_at"]),
-        "old": _local_hhmm(d["from_started_at"]),
+        "new": clock(d["to_started_at"]),
+        "old": clock(d["from_started_at"]),
     }
 
 
@@ -228,6 +237,78 @@ def entry_text(entry: LogEntry) -> str:
         return str(render(entry.data))[:2000]
     except (KeyError, TypeError, ValueError):
         return entry.text or str(entry.get_event_display())
+
+
+def _report_started(d):
+    text = _("Hændelsen startet fra scenariet »%(scenario)s« (kortversion %(v)s).") % {
+        "scenario": d["scenario_title"],
+        "v": d["card_version"],
+    }
+    return _("ØVELSE: ") + text if d.get("is_exercise") else text
+
+
+def _report_closed(d):
+    text = _("Hændelsen afsluttet.")
+    if d.get("summary"):
+        text += " " + _("Opsummering: %(summary)s") % {"summary": d["summary"]}
+    return text
+
+
+def _report_scenario_added(d):
+    return _("Scenariet »%(scenario)s« tilføjet.") % {"scenario": d["scenario_title"]}
+
+
+def _report_update_sent(d):
+    return _("Statusopdatering sendt til %(n)s modtagere (%(channel)s).") % {
+        "n": d.get("recipients", 0),
+        "channel": d["channel"],
+    }
+
+
+def _report_update_failed(d):
+    return _("Statusopdatering kunne ikke leveres til %(recipient)s (%(channel)s): %(error)s") % {
+        "recipient": d["recipient"],
+        "channel": d["channel"],
+        "error": d["error_class"],
+    }
+
+
+# The report names the author in a column of its own and prints a step's whole text; the
+# alerts' and the schedule's lines it prints as they were stored.
+REPORT_RENDERERS = {
+    E.FIGURES_REPORTED: _figures,
+    E.LINE_SWITCHED: _line,
+    E.TIMER_MOVED: _timer,
+    E.INCIDENT_STARTED: _report_started,
+    E.INCIDENT_CLOSED: _report_closed,
+    E.SCENARIO_ADDED: _report_scenario_added,
+    E.STEP_DONE: partial(_step_done, step=str),
+    E.STEP_REOPENED: partial(_step_reopened, step=str),
+    E.STEP_ASSIGNED: partial(_step_assigned, step=str),
+    E.STEP_NOTE: partial(_step_note, step=str),
+    E.UPDATE_SENT: _report_update_sent,
+    E.UPDATE_FAILED: _report_update_failed,
+}
+
+
+class _Blanks(dict):
+    """An entry's data for the report: a missing key reads as blank, so a sentence is
+    printed even for an entry whose data is short of a fact."""
+
+    def __missing__(self, key):
+        return ""
+
+
+def report_text(*, event: str, data: dict, text: str) -> str:
+    """The sentence for one entry in the report; a note keeps what was written, and so
+    does an entry whose data cannot be read (a time that is not a time)."""
+    render = REPORT_RENDERERS.get(event)
+    if render is None or not isinstance(data, dict) or not data:
+        return text
+    try:
+        return render(_Blanks(data))
+    except (TypeError, ValueError):
+        return text
 
 
 # What the log's filter calls each entry: a person's entry by its kind; a decision step

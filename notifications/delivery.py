@@ -1,12 +1,7 @@
-"""The delivery path of the outbox, in three short steps (services; the tasks call these).
-
-1. **Claim** the row in its own committed transaction: state "sender", a new attempt id
-   and a lease. A row whose lease ran out (its worker died) may be claimed again; that
-   retry is marked as a possible duplicate, because the dead attempt may have been
-   accepted by the server before it died.
-2. **Send** with no database lock held. While a slow send runs, a lease keeper thread
-   renews the lease, so a live attempt is never taken over; a dead one stops renewing.
-3. **Confirm** "sendt" with one UPDATE of that row only, right after the server's 250.
+"""The status updates' outbox: what its delivery claims, sends and confirms with the
+shared loop in core/outbox.py (the steps and their reasoning are there), and what a
+failure means here: a backoff within NOTIFY_RETRY_TOTAL_SECONDS, then the recipient's
+next channel or a failed log line.
 
 Everything shared (the update's counts and its log line, the incident's revision) is
 updated afterwards, outside the send path, and the sweep finishes it if a worker died in
@@ -15,14 +10,13 @@ between. Nothing in here sends while holding a lock on a row another sender need
 
 import datetime as dt
 import logging
-import threading
-import uuid
 from functools import partial
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from core import outbox
 from incidents.log import incident_touch, log_entry_create
 from incidents.models import LogEntry
 from notifications.channels import channel_for, delivery_error_for
@@ -30,13 +24,16 @@ from notifications.models import Channel, OutboxMessage, StatusUpdate, WorkerHea
 
 logger = logging.getLogger(__name__)
 
-# Retry delays never exceed this; the sweep, not a countdown, picks up a long backoff.
-MAX_RETRY_DELAY_SECONDS = 600
 # A retry this soon goes to the broker with a countdown; it must stay well below the
 # Redis visibility_timeout (CELERY_BROKER_TRANSPORT_OPTIONS), or the broker would hand
 # the waiting task to a second worker. Longer backoffs wait for the sweep.
 MAX_COUNTDOWN_SECONDS = 30
 WAITING = (OutboxMessage.Status.QUEUED, OutboxMessage.Status.SENDING)
+MESSAGES = outbox.Outbox(
+    model=OutboxMessage,
+    lease_seconds=lambda: settings.NOTIFY_LEASE_SECONDS,
+    related=("update", "recipient", "update__incident"),
+)
 
 
 def outbox_enqueue(message_ids, *, countdown: float | None = None, queue: str | None = None) -> int:
@@ -44,33 +41,18 @@ def outbox_enqueue(message_ids, *, countdown: float | None = None, queue: str | 
 
     ``queue="priority"`` is for the few messages a dead worker left half-sent: they go
     ahead of the backlog instead of behind it."""
-    from config.celery import app as celery_app
     from notifications.tasks import outbox_message_deliver
 
-    message_ids = list(message_ids)
-    if not message_ids:
-        return 0
     if countdown is not None:
         countdown = min(countdown, MAX_COUNTDOWN_SECONDS)
-    sent = []
-    try:
-        with celery_app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=2)
-            for pk in message_ids:
-                outbox_message_deliver.apply_async(
-                    (pk,), connection=connection, countdown=countdown, queue=queue
-                )
-                sent.append(pk)
-    except Exception as exc:
-        logger.warning(
-            "Broker unavailable, %d outbox message(s) left for the sweep: %s",
-            len(message_ids) - len(sent),
-            exc,
-        )
-    if sent:
-        # Recorded so the sweep does not enqueue the same backlog again at once.
-        OutboxMessage.objects.filter(pk__in=sent).update(enqueued_at=timezone.now())
-    return len(sent)
+    return outbox.outbox_rows_enqueue(
+        MESSAGES,
+        message_ids,
+        task=outbox_message_deliver,
+        what="outbox message(s)",
+        countdown=countdown,
+        queue=queue,
+    )
 
 
 def enqueue_on_commit(message_ids, *, countdown=None) -> None:
@@ -78,101 +60,9 @@ def enqueue_on_commit(message_ids, *, countdown=None) -> None:
         transaction.on_commit(partial(outbox_enqueue, list(message_ids), countdown=countdown))
 
 
-def _lease() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
-
-
 def outbox_message_claim(*, message_id: int) -> tuple[OutboxMessage | None, str]:
     """Step 1: take the row for one attempt, committed before anything is sent."""
-    now = timezone.now()
-    with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("update", "recipient", "update__incident")
-            .filter(pk=message_id)
-            .first()
-        )
-        if message is None:
-            return None, "busy"
-        if message.status == OutboxMessage.Status.SENDING:
-            if message.lease_until and message.lease_until > now:
-                return None, "leased"
-            # The attempt that held it died after it may have handed the message over.
-            message.possible_duplicate = True
-        elif message.status != OutboxMessage.Status.QUEUED:
-            return None, "done"
-        elif message.next_attempt_at > now + dt.timedelta(seconds=1):
-            return None, "not-due"
-        message.status = OutboxMessage.Status.SENDING
-        message.attempt_id = uuid.uuid4()
-        message.lease_until = now + _lease()
-        message.attempts += 1
-        message.last_attempt_at = now
-        if message.first_attempt_at is None:
-            message.first_attempt_at = now
-        message.save(
-            update_fields=[
-                "status", "attempt_id", "lease_until", "attempts", "last_attempt_at",
-                "first_attempt_at", "possible_duplicate",
-            ]
-        )  # fmt: skip
-    return message, "claimed"
-
-
-class _LeaseKeeper(threading.Thread):
-    """Renews a live attempt's lease every third of it; dies with its process."""
-
-    def __init__(self, *, message_id: int, attempt_id):
-        super().__init__(daemon=True, name=f"lease-{message_id}")
-        self.message_id = message_id
-        self.attempt_id = attempt_id
-        self.finished = threading.Event()
-
-    def run(self):
-        period = settings.NOTIFY_LEASE_SECONDS / 3
-        try:
-            while not self.finished.wait(period):
-                OutboxMessage.objects.filter(
-                    pk=self.message_id,
-                    attempt_id=self.attempt_id,
-                    status=OutboxMessage.Status.SENDING,
-                ).update(lease_until=timezone.now() + _lease())
-        except Exception:
-            logger.exception("Could not renew the lease of outbox message %s", self.message_id)
-        finally:
-            # The thread's own database connection, opened only if it renewed.
-            connections.close_all()
-
-    def stop(self):
-        self.finished.set()
-
-
-def _message_confirm(*, message: OutboxMessage, reference: str) -> None:
-    """Step 3: one UPDATE of this row, nothing else, straight after the server said yes.
-
-    Not filtered on the attempt id: if a second attempt took over a slow first one, both
-    really sent, and whichever confirms first records it."""
-    OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
-        status=OutboxMessage.Status.SENT,
-        sent_at=timezone.now(),
-        provider_reference=(reference or "")[:200],
-        last_error="",
-        error_class="",
-        lease_until=None,
-    )
-
-
-def _accepted(reference: str, *, message: OutboxMessage, keeper) -> None:
-    keeper.stop()
-    # From here on the server has the mail: a failure below must not count as a failed
-    # send (that would retry it unmarked); the lease runs out instead and the retry is
-    # marked as a possible duplicate.
-    message.accepted = True
-    _message_confirm(message=message, reference=reference)
-
-
-def _retry_delay(attempts: int) -> float:
-    return min(settings.NOTIFY_RETRY_BASE_SECONDS * 2 ** (attempts - 1), MAX_RETRY_DELAY_SECONDS)
+    return outbox.outbox_row_claim(MESSAGES, pk=message_id)
 
 
 def _give_up(*, message: OutboxMessage, error: str, error_class: str) -> int | None:
@@ -216,20 +106,15 @@ def _give_up(*, message: OutboxMessage, error: str, error_class: str) -> int | N
     return None
 
 
-def _attempt_failed(*, message: OutboxMessage, exc: Exception) -> str:
+def _attempt_failed(message: OutboxMessage, exc: Exception) -> str:
     error = delivery_error_for(exc)
     now = timezone.now()
     with transaction.atomic():
-        current = (
-            OutboxMessage.objects.select_for_update(of=("self",))
-            .select_related("update", "recipient", "update__incident")
-            .get(pk=message.pk)
-        )
-        taken_over = current.attempt_id != message.attempt_id
-        if current.status != OutboxMessage.Status.SENDING or taken_over:
+        current = outbox.outbox_row_current(MESSAGES, row=message, related=MESSAGES.related)
+        if current is None:
             return "taken-over"  # A later attempt owns the row now; it decides.
         text = str(error)
-        delay = _retry_delay(current.attempts)
+        delay = outbox.retry_delay(current.attempts, base=settings.NOTIFY_RETRY_BASE_SECONDS)
         deadline = current.first_attempt_at + dt.timedelta(
             seconds=settings.NOTIFY_RETRY_TOTAL_SECONDS
         )
@@ -301,34 +186,30 @@ def _after_attempt(*, message: OutboxMessage) -> None:
     status_update_complete(update_id=message.update_id)
 
 
-def outbox_message_deliver(*, message_id: int) -> str:
-    """Deliver one outbox message; safe to call any number of times for the same row."""
-    message, outcome = outbox_message_claim(message_id=message_id)
-    if message is None:
-        return outcome
-    keeper = _LeaseKeeper(message_id=message.pk, attempt_id=message.attempt_id)
-    keeper.start()
+def _send(message: OutboxMessage, on_accepted) -> str:
     extra = {}
     if message.channel == Channel.EMAIL:
         # Confirmed straight after the 250, before the QUIT round trip.
-        extra["on_accepted"] = partial(_accepted, message=message, keeper=keeper)
-    try:
-        reference = channel_for(message.channel).send(
-            update=message.update,
-            address=message.address,
-            reference=message.idempotency_key,
-            **extra,
-        )
-    except Exception as exc:
-        keeper.stop()
-        if getattr(message, "accepted", False):
-            raise
-        outcome = _attempt_failed(message=message, exc=exc)
-    else:
-        keeper.stop()
-        _message_confirm(message=message, reference=reference)
-        outcome = "sent"
-    if outcome != "retry":
+        extra["on_accepted"] = on_accepted
+    return channel_for(message.channel).send(
+        update=message.update,
+        address=message.address,
+        reference=message.idempotency_key,
+        **extra,
+    )
+
+
+def outbox_message_deliver(*, message_id: int) -> str:
+    """Deliver one outbox message; safe to call any number of times for the same row.
+    A slow send keeps its lease alive (a lease keeper thread)."""
+    message, outcome = outbox.outbox_row_deliver(
+        MESSAGES,
+        pk=message_id,
+        send=_send,
+        failed=_attempt_failed,
+        keep_lease=True,
+    )
+    if message is not None and outcome != "retry":
         _after_attempt(message=message)
     return outcome
 
@@ -340,17 +221,9 @@ def outbox_messages_due(*, older_than_seconds: int) -> tuple[list[int], list[int
     backoff: these take their turn in the default queue)."""
     now = timezone.now()
     cutoff = now - dt.timedelta(seconds=older_than_seconds)
-    expired = OutboxMessage.objects.filter(
-        status=OutboxMessage.Status.SENDING, lease_until__lt=now
-    ).values_list("pk", flat=True)[:1000]
-    queued = (
-        OutboxMessage.objects.filter(
-            status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=cutoff
-        )
-        .exclude(enqueued_at__gt=cutoff)
-        .values_list("pk", flat=True)[:2000]
-    )
-    return list(expired), list(queued)
+    expired = outbox.outbox_rows_expired(MESSAGES, now=now).values_list("pk", flat=True)
+    queued = outbox.outbox_rows_waiting(MESSAGES, cutoff=cutoff).values_list("pk", flat=True)
+    return list(expired[:1000]), list(queued[:2000])
 
 
 def status_updates_unfinished_complete() -> int:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape, linebreaks
 
+from core import outbox
 from notifications.channels import PermanentFailure, channel_for, delivery_error_for
 from notifications.models import Channel
 from sso.models import EmergencyLogin, EmergencyNotice, ExternalIdentity
@@ -24,7 +25,12 @@ logger = logging.getLogger(__name__)
 USERNAME_MAX = 150
 NAME_MAX = 150
 NOTICE_MAX_ATTEMPTS = 6
-NOTICE_LEASE = dt.timedelta(seconds=30)
+NOTICE_LEASE_SECONDS = 30
+# The backoff doubles from 10 s: 5 s · 2^attempts, at most 320 s within the six attempts.
+NOTICE_RETRY_BASE_SECONDS = 10
+NOTICES = outbox.Outbox(
+    model=EmergencyNotice, lease_seconds=lambda: NOTICE_LEASE_SECONDS, related=("login__user",)
+)
 
 
 class IdentityConflict(Exception):
@@ -134,69 +140,48 @@ def emergency_login_record(*, user, ip, reason, path="") -> EmergencyLogin:
     return login
 
 
-def _notice_claim(notice_id) -> EmergencyNotice | None:
-    now = timezone.now()
-    with transaction.atomic():
-        notice = (
-            EmergencyNotice.objects.select_for_update(skip_locked=True)
-            .select_related("login__user")
-            .filter(pk=notice_id)
-            .first()
-        )
-        if notice is None or notice.next_attempt_at > now + dt.timedelta(seconds=1):
-            return None
-        if notice.status == EmergencyNotice.Status.SENDING:
-            if notice.lease_until and notice.lease_until > now:
-                return None
-            notice.possible_duplicate = True  # its worker died, maybe after the send
-        elif notice.status != EmergencyNotice.Status.QUEUED:
-            return None
-        notice.status = EmergencyNotice.Status.SENDING
-        notice.lease_until = now + NOTICE_LEASE
-        notice.attempts += 1
-        notice.save(update_fields=["status", "lease_until", "attempts", "possible_duplicate"])
-    return notice
+def _notice_send(notice: EmergencyNotice, on_accepted) -> str:
+    return channel_for(notice.channel).send(
+        update=notice_content(notice.login),
+        address=notice.address,
+        reference=notice.idempotency_key,
+    )
+
+
+def _notice_failed(notice: EmergencyNotice, exc: Exception) -> str:
+    """A temporary failure waits for the sweep after a backoff; six attempts at most."""
+    error = delivery_error_for(exc)
+    final = isinstance(error, PermanentFailure) or notice.attempts >= NOTICE_MAX_ATTEMPTS
+    delay = outbox.retry_delay(notice.attempts, base=NOTICE_RETRY_BASE_SECONDS)
+    EmergencyNotice.objects.filter(pk=notice.pk).update(
+        status=EmergencyNotice.Status.FAILED if final else EmergencyNotice.Status.QUEUED,
+        last_error=str(error)[:500],
+        lease_until=None,
+        next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
+    )
+    logger.warning(
+        "Emergency notice %s failed (%s): %s", notice.idempotency_key, notice.channel, error
+    )
+    return "failed" if final else "retry"
 
 
 def emergency_notice_deliver(*, notice_id) -> str:
-    """Claim (committed), send with no lock held, confirm: as the status updates' outbox.
+    """Claim (committed), send with no lock held, confirm: the shared outbox loop.
     Returns what happened; a temporary failure is retried with a backoff by the sweep."""
-    notice = _notice_claim(notice_id)
+    notice, outcome = outbox.outbox_row_deliver(
+        NOTICES, pk=notice_id, send=_notice_send, failed=_notice_failed
+    )
     if notice is None:
         return "skipped"
-    content = notice_content(notice.login)
-    reference = notice.idempotency_key
-    try:
-        provider_reference = channel_for(notice.channel).send(
-            update=content, address=notice.address, reference=reference
+    if outcome == "sent":
+        pending = EmergencyNotice.objects.filter(login_id=notice.login_id).exclude(
+            status__in=[EmergencyNotice.Status.SENT, EmergencyNotice.Status.FAILED]
         )
-    except Exception as exc:
-        error = delivery_error_for(exc)
-        final = isinstance(error, PermanentFailure) or notice.attempts >= NOTICE_MAX_ATTEMPTS
-        EmergencyNotice.objects.filter(pk=notice.pk).update(
-            status=EmergencyNotice.Status.FAILED if final else EmergencyNotice.Status.QUEUED,
-            last_error=str(error)[:500],
-            lease_until=None,
-            next_attempt_at=timezone.now() + dt.timedelta(seconds=5 * 2**notice.attempts),
-        )
-        logger.warning("Emergency notice %s failed (%s): %s", reference, notice.channel, error)
-        return "failed" if final else "retry"
-    now = timezone.now()
-    EmergencyNotice.objects.filter(pk=notice.pk).update(
-        status=EmergencyNotice.Status.SENT,
-        sent_at=now,
-        provider_reference=str(provider_reference or "")[:200],
-        last_error="",
-        lease_until=None,
-    )
-    pending = EmergencyNotice.objects.filter(login_id=notice.login_id).exclude(
-        status__in=[EmergencyNotice.Status.SENT, EmergencyNotice.Status.FAILED]
-    )
-    if not pending.exists():
-        EmergencyLogin.objects.filter(pk=notice.login_id, announced_at=None).update(
-            announced_at=now
-        )
-    return "sent"
+        if not pending.exists():
+            EmergencyLogin.objects.filter(pk=notice.login_id, announced_at=None).update(
+                announced_at=timezone.now()
+            )
+    return outcome
 
 
 def emergency_notices_sweep() -> int:
@@ -208,7 +193,7 @@ def emergency_notices_sweep() -> int:
         next_attempt_at__lte=now,
         # Not the ones just created: their on_commit enqueue is still on its way.
         login__at__lte=now - dt.timedelta(seconds=5),
-    ) | EmergencyNotice.objects.filter(status=EmergencyNotice.Status.SENDING, lease_until__lt=now)
+    ) | outbox.outbox_rows_expired(NOTICES, now=now)
     ids = list(due.values_list("pk", flat=True)[:500])
     _notices_enqueue(ids)
     return len(ids)

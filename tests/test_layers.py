@@ -123,6 +123,11 @@ def test_the_log_layer_imports_only_models():
     assert import_graph()["incidents.log"] == {"incidents.models"}
 
 
+def test_the_outbox_loop_imports_no_app():
+    """core/outbox.py is the lowest layer of three apps' outboxes: it knows only Django."""
+    assert import_graph()["core.outbox"] == set()
+
+
 def test_notifications_never_import_the_incidents_services():
     allowed = {"incidents.log", "incidents.models", "incidents.selectors", "incidents.forms"}
     graph = import_graph()

@@ -21,9 +21,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.names import person_name
+from incidents.events import clock, report_text
 from incidents.metrics import response_metrics
 from incidents.models import Incident, LogEntry
-from incidents.pdf.events import clock, event_text
 from incidents.selectors import checklist_sections, duration_label, figure_charts
 from notifications.content import REASONS
 from notifications.models import OutboxMessage, StatusUpdate
@@ -117,7 +117,7 @@ def log_rows(*, incident: Incident) -> list[SimpleNamespace]:
             data=r["data"] if isinstance(r["data"], dict) else {},
             category=r["category"],
             category_label=categories.get(r["category"], ""),
-            text=event_text(event=r["event"], data=r["data"], text=r["text"]),
+            text=report_text(event=r["event"], data=r["data"], text=r["text"]),
             corrects=sequences.get(r["corrects_id"]),
             corrected_in=corrected_in.get(r["id"], []),
         )
