@@ -437,12 +437,10 @@ SAML_SESSION_COOKIE_SAMESITE = env(
 )
 # pysaml2's schema library says "Resource 'XMLSchema.xsd' is already loaded" at every start.
 LOGGING.setdefault("loggers", {})["xmlschema"] = {"level": "WARNING"}
-# djangosaml2's templates (its error and POST-binding pages), but not its app: as an app,
-# its template tag library would import pysaml2 (~10 MB, ~2 s) into every process that
-# renders a template, Celery workers rendering reports included. It has no models.
-TEMPLATES[0]["DIRS"].append(
-    Path(importlib.util.find_spec("djangosaml2").submodule_search_locations[0]) / "templates"
-)
+# djangosaml2's templates without its app: its tag library would import pysaml2 (~10 MB)
+# into every process that renders a template, report-rendering workers included.
+saml_package = importlib.util.find_spec("djangosaml2").submodule_search_locations[0]
+TEMPLATES[0]["DIRS"].append(Path(saml_package) / "templates")
 AUTHENTICATION_BACKENDS.append("sso.saml.SamlBackend")
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
