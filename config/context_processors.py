@@ -1,4 +1,4 @@
-from config.roles import COORDINATOR, EDITOR, STAFF, user_roles
+from core.roles import COORDINATOR, EDITOR, STAFF, user_roles
 
 
 def roles(request):

@@ -27,7 +27,7 @@ from config.pwa_selectors import (
     shell_urls,
     static_prefix,
 )
-from config.roles import has_any_role
+from core.roles import has_any_role
 
 # From static/css/app.css: --head (header bar) and --bg (page background).
 THEME_COLOR = "#0a2540"

@@ -18,7 +18,7 @@ from django.utils.crypto import salted_hmac
 
 from cards.models import CardVersion
 from cards.snapshots import CardSnapshot
-from config.roles import has_any_role
+from core.roles import has_any_role
 
 logger = logging.getLogger(__name__)
 

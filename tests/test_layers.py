@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("cards", "config", "contacts", "incidents", "notifications", "sso")
+APPS = ("cards", "config", "contacts", "core", "incidents", "notifications", "sso")
 
 
 def _module_name(path: Path) -> str:
@@ -125,3 +125,10 @@ def test_notifications_never_import_the_incidents_services():
     }
     assert "incidents.services" not in used
     assert used <= allowed, used - allowed
+
+
+def test_core_imports_no_app():
+    """core/ is the house's shared floor (access, htmx): every app may build on it."""
+    graph = import_graph()
+    used = {t for name, targets in graph.items() if name.startswith("core") for t in targets}
+    assert all(t.startswith("core") for t in used), used

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from config.roles import EDITOR, STAFF
+from core.roles import EDITOR, STAFF
 from tests.factories import PersonFactory, UserFactory
 from tests.notifications.conftest import incident_create  # noqa: F401 - re-exported
 from tests.notifications.fakes import GatewayAPIServer
