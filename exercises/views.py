@@ -2,7 +2,7 @@
 incidents (Koordinator), proposed card changes (Redaktør decides), statistics (all).
 
 Reading is for every role (``incidents.view_incident``); each write names the one
-permission it needs, checked the way the incidents views check it (``requires``)."""
+permission it needs, checked the way every view checks it (``core.access.role_required``)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
