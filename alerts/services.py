@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from alerts.content import ack_token, sms_plain, token_hash
 from alerts.delivery import enqueue_on_commit
 from alerts.models import Alert, AlertRecipient, Delivery, PushSubscription
-from config.names import person_name
 from contacts.models import Person
+from core.names import person_name
 from incidents.log import incident_touch, log_entry_create
 from incidents.models import Incident, LogEntry
 from notifications.content import sms_fit

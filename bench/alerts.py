@@ -21,9 +21,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.db import transaction
 
-from notifications.bench import _free_port
-
-BASE_DIR = Path(__file__).resolve().parent.parent
+from bench.procs import celery_worker_start, free_port
 
 BENCH_PREFIX = "alarmbench"
 TEXT = "Evakuering af Dokk1: arbejd efter 2. scenarie - Miralix Go"
@@ -38,28 +36,6 @@ class _Mails:
         with self.lock:
             self.count += len(envelope.rcpt_tos)
         return "250 OK"
-
-
-def _start_worker(*, env_extra: dict, log_path: Path, concurrency: int):
-    """A Celery worker on this process's database and broker, with ``env_extra``."""
-    import subprocess
-    import sys
-
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env_extra}
-    log = open(log_path, "wb")  # noqa: SIM115 - owned by the worker process
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("celery")), "-A", "config", "worker",
-         f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip",
-         "--without-mingle", "-n", f"bench-alerts-{os.getpid()}@%h"],
-        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if b" ready." in log_path.read_bytes():
-            return process
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"Celery worker did not start:\n{log_path.read_text()[-3000:]}")
 
 
 def _employees(n: int):
@@ -104,13 +80,14 @@ def alert_end_to_end(*, employees: int = 100, concurrency: int = 2, timeout: flo
     call_command("load_seed", stdout=io.StringIO())
     card = ActionCard.objects.get(slug="telefoni")
     load_before = os.getloadavg()
-    mails, port = _Mails(), _free_port()
+    mails, port = _Mails(), free_port()
     controller = Controller(mails, hostname="127.0.0.1", port=port)
     controller.start()
     gateway = GatewayAPIServer()
     gateway.start()
     workdir = Path(tempfile.mkdtemp(prefix="ak-bench-alerts-"))
-    worker = _start_worker(
+    worker = celery_worker_start(
+        name="bench-alerts",
         env_extra={"EMAIL_URL": f"smtp://127.0.0.1:{port}",
                    "SMS_BACKEND": "notifications.channels.GatewayAPISMSBackend",
                    "GATEWAYAPI_URL": gateway.url, "GATEWAYAPI_TOKEN": gateway.token},

@@ -18,16 +18,15 @@ import logging
 import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+from bench.procs import CELERY, celery_worker_argv, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-CELERY = str(Path(sys.executable).with_name("celery"))
 PRODUCTION_TIMING = {
     "NOTIFY_SWEEP_SECONDS": "2",
     "NOTIFY_SWEEP_AFTER_SECONDS": "8",
@@ -95,30 +94,119 @@ class _Proc:
             self.process.wait(10)
 
 
+def _processes(env: dict, workdir: Path) -> tuple[_Proc, _Proc]:
+    """A beat and a worker, not started yet."""
+    beat = _Proc(
+        [CELERY, "-A", "config", "beat", "--loglevel=INFO", "-s", str(workdir / "schedule")],
+        env, workdir / "beat.log", b"beat: Starting",
+    )  # fmt: skip
+    worker = _Proc(
+        celery_worker_argv(name="bench-delivery", concurrency=2),
+        env, workdir / "worker.log", b" ready.",
+    )  # fmt: skip
+    return beat, worker
+
+
+def _incident_with_recipients(*, recipients: int):
+    """An exercise whose only recipients are ``recipients`` made-up e-mail addresses."""
+    from bench.seed import exercise_incident
+    from notifications.models import Recipient
+
+    incident = exercise_incident(title="Benchmark: levering under nedbrud")
+    Recipient.objects.bulk_create(
+        Recipient(
+            incident=incident, key=f"bench:{n}", name=f"Testperson {n}",
+            email=f"bench{n}@example.invalid", channels="email", source="adhoc",
+        )
+        for n in range(recipients)
+    )  # fmt: skip
+    return incident
+
+
+def _update_send(incident):
+    """One status update; its outbox messages."""
+    from django.db import transaction
+
+    from notifications.models import OutboxMessage
+    from notifications.services import status_update_create
+
+    with transaction.atomic():
+        update = status_update_create(incident=incident, reason="manual")
+    return OutboxMessage.objects.filter(update=update)
+
+
+def _strike(worker: _Proc, messages, *, kills: int, rng) -> list[tuple]:
+    """Kill ``kills`` times at random moments: (wall time, what, ids being sent, busy)."""
+    from django.utils import timezone
+
+    struck = []
+    for n in range(kills):
+        time.sleep(rng.uniform(0.4, 1.4))
+        whole = n % 3 == 2
+        if whole:
+            worker.kill9()
+        elif not worker.kill_child(rng):
+            continue
+        at = timezone.now()
+        busy = messages.filter(status__in=("queued", "sending")).exists()
+        in_flight = list(messages.filter(status="sending").values_list("pk", flat=True))
+        struck.append((at, "worker" if whole else "pool child", in_flight, busy))
+        if whole:
+            worker.start()
+    return struck
+
+
+def _wait_until_sent(messages, *, timeout: float):
+    from django.utils import timezone
+
+    deadline = time.monotonic() + timeout
+    while messages.filter(status__in=("queued", "sending")).exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("not every message was sent in time")
+        time.sleep(0.2)
+    return timezone.now()
+
+
+def _tally(messages, copies_by_key, struck, finished) -> dict:
+    """What the SMTP server received, against the outbox rows and the kills."""
+    rows = {m.idempotency_key: m for m in messages}
+    copies = {key: copies_by_key[key] for key in rows}
+    duplicates = {key: n - 1 for key, n in copies.items() if n > 1}
+    recoveries = []
+    for at, _what, ids, _busy in struck:
+        sent = [m.sent_at for m in messages.filter(pk__in=ids) if m.sent_at]
+        recoveries.append(round((max(sent) - at).total_seconds(), 1) if sent else 0.0)
+    last = struck[-1][0] if struck else finished
+    return {
+        "messages": len(rows),
+        "kills": len(struck),
+        "worker_kills": sum(1 for kill in struck if kill[1] == "worker"),
+        # Kills that struck while messages were still waiting: the ones that count.
+        "kills_during_send": sum(1 for kill in struck if kill[3]),
+        "missing": sum(1 for n in copies.values() if n == 0),
+        "duplicates": sum(duplicates.values()),
+        "duplicates_per_1000": round(sum(duplicates.values()) * 1000 / max(1, len(rows)), 2),
+        "unmarked_duplicates": sum(1 for key in duplicates if not rows[key].possible_duplicate),
+        "marked_possible_duplicates": sum(1 for m in rows.values() if m.possible_duplicate),
+        "recovery_max_s": max(recoveries, default=0.0),
+        "recoveries_s": recoveries,
+        "complete_after_last_kill_s": round(max(0.0, (finished - last).total_seconds()), 1),
+    }
+
+
 def delivery_under_kills(
     *, recipients: int = 1000, kills: int = 10, seed: int = 18, timeout: float = 70
 ) -> dict:
     from aiosmtpd.controller import Controller
     from django.core.management import call_command
-    from django.db import transaction
-    from django.utils import timezone
-
-    from cards.models import ActionCard
-    from incidents.models import Incident
-    from notifications.models import OutboxMessage, Recipient
-    from notifications.services import recipients_ensure_defaults, status_update_create
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     rng = random.Random(seed)
     call_command("load_seed", stdout=io.StringIO())
-    card = ActionCard.objects.get(slug="telefoni")
     counter = _Counter()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     controller = Controller(counter, hostname="127.0.0.1", port=port)
     controller.start()
-    workdir = Path(tempfile.mkdtemp(prefix="ak-bench-delivery-"))
     env = {
         **os.environ,
         **PRODUCTION_TIMING,
@@ -127,87 +215,20 @@ def delivery_under_kills(
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "LOG_LEVEL": "WARNING",
     }
-    beat = _Proc(
-        [CELERY, "-A", "config", "beat", "--loglevel=INFO", "-s", str(workdir / "schedule")],
-        env, workdir / "beat.log", b"beat: Starting",
-    )  # fmt: skip
-    worker = _Proc(
-        [CELERY, "-A", "config", "worker", "--concurrency=2", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "-n", f"bench-delivery-{os.getpid()}@%h"],
-        env, workdir / "worker.log", b" ready.",
-    )  # fmt: skip
+    beat, worker = _processes(env, Path(tempfile.mkdtemp(prefix="ak-bench-delivery-")))
     incident = None
     try:
         beat.start()
         worker.start()
-        incident = Incident.objects.create(
-            card_version=card.versions.order_by("-number").first(),
-            title="Benchmark: levering under nedbrud",
-            is_exercise=True,
-        )
-        recipients_ensure_defaults(incident=incident)
-        incident.recipients.update(is_active=False)
-        Recipient.objects.bulk_create(
-            Recipient(
-                incident=incident, key=f"bench:{n}", name=f"Testperson {n}",
-                email=f"bench{n}@example.invalid", channels="email", source="adhoc",
-            )
-            for n in range(recipients)
-        )  # fmt: skip
+        incident = _incident_with_recipients(recipients=recipients)
         began = time.monotonic()
-        with transaction.atomic():
-            update = status_update_create(incident=incident, reason="manual")
-        messages = OutboxMessage.objects.filter(update=update)
-
-        struck = []  # (wall time of the kill, what, ids being sent at that moment)
-        for n in range(kills):
-            time.sleep(rng.uniform(0.4, 1.4))
-            whole = n % 3 == 2
-            if whole:
-                worker.kill9()
-            elif not worker.kill_child(rng):
-                continue
-            at = timezone.now()
-            busy = messages.filter(status__in=("queued", "sending")).exists()
-            in_flight = list(messages.filter(status="sending").values_list("pk", flat=True))
-            struck.append((at, "worker" if whole else "pool child", in_flight, busy))
-            if whole:
-                worker.start()
-
-        deadline = time.monotonic() + timeout
-        while messages.filter(status__in=("queued", "sending")).exists():
-            if time.monotonic() > deadline:
-                raise TimeoutError("not every message was sent in time")
-            time.sleep(0.2)
-        finished = timezone.now()
+        messages = _update_send(incident)
+        struck = _strike(worker, messages, kills=kills, rng=rng)
+        finished = _wait_until_sent(messages, timeout=timeout)
         total_s = time.monotonic() - began
         time.sleep(3)  # a late copy (a second sweep, a redelivered task) shows up here
-
-        rows = {m.idempotency_key: m for m in messages}
-        copies = {key: counter.copies[key] for key in rows}
-        duplicates = {key: n - 1 for key, n in copies.items() if n > 1}
-        recoveries = []
-        for at, _what, ids, _busy in struck:
-            sent = [m.sent_at for m in messages.filter(pk__in=ids) if m.sent_at]
-            recoveries.append(round((max(sent) - at).total_seconds(), 1) if sent else 0.0)
-        last = struck[-1][0] if struck else finished
-        return {
-            "messages": len(rows),
-            "kills": len(struck),
-            "worker_kills": sum(1 for kill in struck if kill[1] == "worker"),
-            # Kills that struck while messages were still waiting: the ones that count.
-            "kills_during_send": sum(1 for kill in struck if kill[3]),
-            "missing": sum(1 for n in copies.values() if n == 0),
-            "duplicates": sum(duplicates.values()),
-            "duplicates_per_1000": round(sum(duplicates.values()) * 1000 / max(1, len(rows)), 2),
-            "unmarked_duplicates": sum(1 for key in duplicates if not rows[key].possible_duplicate),
-            "marked_possible_duplicates": sum(1 for m in rows.values() if m.possible_duplicate),
-            "recovery_max_s": max(recoveries, default=0.0),
-            "recoveries_s": recoveries,
-            "complete_after_last_kill_s": round(max(0.0, (finished - last).total_seconds()), 1),
-            "total_s": round(total_s, 1),
-            "seed": seed,
-        }
+        result = _tally(messages, counter.copies, struck, finished)
+        return {**result, "total_s": round(total_s, 1), "seed": seed}
     finally:
         worker.kill9()
         beat.kill9()

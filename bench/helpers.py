@@ -17,13 +17,13 @@ HELPER_TIMEOUT = 150  # the delivery bench sends 1,000 mails through 10 kills
 # Each is called in a fresh process; the first module that imports is used.
 HELPERS = {
     "slow3g": (
-        [("tests.browser.bench_slow3g", "slow3g_load"), ("config.bench_slow3g", "slow3g_load")],
+        [("tests.browser.bench_slow3g", "slow3g_load")],
         None,  # filled in with the running server and a bench user
     ),
-    "pdf": ([("cards.pdf.bench", "bench_card_bundle")], {}),
+    "pdf": ([("bench.card_pdf", "bench_card_bundle")], {}),
     # The incident report of 3,000 log entries, rendered by a Celery worker (issue 13).
     "report": ([("bench.report_pdf", "report_render_in_worker")], {}),
-    "notify": ([("notifications.bench", "status_update_end_to_end_ms")], {"recipients": 200}),
+    "notify": ([("bench.status_update", "status_update_end_to_end_ms")], {"recipients": 200}),
     # One alert to 100 employees by SMS + e-mail (issue 15 §3).
     "alerts": ([("bench.alerts", "alert_end_to_end")], {"employees": 100}),
     # Delivery under 10 random SIGKILLs (issue 18): duplicates per 1,000, recovery time.

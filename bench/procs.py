@@ -10,9 +10,38 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CELERY = str(Path(sys.executable).with_name("celery"))
+
+
+def celery_worker_argv(*, name: str, concurrency: int) -> list[str]:
+    """A Celery worker of the app under a node name of its own (``name``-pid)."""
+    return [CELERY, "-A", "config", "worker", f"--concurrency={concurrency}",
+            "--loglevel=INFO", "--without-gossip", "--without-mingle",
+            "-n", f"{name}-{os.getpid()}@%h"]  # fmt: skip
+
+
+def celery_worker_start(*, name: str, env_extra: dict, log_path: Path, concurrency: int):
+    """A Celery worker on this process's database and broker, with ``env_extra``, in a
+    session of its own; returns once it is ready."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env_extra}
+    log = open(log_path, "wb")  # noqa: SIM115 - owned by the worker process
+    process = subprocess.Popen(
+        celery_worker_argv(name=name, concurrency=concurrency),
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if b" ready." in log_path.read_bytes():
+            return process
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"Celery worker did not start:\n{log_path.read_text()[-3000:]}")
 
 
 def free_port() -> int:
@@ -81,6 +110,27 @@ def _stat_fields(pid: str) -> list[str] | None:
     return raw[raw.rindex(")") + 2 :].split()
 
 
+def _matching_stats(process_group, cmdline_contains):
+    """``(pid, stat fields)`` of the processes in ``process_group`` and/or whose command
+    line contains ``cmdline_contains``."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(entry.name)
+        if fields is None:
+            continue
+        if process_group is not None and int(fields[2]) != process_group:
+            continue
+        if cmdline_contains is not None:
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if cmdline_contains not in cmdline:
+                continue
+        yield int(entry.name), fields
+
+
 def cpu_seconds(*, process_group: int | None = None, cmdline_contains: str | None = None) -> float:
     """CPU time (user + system) used so far by a process group's members, or by the
     processes whose command line contains a string (PostgreSQL backends of one database).
@@ -88,48 +138,20 @@ def cpu_seconds(*, process_group: int | None = None, cmdline_contains: str | Non
     Wall-clock latencies depend on what else the shared machine runs; CPU time per
     request does not, so the two together tell load from cost.
     """
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        fields = _stat_fields(entry.name)
-        if fields is None:
-            continue
-        if process_group is not None and int(fields[2]) != process_group:
-            continue
-        if cmdline_contains is not None:
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if cmdline_contains not in cmdline:
-                continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+    total = sum(
+        int(fields[11]) + int(fields[12])  # utime, stime
+        for _pid, fields in _matching_stats(process_group, cmdline_contains)
+    )
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _matching_ticks(process_group, cmdline_contains) -> dict[int, int]:
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        fields = _stat_fields(entry.name)
-        if fields is None:
-            continue
-        if process_group is not None and int(fields[2]) != process_group:
-            continue
-        if cmdline_contains is not None:
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if cmdline_contains not in cmdline:
-                continue
-        # utime + stime, plus the reaped children's (a recycled gunicorn worker's CPU
-        # moves to the arbiter's cutime/cstime when it exits).
-        found[int(entry.name)] = sum(int(f) for f in fields[11:15])
-    return found
+    # utime + stime, plus the reaped children's (a recycled gunicorn worker's CPU
+    # moves to the arbiter's cutime/cstime when it exits).
+    return {
+        pid: sum(int(f) for f in fields[11:15])
+        for pid, fields in _matching_stats(process_group, cmdline_contains)
+    }
 
 
 class CpuMeter:

@@ -3,7 +3,8 @@
 from bench.run import README
 
 
-def write_readme(results: dict) -> None:
+def figures_table(results: dict) -> str:
+    """The table between the markers, markers included."""
     from bench.live import readme_noise as live_noise
     from bench.live import readme_rows as live_rows
 
@@ -58,6 +59,11 @@ time / CPU / peak RSS | {fmt(results.get("report_3000_ms"), " ms")} / \
 {fmt(results.get("delivery_recovery_max_s"), " s")} | ≤ 1 / ≤ 15 s |
 {live_rows(results)}
 <!-- /bench:figures -->"""
+    return table
+
+
+def write_readme(results: dict) -> None:
+    table = figures_table(results)
     text = README.read_text() if README.exists() else ""
     start, end = "<!-- bench:figures -->", "<!-- /bench:figures -->"
     if start in text and end in text:

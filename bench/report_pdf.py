@@ -25,68 +25,73 @@ RECIPIENTS = 40
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _step_data(step) -> dict:
+    return {"step_id": step.pk, "step_key": step.key, "step_text": step.text}
+
+
+def _figure_data(figure) -> dict:
+    return {
+        "figure_id": figure.pk,
+        "agents_on_duty": figure.agents_on_duty,
+        "agents_available": figure.agents_available,
+        "calls_in_queue": figure.calls_in_queue,
+        "longest_wait_seconds": figure.longest_wait_seconds,
+        "average_wait_seconds": figure.average_wait_seconds,
+        "source": figure.source,
+    }
+
+
+def _system_event(i, *, step, line, figures, rng):
+    """Event and data of the ``i``-th entry when it is not a note (``i % 10 >= 4``)."""
+    from incidents.models import LogEntry
+
+    E = LogEntry.Event
+    pick = i % 10
+    if pick == 4:
+        alternative = rng.choice(["", "", "1. scenarie", "2. scenarie"])
+        return E.STEP_DONE, {
+            **_step_data(step),
+            "alternative": alternative.replace(". ", "-").replace(" ", "-"),
+            "alternative_label": alternative,
+        }
+    if pick == 5:
+        return E.STEP_REOPENED, {**_step_data(step), "reason": f"Genåbnet i benchmarken ({i})"}
+    if pick == 6 and figures:
+        return E.FIGURES_REPORTED, _figure_data(figures[i % len(figures)])
+    if pick == 7:
+        on = (i // 10) % 2 == 0
+        return E.LINE_SWITCHED, {
+            "line_slug": line.line_slug,
+            "line_name": line.name,
+            "from_announcement": "" if on else "nedbrud",
+            "to_announcement": "nedbrud" if on else "",
+            "to_announcement_title": "Nedbrud" if on else "",
+        }
+    return E.STEP_NOTE, {**_step_data(step), "note": f"Note {i} til trinnet."}
+
+
 def _log_rows(incident, *, users, steps, lines, figures, n, rng):
     """``n`` log entries: notes of every category and the system events, as data."""
     from incidents.models import LogEntry
 
-    E, C = LogEntry.Event, LogEntry.Category
-    start = incident.started_at
+    C = LogEntry.Category
     rows = []
     for i in range(n):
         author = users[i % len(users)]
-        step = steps[i % len(steps)]
-        line = lines[i % len(lines)]
-        kind, event, category, text, data = "manual", E.NOTE, C.INFORMATION, "", {}
-        pick = i % 10
-        if pick in (0, 1, 2, 3):
-            category = (C.INFORMATION, C.ACTION, C.DECISION, C.OMISSION)[pick]
+        if i % 10 < 4:
+            kind, event, data = "manual", LogEntry.Event.NOTE, {}
+            category = (C.INFORMATION, C.ACTION, C.DECISION, C.OMISSION)[i % 10]
             text = f"Logindlæg {i}: kø og bemanding noteret af {author.first_name}."
-        elif pick == 4:
-            event = E.STEP_DONE
-            alternative = rng.choice(["", "", "1. scenarie", "2. scenarie"])
-            data = {
-                "step_id": step.pk,
-                "step_key": step.key,
-                "step_text": step.text,
-                "alternative": alternative.replace(". ", "-").replace(" ", "-"),
-                "alternative_label": alternative,
-            }
-        elif pick == 5:
-            event = E.STEP_REOPENED
-            data = {"step_id": step.pk, "step_key": step.key, "step_text": step.text}
-            data["reason"] = f"Genåbnet i benchmarken ({i})"
-        elif pick == 6 and figures:
-            event, figure = E.FIGURES_REPORTED, figures[i % len(figures)]
-            data = {
-                "figure_id": figure.pk,
-                "agents_on_duty": figure.agents_on_duty,
-                "agents_available": figure.agents_available,
-                "calls_in_queue": figure.calls_in_queue,
-                "longest_wait_seconds": figure.longest_wait_seconds,
-                "average_wait_seconds": figure.average_wait_seconds,
-                "source": figure.source,
-            }
-        elif pick == 7:
-            event = E.LINE_SWITCHED
-            on = (i // 10) % 2 == 0
-            data = {
-                "line_slug": line.line_slug,
-                "line_name": line.name,
-                "from_announcement": "" if on else "nedbrud",
-                "to_announcement": "nedbrud" if on else "",
-                "to_announcement_title": "Nedbrud" if on else "",
-            }
         else:
-            event = E.STEP_NOTE
-            data = {"step_id": step.pk, "step_key": step.key, "step_text": step.text}
-            data["note"] = f"Note {i} til trinnet."
-        if event != E.NOTE:
-            kind = "system"
+            kind, category, text = "system", C.INFORMATION, ""
+            event, data = _system_event(
+                i, step=steps[i % len(steps)], line=lines[i % len(lines)], figures=figures, rng=rng
+            )
         rows.append(
             LogEntry(
                 incident=incident,
                 sequence=i + 1,
-                created_at=start + dt.timedelta(seconds=5 * i),
+                created_at=incident.started_at + dt.timedelta(seconds=5 * i),
                 author=author,
                 kind=kind,
                 event=event,
@@ -98,55 +103,31 @@ def _log_rows(incident, *, users, steps, lines, figures, n, rng):
     return rows
 
 
-def create_big_incident(*, log_entries=LOG_ENTRIES, figure_reports=FIGURE_REPORTS):
-    """A closed incident from every scenario of the seed card, with ``log_entries`` log
-    entries, ``figure_reports`` figure reports and a delivered status update."""
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
+def _figure_reports(incident, *, users, n, rng):
+    from incidents.models import FigureReport
 
-    from cards.models import ActionCard
-    from incidents import services
-    from incidents.models import FigureReport, Incident
-    from notifications.models import OutboxMessage, Recipient, StatusUpdate
-
-    User = get_user_model()
-    users = [
-        User.objects.get_or_create(username=f"rapport-{i}", defaults={"first_name": f"R {i}"})[0]
-        for i in range(10)
-    ]
-    card = ActionCard.objects.get(slug="telefoni")
-    slugs = list(card.scenarios.order_by("order", "pk").values_list("slug", flat=True))
-    incident = services.incident_start(card=card, scenario_slug=slugs[0], user=users[0])
-    for slug in slugs[1:]:
-        services.incident_scenario_add(incident=incident, scenario_slug=slug, user=users[0])
-    rng = random.Random(4711)
-    start = timezone.now() - dt.timedelta(seconds=5 * log_entries + 60)
-    Incident.objects.filter(pk=incident.pk).update(started_at=start)
-    incident.refresh_from_db()
-    figures = FigureReport.objects.bulk_create(
+    return FigureReport.objects.bulk_create(
         FigureReport(
             incident=incident,
-            reported_at=start + dt.timedelta(minutes=n),
-            reported_by=users[n % len(users)],
+            reported_at=incident.started_at + dt.timedelta(minutes=k),
+            reported_by=users[k % len(users)],
             agents_on_duty=(on := rng.randint(10, 40)),
             agents_available=rng.randint(0, on),
             calls_in_queue=rng.randint(0, 120),
             longest_wait_seconds=(longest := rng.randint(30, 3600)),
             average_wait_seconds=rng.randint(0, longest),
         )
-        for n in range(figure_reports)
+        for k in range(n)
     )
-    incident.log_entries.all().delete()
-    rows = _log_rows(
-        incident,
-        users=users,
-        steps=list(incident.steps.filter(kind__in=("action", "decision"))),
-        lines=list(incident.phone_lines.all()),
-        figures=figures,
-        n=log_entries,
-        rng=rng,
-    )
-    incident.log_entries.model.objects.bulk_create(rows, batch_size=500)
+
+
+def _delivered_update(incident):
+    """A status update sent to ``RECIPIENTS`` e-mail recipients, every 20th marked a
+    possible duplicate."""
+    from django.utils import timezone
+
+    from notifications.models import OutboxMessage, Recipient, StatusUpdate
+
     update = StatusUpdate.objects.create(
         incident=incident,
         slot="bench:1",
@@ -181,11 +162,18 @@ def create_big_incident(*, log_entries=LOG_ENTRIES, figure_reports=FIGURE_REPORT
         )
         for i, r in enumerate(recipients)
     )
+
+
+def _close(incident, *, by, last_log_sequence):
+    from django.utils import timezone
+
+    from incidents.models import Incident
+
     Incident.objects.filter(pk=incident.pk).update(
         status=Incident.Status.CLOSED,
         closed_at=timezone.now(),
-        closed_by=users[0],
-        last_log_sequence=log_entries,
+        closed_by=by,
+        last_log_sequence=last_log_sequence,
         summary="Benchmarkens hændelse.",
         closing_checklist={
             "announcements_off": True,
@@ -194,6 +182,46 @@ def create_big_incident(*, log_entries=LOG_ENTRIES, figure_reports=FIGURE_REPORT
         },
     )
     incident.refresh_from_db()
+
+
+def create_big_incident(*, log_entries=LOG_ENTRIES, figure_reports=FIGURE_REPORTS):
+    """A closed incident from every scenario of the seed card, with ``log_entries`` log
+    entries, ``figure_reports`` figure reports and a delivered status update."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from cards.models import ActionCard
+    from incidents import services
+    from incidents.models import Incident
+
+    User = get_user_model()
+    users = [
+        User.objects.get_or_create(username=f"rapport-{i}", defaults={"first_name": f"R {i}"})[0]
+        for i in range(10)
+    ]
+    card = ActionCard.objects.get(slug="telefoni")
+    slugs = list(card.scenarios.order_by("order", "pk").values_list("slug", flat=True))
+    incident = services.incident_start(card=card, scenario_slug=slugs[0], user=users[0])
+    for slug in slugs[1:]:
+        services.incident_scenario_add(incident=incident, scenario_slug=slug, user=users[0])
+    rng = random.Random(4711)
+    start = timezone.now() - dt.timedelta(seconds=5 * log_entries + 60)
+    Incident.objects.filter(pk=incident.pk).update(started_at=start)
+    incident.refresh_from_db()
+    figures = _figure_reports(incident, users=users, n=figure_reports, rng=rng)
+    incident.log_entries.all().delete()
+    rows = _log_rows(
+        incident,
+        users=users,
+        steps=list(incident.steps.filter(kind__in=("action", "decision"))),
+        lines=list(incident.phone_lines.all()),
+        figures=figures,
+        n=log_entries,
+        rng=rng,
+    )
+    incident.log_entries.model.objects.bulk_create(rows, batch_size=500)
+    _delivered_update(incident)
+    _close(incident, by=users[0], last_log_sequence=log_entries)
     return incident
 
 

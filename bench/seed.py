@@ -95,3 +95,19 @@ def create_people(*, viewers: int, writers: int):
     writer_users = [bench_user(f"bench-skribent-{i}", STAFF) for i in range(writers)]
     viewer_users = [bench_user(f"bench-laeser-{i}", STAFF) for i in range(max(1, viewers // 10))]
     return coordinator, writer_users, viewer_users
+
+
+def exercise_incident(*, title: str):
+    """An exercise on the seed card's latest version whose default recipients are off:
+    only the bench's made-up recipients get mail, not the card's crisis team."""
+    from cards.models import ActionCard
+    from incidents.models import Incident
+    from notifications.services import recipients_ensure_defaults
+
+    card = ActionCard.objects.get(slug="telefoni")
+    incident = Incident.objects.create(
+        card_version=card.versions.order_by("-number").first(), title=title, is_exercise=True
+    )
+    recipients_ensure_defaults(incident=incident)
+    incident.recipients.update(is_active=False)
+    return incident

@@ -12,7 +12,7 @@ class EditorAdminMixin:
     single_line_fields = ("name", "title", "reason")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        from config.validators import validate_single_line
+        from core.validators import validate_single_line
 
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if field is not None and db_field.name in self.single_line_fields:

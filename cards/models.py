@@ -287,12 +287,6 @@ class Step(models.Model):
         if not self.text.strip() and self.template_id is None:
             raise ValidationError({"text": _("Et trin skal have en tekst eller en skabelon.")})
 
-    def text_for(self, scenario):
-        """The step as staff read it in ``scenario``: a template is filled with its reason."""
-        if self.template_id:
-            return self.template.render(reason=scenario.reason, scenario=scenario.title)
-        return self.text
-
 
 class StepAlternative(models.Model):
     """One way out of a decision step: "1. scenarie", "2. scenarie"."""

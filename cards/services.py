@@ -1,4 +1,4 @@
-"""Writes to action cards: import from card data, edit a step, publish a version."""
+"""Writes to action cards: import from card data, publish a version, change a draft."""
 
 import datetime as dt
 
@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
+from cards import schema
 from cards.models import (
     ActionCard,
     Announcement,
@@ -34,70 +35,71 @@ def _time(value):
     return dt.time.fromisoformat(value) if value else None
 
 
-def _import_contacts(data):
+def _import_people(document: schema.CardDocument):
     orgs = {}
-    for item in data["organisations"]:
-        orgs[item["slug"]], _ = Organisation.objects.update_or_create(
-            slug=item["slug"],
-            defaults={"name": item["name"], "kind": item["kind"], "url": item.get("url", "")},
+    for item in document.organisations:
+        orgs[item.slug], _ = Organisation.objects.update_or_create(
+            slug=item.slug, defaults={"name": item.name, "kind": item.kind, "url": item.url}
         )
     people = {}
-    for item in data["people"]:
-        people[item["slug"]], _ = Person.objects.update_or_create(
-            slug=item["slug"],
+    for item in document.people:
+        people[item.slug], _ = Person.objects.update_or_create(
+            slug=item.slug,
             defaults={
-                "name": item["name"],
-                "title": item.get("title", ""),
-                "organisation": orgs.get(item.get("organisation")),
-                "phone": item.get("phone", ""),
-                "phone_secondary": item.get("phone_secondary", ""),
-                "email": item.get("email", ""),
+                "name": item.name,
+                "title": item.title,
+                "organisation": orgs.get(item.organisation),
+                "phone": item.phone,
+                "phone_secondary": item.phone_secondary,
+                "email": item.email,
             },
         )
+    return orgs, people
+
+
+def _import_contacts(document: schema.CardDocument):
+    orgs, people = _import_people(document)
     lines = {}
-    for item in data["support_lines"]:
-        hours = item.get("hours") or {}
-        lines[item["slug"]], _ = SupportLine.objects.update_or_create(
-            slug=item["slug"],
+    for item in document.support_lines:
+        hours = item.hours
+        lines[item.slug], _ = SupportLine.objects.update_or_create(
+            slug=item.slug,
             defaults={
-                "name": item["name"],
-                "organisation": orgs.get(item.get("organisation")),
-                "phone": item.get("phone", ""),
-                "days": ",".join(hours.get("days", ["mon", "tue", "wed", "thu", "fri"])),
-                "opens_at": _time(hours.get("opens")),
-                "closes_at": _time(hours.get("closes")),
-                "open_on_holidays": bool(hours.get("open_on_holidays", False)),
+                "name": item.name,
+                "organisation": orgs.get(item.organisation),
+                "phone": item.phone,
+                "days": ",".join(hours.days if hours else ["mon", "tue", "wed", "thu", "fri"]),
+                "opens_at": _time(hours and hours.opens),
+                "closes_at": _time(hours and hours.closes),
+                "open_on_holidays": bool(hours and hours.open_on_holidays),
             },
         )
     groups = {}
-    for item in data["contact_groups"]:
+    for item in document.contact_groups:
         group, _ = ContactGroup.objects.update_or_create(
-            slug=item["slug"], defaults={"name": item["name"]}
+            slug=item.slug, defaults={"name": item.name}
         )
         group.members.all().delete()
-        for order, member in enumerate(item.get("members", [])):
+        for order, member in enumerate(item.members):
             ContactGroupMember.objects.create(
-                group=group,
-                order=order,
-                person=people.get(member.get("person")),
-                email=member.get("email", ""),
+                group=group, order=order, person=people.get(member.person), email=member.email or ""
             )
-        groups[item["slug"]] = group
+        groups[item.slug] = group
     return people, lines, groups
 
 
-def _step(block, order, item, refs):
+def _step(block, order, item: schema.Step, refs):
     return Step(
         block=block,
         order=order,
-        kind=item["kind"],
-        text=item.get("text", ""),
-        template=refs["templates"].get(item.get("template")),
-        person=refs["people"].get(item.get("person")),
-        contact_group=refs["groups"].get(item.get("contact_group")),
-        support_line=refs["lines"].get(item.get("support_line")),
-        announcement=refs["announcements"].get(item.get("announcement")),
-        external_card=refs["external_cards"].get(item.get("external_card")),
+        kind=item.kind,
+        text=item.text,
+        template=refs["templates"].get(item.template),
+        person=refs["people"].get(item.person),
+        contact_group=refs["groups"].get(item.contact_group),
+        support_line=refs["lines"].get(item.support_line),
+        announcement=refs["announcements"].get(item.announcement),
+        external_card=refs["external_cards"].get(item.external_card),
     )
 
 
@@ -109,76 +111,71 @@ def _create_steps(pending, refs):
     )
     alternatives = []
     for step, (_, _, item) in zip(steps, pending, strict=True):
-        if item.get("phone_lines"):
+        if item.phone_lines:
             # Few steps have lines; .set() keeps the change history of the relation.
-            step.phone_lines.set([refs["phone_lines"][s] for s in item["phone_lines"]])
+            step.phone_lines.set([refs["phone_lines"][s] for s in item.phone_lines])
         alternatives += [
-            StepAlternative(step=step, order=alt_order, label=alt["label"], text=alt["text"])
-            for alt_order, alt in enumerate(item.get("alternatives", []))
+            StepAlternative(step=step, order=alt_order, label=alt.label, text=alt.text)
+            for alt_order, alt in enumerate(item.alternatives)
         ]
     bulk_create_with_history(alternatives, StepAlternative)
 
 
-@transaction.atomic
-def card_import(*, data: dict) -> ActionCard:
-    """Create or replace a card (and upsert the contacts it carries) from card data.
-
-    The card's own content is replaced whole, so the result is exactly the file.
-    Published versions are kept: they are snapshots, not references.
-    """
-    people, lines, groups = _import_contacts(data)
-    meta = data["card"]
+def _replace_card(document: schema.CardDocument, people) -> ActionCard:
+    """The card row, emptied of its content (the file replaces it whole)."""
+    meta = document.card
     card, _ = ActionCard.objects.update_or_create(
-        slug=meta["slug"],
+        slug=meta.slug,
         defaults={
-            "title": meta["title"],
-            "owner": people.get(meta.get("owner")),
-            "log_keeper": people.get(meta.get("log_keeper")),
-            "next_review": dt.date.fromisoformat(meta["next_review"])
-            if meta.get("next_review")
-            else None,
+            "title": meta.title,
+            "owner": people.get(meta.owner),
+            "log_keeper": people.get(meta.log_keeper),
+            "next_review": dt.date.fromisoformat(meta.next_review) if meta.next_review else None,
         },
     )
-    # Replace the card's content: children first, so PROTECT references never block.
+    # Children first, so PROTECT references never block.
     Step.objects.filter(block__card=card).delete()
     card.blocks.all().delete()
     card.scenarios.all().delete()
     for model in (PhoneLine, Announcement, ExternalCard, MessageTemplate):
         model.objects.filter(card=card).delete()
+    return card
 
-    refs = {"people": people, "lines": lines, "groups": groups}
+
+def _create_card_lists(card, document: schema.CardDocument, refs):
     refs["phone_lines"] = {
-        item["slug"]: PhoneLine.objects.create(
-            card=card, order=i, slug=item["slug"], name=item["name"], number=item["number"]
+        item.slug: PhoneLine.objects.create(
+            card=card, order=i, slug=item.slug, name=item.name, number=item.number
         )
-        for i, item in enumerate(data["phone_lines"])
+        for i, item in enumerate(document.phone_lines)
     }
-    refs["announcements"] = {
-        item["slug"]: Announcement.objects.create(card=card, **item)
-        for item in data["announcements"]
-    }
-    refs["external_cards"] = {
-        item["slug"]: ExternalCard.objects.create(card=card, **item)
-        for item in data["external_cards"]
-    }
-    refs["templates"] = {
-        item["slug"]: MessageTemplate.objects.create(card=card, **item)
-        for item in data["message_templates"]
-    }
-    footer = {slug: i for i, slug in enumerate(meta.get("footer_blocks", []))}
-    pending = []  # (block, order, step data), written together by _create_steps
+    for key, model, items in (
+        ("announcements", Announcement, document.announcements),
+        ("external_cards", ExternalCard, document.external_cards),
+        ("templates", MessageTemplate, document.message_templates),
+    ):
+        refs[key] = {
+            item.slug: model.objects.create(card=card, **item.model_dump()) for item in items
+        }
+
+
+def _create_shared_blocks(card, document: schema.CardDocument, pending) -> dict:
+    footer = {slug: i for i, slug in enumerate(document.card.footer_blocks)}
     shared = {}
-    for item in data["shared_blocks"]:
+    for item in document.shared_blocks:
         block = Block.objects.create(
             card=card,
-            slug=item["slug"],
-            title=item.get("title", ""),
+            slug=item.slug,
+            title=item.title,
             is_shared=True,
-            footer_order=footer.get(item["slug"]),
+            footer_order=footer.get(item.slug),
         )
-        pending += [(block, order, step) for order, step in enumerate(item["steps"])]
-        shared[item["slug"]] = block
+        pending += [(block, order, step) for order, step in enumerate(item.steps)]
+        shared[item.slug] = block
+    return shared
 
+
+def _create_scenarios(card, document: schema.CardDocument, refs, shared, pending):
     scenarios = {
         s.slug: s
         for s in bulk_create_with_history(
@@ -186,45 +183,63 @@ def card_import(*, data: dict) -> ActionCard:
                 Scenario(
                     card=card,
                     order=order,
-                    slug=item["slug"],
-                    title=item["title"],
-                    reason=item["reason"],
-                    description=item.get("description", ""),
+                    slug=item.slug,
+                    title=item.title,
+                    reason=item.reason,
+                    description=item.description,
                 )
-                for order, item in enumerate(data["scenarios"])
+                for order, item in enumerate(document.scenarios)
             ],
             Scenario,
         )
     }
     timers, links, own_blocks, uses = [], [], [], []
-    for item in data["scenarios"]:
-        scenario = scenarios[item["slug"]]
-        timers += [ScenarioTimer(scenario=scenario, **timer) for timer in item.get("timers", [])]
+    for item in document.scenarios:
+        scenario = scenarios[item.slug]
+        timers += [ScenarioTimer(scenario=scenario, **t.model_dump()) for t in item.timers]
         links += [
             ScenarioLink(
                 scenario=scenario,
                 order=order,
-                target_scenario=scenarios.get(link.get("scenario")),
-                external_card=refs["external_cards"].get(link.get("external_card")),
-                text=link["text"],
+                target_scenario=scenarios.get(link.scenario),
+                external_card=refs["external_cards"].get(link.external_card),
+                text=link.text,
             )
-            for order, link in enumerate(item.get("links", []))
+            for order, link in enumerate(item.links)
         ]
         own = 0
-        for order, use in enumerate(item["blocks"]):
-            if "shared" in use:
-                block = shared[use["shared"]]
+        for order, use in enumerate(item.blocks):
+            if use.shared is not None:
+                block = shared[use.shared]
             else:
                 own += 1
-                block = Block(card=card, slug=f"{scenario.slug}-{own}")
+                block = Block(card=card, slug=schema.own_block_slug(scenario.slug, own))
                 own_blocks.append(block)
-                pending += [(block, n, step) for n, step in enumerate(use["steps"])]
+                pending += [(block, n, step) for n, step in enumerate(use.steps)]
             uses.append(ScenarioBlock(scenario=scenario, block=block, order=order))
     # Rows in bulk (PostgreSQL returns their ids): one row per query made a large card
     # file take many seconds.
     bulk_create_with_history(own_blocks, Block)
     for model, rows in ((ScenarioTimer, timers), (ScenarioLink, links), (ScenarioBlock, uses)):
         bulk_create_with_history(rows, model)
+
+
+@transaction.atomic
+def card_import(*, data: dict) -> ActionCard:
+    """Create or replace a card (and upsert the contacts it carries) from card data.
+
+    ``data`` is a card document (`cards.schema`), checked by `cards.validation` first.
+    The card's own content is replaced whole, so the result is exactly the file.
+    Published versions are kept: they are snapshots, not references.
+    """
+    document = schema.CardDocument.model_validate(data)
+    people, lines, groups = _import_contacts(document)
+    card = _replace_card(document, people)
+    refs = {"people": people, "lines": lines, "groups": groups}
+    _create_card_lists(card, document, refs)
+    pending = []  # (block, order, step), written together by _create_steps
+    shared = _create_shared_blocks(card, document, pending)
+    _create_scenarios(card, document, refs, shared, pending)
     _create_steps(pending, refs)
     return card
 
@@ -249,20 +264,6 @@ def card_publish(*, card: ActionCard, user=None, note: str = "") -> CardVersion:
     card_bundle_schedule(version=version)
     static_copy_schedule(version=version)  # the serverless HTML copy (cards/static_copy.py)
     return version
-
-
-@transaction.atomic
-def step_update(*, step: Step, text: str, user=None) -> Step:
-    """Change a step's text. A step of a shared block changes in every scenario using it.
-
-    ``user`` is recorded in the change history (the admin gets it from the request).
-    """
-    step.text = text
-    step.full_clean()
-    if user is not None:
-        step._history_user = user
-    step.save(update_fields=["text"])
-    return step
 
 
 # Fields a proposed change (exercises) may set, per target: what an evaluation finds wrong

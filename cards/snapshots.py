@@ -1,12 +1,20 @@
-"""Reading a published card version (its snapshot, the shape of `card_to_data`).
+"""Reading a published card version (its snapshot: a `cards.schema.CardDocument` dump).
 
 Staff pages, incidents and PDFs all read a card through these views, so a scenario is
 assembled — shared blocks expanded, templates filled, references resolved — in one place.
+Keys the export leaves out when empty are read with the schema's defaults.
 """
 
 from dataclasses import dataclass, field
 
+from cards import schema
 from cards.placeholders import fill_template
+
+# What a key left out of a snapshot stands for; read once, the pages read steps by the
+# thousand.
+CARD, SCENARIO, LINK, STEP = (
+    shape.defaults() for shape in (schema.Card, schema.Scenario, schema.Link, schema.Step)
+)
 
 # The paper card's columns, by step kind.
 COLUMN_OF_KIND = {
@@ -86,7 +94,7 @@ class CardSnapshot:
 
     @property
     def log_keeper(self):
-        return self.people.get(self.card.get("log_keeper"))
+        return self.people.get(self.card.get("log_keeper", CARD["log_keeper"]))
 
     def scenario_slugs(self):
         return list(self._scenarios)
@@ -99,22 +107,25 @@ class CardSnapshot:
         )
 
     def _step(self, item, *, key, block, shared, scenario):
-        text = item.get("text", "")
-        if item.get("template"):
-            text = self.fill(item["template"], scenario)
+        def read(name):
+            return item.get(name, STEP[name])
+
+        text = read("text")
+        if read("template"):
+            text = self.fill(read("template"), scenario)
         return StepView(
             key=key,
             block=block,
             shared=shared,
             kind=item["kind"],
             text=text,
-            person=self.people.get(item.get("person")),
-            contact_group=self.groups.get(item.get("contact_group")),
-            support_line=self.support_lines.get(item.get("support_line")),
-            announcement=self.announcements.get(item.get("announcement")),
-            phone_lines=[self.phone_lines[s] for s in item.get("phone_lines", [])],
-            external_card=self.external_cards.get(item.get("external_card")),
-            alternatives=list(item.get("alternatives", [])),
+            person=self.people.get(read("person")),
+            contact_group=self.groups.get(read("contact_group")),
+            support_line=self.support_lines.get(read("support_line")),
+            announcement=self.announcements.get(read("announcement")),
+            phone_lines=[self.phone_lines[s] for s in read("phone_lines")],
+            external_card=self.external_cards.get(read("external_card")),
+            alternatives=list(read("alternatives")),
         )
 
     def scenario(self, slug) -> ScenarioView:
@@ -126,31 +137,33 @@ class CardSnapshot:
                 items = items["steps"]
             else:
                 own += 1
-                block, shared, items = f"{slug}-{own}", False, use["steps"]
+                block, shared, items = schema.own_block_slug(slug, own), False, use["steps"]
             steps += [
                 self._step(item, key=f"{block}/{i}", block=block, shared=shared, scenario=data)
                 for i, item in enumerate(items)
             ]
         links = []
-        for link in data.get("links", []):
-            target = link.get("scenario")
+        for link in data.get("links", SCENARIO["links"]):
+            target = link.get("scenario", LINK["scenario"])
             links.append(
                 {
                     "text": link["text"],
                     "scenario": target,
                     "scenario_title": self._scenarios[target][1]["title"] if target else None,
-                    "external_card": self.external_cards.get(link.get("external_card")),
+                    "external_card": self.external_cards.get(
+                        link.get("external_card", LINK["external_card"])
+                    ),
                 }
             )
         return ScenarioView(
             slug=slug,
             title=data["title"],
             reason=data["reason"],
-            description=data.get("description", ""),
+            description=data.get("description", SCENARIO["description"]),
             order=order,
             steps=steps,
             links=links,
-            timers=list(data.get("timers", [])),
+            timers=list(data.get("timers", SCENARIO["timers"])),
         )
 
     def scenarios(self):
@@ -158,7 +171,7 @@ class CardSnapshot:
 
     def footer_steps(self):
         steps = []
-        for slug in self.card.get("footer_blocks", []):
+        for slug in self.card.get("footer_blocks", CARD["footer_blocks"]):
             for i, item in enumerate(self.shared_blocks[slug]["steps"]):
                 steps.append(
                     self._step(

@@ -17,19 +17,18 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from cards.pdf.documents import CardDocument
-from cards.pdf.rendering import CSS_DIR
-from cards.pdf.services import _write_atomically, version_dir_for
+from cards.pdf.documents import CARD_STYLESHEETS, CardDocument
+from cards.pdf.services import version_dir_for
+from printing.files import file_write_atomic
 
 logger = logging.getLogger(__name__)
 
-STYLESHEETS = ("base.css", "card.css")
 # Fonts are files next to the CSS: a copy without them falls back to the system's sans.
 FONT_FACE = re.compile(r"@font-face\s*{[^}]*}", re.S)
 
 
 def inline_css() -> str:
-    css = "\n".join((CSS_DIR / name).read_text(encoding="utf-8") for name in STYLESHEETS)
+    css = "\n".join(Path(path).read_text(encoding="utf-8") for path in CARD_STYLESHEETS)
     return FONT_FACE.sub("", css)
 
 
@@ -46,10 +45,9 @@ def static_copy_path_for(card) -> Path:
 def static_copy_write(*, version) -> Path:
     """Write the copy of ``version``: the card's current file, and the version's own."""
     data = static_copy_html(version=version).encode("utf-8")
-    _write_atomically(
-        version_dir_for(version) / f"{version.card.slug}-v{version.number}.html", data
-    )
-    path = _write_atomically(static_copy_path_for(version.card), data)
+    version_copy = version_dir_for(version) / f"{version.card.slug}-v{version.number}.html"
+    file_write_atomic(path=version_copy, data=data)
+    path = file_write_atomic(path=static_copy_path_for(version.card), data=data)
     logger.info("Statisk kopi skrevet: %s", path)
     return path
 

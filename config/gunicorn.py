@@ -4,14 +4,14 @@ Worker model (incidents/README.md, "Overload"): gthread workers, so a slow reque
 a page) does not hold a whole process and a burst of 5-second polls is served by threads
 that mostly wait on PostgreSQL/Redis. Limits keep an overload short and visible instead
 of an ever-growing queue: a bounded listen backlog, a bounded number of connections per
-worker, request timeouts, and the wait of every request measured (config/loadshed.py) so
+worker, request timeouts, and the wait of every request measured (core/loadshed.py) so
 the dashboard answers polls that waited with a cheap 204 + Retry-After first.
 Every value can be overridden with the GUNICORN_* environment variables below.
 """
 
 import os
 
-from config import loadshed
+from core import loadshed
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "gthread"

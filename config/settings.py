@@ -6,6 +6,7 @@ to PostgreSQL and Redis.
 """
 
 import datetime as dt
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -27,7 +28,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "config.admin.AktionskortAdminConfig",
+    "core.admin.AktionskortAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -40,8 +41,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
-    "config",
     "contacts",
+    "printing",
     "cards",
     "incidents",
     "notifications",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "exercises",
     "alerts",
     "smsin",
+    "pwa",
 ]
 
 MIDDLEWARE = [
@@ -58,16 +60,16 @@ MIDDLEWARE = [
     # padding against BREACH, and CSRF tokens are masked per response.
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "config.middleware.LanguageMiddleware",
+    "core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Same as Django's, but it does not load the user for login_not_required views.
-    "config.middleware.LoginRequiredMiddleware",
+    "core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-csp's, with the site-wide policy built once per process.
-    "config.middleware.CSPMiddleware",
+    "core.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -88,7 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "config.context_processors.roles",
+                "core.context_processors.roles",
             ],
         },
     }
@@ -112,13 +114,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache is shared by every gunicorn worker (the shared poll renders, the figures API's
 # rate limits): Redis when there is one — CACHE_URL, e.g. a db of its own
-# (redis://redis:6379/1), else REDIS_URL. A Redis that is down is a miss (config/cache.py).
+# (redis://redis:6379/1), else REDIS_URL. A Redis that is down is a miss (core/cache.py).
 # LocMem only on the embedded default.
 CACHE_URL = env("CACHE_URL", default="") or env("REDIS_URL", default="")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "ak",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -134,9 +136,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password logins: with SSO configured only emergency accounts and superusers (sso/breakglass.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "sso.breakglass.PasswordBackend",
+    "sso.oidc.OIDCBackend",
 ]
 # Login throttling. The whole contact centre shares one public IP address, so a lockout
 # is per username *and* IP: one person mistyping never locks out their colleagues.
@@ -157,7 +161,7 @@ LOGOUT_REDIRECT_URL = "login"
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
+LOCALE_PATHS = [BASE_DIR / "core" / "locale"]
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True
 USE_TZ = True
@@ -299,11 +303,7 @@ NOTIFY_HEARTBEAT_STALE_SECONDS = env.int("NOTIFY_HEARTBEAT_STALE_SECONDS", defau
 # (since 2025); *.webhook.office.com is the retired Office 365 connector's.
 WEBHOOK_ALLOWED_HOSTS = env.list(
     "WEBHOOK_ALLOWED_HOSTS",
-    default=[
-        "*.logic.azure.com",
-        "*.api.powerplatform.com",
-        "*.webhook.office.com",
-    ],
+    default=["*.logic.azure.com", "*.api.powerplatform.com", "*.webhook.office.com"],
 )
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 # Teams refuses messages over 28 KB.
@@ -349,12 +349,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
-# --- Sign-in with the municipality's account (sso/) ---
+# --- Sign-in with the municipality's account: OpenID Connect, break-glass, sessions (sso/) ---
 # The provider's group / app role / job-function role → the app's role, as JSON, e.g.
 # SSO_ROLE_MAP='{"Aktionskort.Koordinator": "Koordinator", "Aktionskort.Redaktoer": "Redaktør"}'
 SSO_ROLE_MAP = env.json("SSO_ROLE_MAP", default={})
-
-# --- OpenID Connect, break-glass and session lifetime (sso/) ---
 # Sign-in with the municipality's account (Microsoft Entra ID / AD FS) through
 # mozilla-django-oidc. Off until OIDC_DISCOVERY_URL is set: then `make run` is as before.
 # Entra ID: https://login.microsoftonline.com/<tenant-id>/v2.0/.well-known/openid-configuration
@@ -388,12 +386,6 @@ OIDC_CLAIM_GROUPS = env("OIDC_CLAIM_GROUPS", default="groups")
 # (never more, whatever is set), and the answer is kept this many seconds.
 OIDC_DISCOVERY_TIMEOUT_SECONDS = min(env.float("OIDC_DISCOVERY_TIMEOUT_SECONDS", default=3.0), 3.0)
 OIDC_PROBE_CACHE_SECONDS = env.int("OIDC_PROBE_CACHE_SECONDS", default=30)
-# Password logins: with SSO configured only emergency accounts and superusers (sso/breakglass.py).
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "sso.breakglass.PasswordBackend",
-    "sso.oidc.OIDCBackend",
-]
 # A session ends this long after its login, however active (a long shift): it is not
 # extended by use (sso/middleware.py).
 SESSION_MAX_AGE_HOURS = env.int("SESSION_MAX_AGE_HOURS", default=14)
@@ -423,21 +415,14 @@ SAML_XMLSEC_BINARY = env("SAML_XMLSEC_BINARY", default="/usr/bin/xmlsec1")
 # Assertions are always required to be signed; the Response around them too if this is on.
 SAML_WANT_RESPONSE_SIGNED = env.bool("SAML_WANT_RESPONSE_SIGNED", default=False)
 SAML_CLOCK_SKEW_SECONDS = env.int("SAML_CLOCK_SKEW_SECONDS", default=60)
-# Attribute names (OIOSAML 3 names, as Context Handler sends them).
-SAML_ATTR_USERNAME = env(
-    "SAML_ATTR_USERNAME", default="https://data.gov.dk/model/core/eid/professional/uuid/persistent"
-)
-SAML_ATTR_FIRST_NAME = env(
-    "SAML_ATTR_FIRST_NAME", default="https://data.gov.dk/model/core/eid/firstName"
-)
-SAML_ATTR_LAST_NAME = env(
-    "SAML_ATTR_LAST_NAME", default="https://data.gov.dk/model/core/eid/lastName"
-)
-SAML_ATTR_EMAIL = env("SAML_ATTR_EMAIL", default="https://data.gov.dk/model/core/eid/email")
+# Attribute names (OIOSAML 3 names, as Context Handler sends them). Lower case: not a setting.
+oiosaml = "https://data.gov.dk/model/core/eid/"
+SAML_ATTR_USERNAME = env("SAML_ATTR_USERNAME", default=oiosaml + "professional/uuid/persistent")
+SAML_ATTR_FIRST_NAME = env("SAML_ATTR_FIRST_NAME", default=oiosaml + "firstName")
+SAML_ATTR_LAST_NAME = env("SAML_ATTR_LAST_NAME", default=oiosaml + "lastName")
+SAML_ATTR_EMAIL = env("SAML_ATTR_EMAIL", default=oiosaml + "email")
 # Job-function roles (a basic privilege profile, or plain values); mapped by SSO_ROLE_MAP.
-SAML_ATTR_ROLES = env(
-    "SAML_ATTR_ROLES", default="https://data.gov.dk/model/core/eid/privilegesIntermediate"
-)
+SAML_ATTR_ROLES = env("SAML_ATTR_ROLES", default=oiosaml + "privilegesIntermediate")
 SAML_MAX_ROLES = 200
 # djangosaml2's own settings.
 SAML_CONFIG_LOADER = "sso.saml.sp_config"
@@ -452,7 +437,12 @@ SAML_SESSION_COOKIE_SAMESITE = env(
 )
 # pysaml2's schema library says "Resource 'XMLSchema.xsd' is already loaded" at every start.
 LOGGING.setdefault("loggers", {})["xmlschema"] = {"level": "WARNING"}
-INSTALLED_APPS.append("djangosaml2")
+# djangosaml2's templates (its error and POST-binding pages), but not its app: as an app,
+# its template tag library would import pysaml2 (~10 MB, ~2 s) into every process that
+# renders a template, Celery workers rendering reports included. It has no models.
+TEMPLATES[0]["DIRS"].append(
+    Path(importlib.util.find_spec("djangosaml2").submodule_search_locations[0]) / "templates"
+)
 AUTHENTICATION_BACKENDS.append("sso.saml.SamlBackend")
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
@@ -508,5 +498,5 @@ CELERY_BEAT_SCHEDULE["alerts-sweep"] = {
 # --- Live dashboard under load (issue 12) ---
 # Sessions read from the cache (Redis when REDIS_URL is set), written through to
 # PostgreSQL: a poll's session costs a Redis GET instead of a query. A cache miss or a
-# Redis that is down reads the database. Ending sessions (config/accounts.py) deletes both.
+# Redis that is down reads the database. Ending sessions (core/accounts.py) deletes both.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -4,19 +4,18 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from cards import views as card_views
-from config import pwa, views
+from core import views
 from sso import views as sso_views
 
-handler403 = "config.views.permission_denied"
+handler403 = "core.views.permission_denied"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("login/", sso_views.login, name="login"),
-    path("logout/", pwa.logout, name="logout"),
-    path("manifest.webmanifest", pwa.manifest, name="pwa-manifest"),
-    path("sw.js", pwa.service_worker, name="pwa-sw"),
-    path("offline/precache.json", pwa.precache, name="pwa-precache"),
+    # The offline app: /logout/, /manifest.webmanifest, /sw.js (at the root, so that its
+    # scope is the whole site) and /offline/precache.json.
+    path("", include("pwa.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("kontakter/", include("contacts.urls")),

@@ -23,7 +23,7 @@ from core.roles import user_roles
 
 def roles_of(request) -> set[str]:
     """The user's role names, cached on the request: the access check and the templates'
-    role flags (config.context_processors.roles) ask the database once a request."""
+    role flags (core.context_processors.roles) ask the database once a request."""
     if not hasattr(request, "_roles"):
         request._roles = user_roles(request.user)
     return request._roles

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cards.snapshots import CardSnapshot
 from config.formatting import phone_normalise
-from config.validators import validate_single_line
 from contacts.fields import validate_phone
+from core.validators import validate_single_line
 from exercises.models import MAX_INJECT_OFFSET_SECONDS, Target
 from incidents.forms import BoundedCharField, IdempotencyKeyField
 

@@ -23,7 +23,7 @@ from django.template import loader
 from django.utils import timezone, translation
 
 from cards.snapshots import CardSnapshot
-from config import loadshed
+from core import loadshed
 from core.htmx import HtmxTemplateResponse
 from incidents import selectors
 from incidents.forms import EscalateForm

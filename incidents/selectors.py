@@ -20,8 +20,8 @@ from django.utils.translation import ngettext
 
 from cards.placeholders import fill_template
 from cards.snapshots import CardSnapshot
-from config.names import person_name
 from contacts.opening_hours import opening_state
+from core.names import person_name
 from incidents.events import entry_text
 from incidents.models import Incident, IncidentStep, LogEntry
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from cards.models import ActionCard, CardVersion
 from cards.snapshots import CardSnapshot
-from config.names import person_name
+from core.names import person_name
 
 # Re-exported for callers that used them from here; new code imports incidents.log.
 from incidents.events import minutes_seconds, short  # noqa: F401

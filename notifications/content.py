@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from config.validators import header_safe
+from core.validators import header_safe
 from notifications.teams import teams_card_render
 
 # GSM 03.38: the default alphabet (one septet each; Danish æøåÆØÅ are in it) and the

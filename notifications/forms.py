@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config.validators import validate_single_line
 from contacts.models import ContactGroup, Person
+from core.validators import validate_single_line
 from incidents.forms import IdempotencyKeyField
 from notifications.channels import PermanentFailure, msisdn_for
 from notifications.webhooks import (

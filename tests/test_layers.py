@@ -9,7 +9,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("cards", "config", "contacts", "core", "incidents", "notifications", "sso")
+APPS = (
+    "cards",
+    "config",
+    "contacts",
+    "core",
+    "incidents",
+    "notifications",
+    "printing",
+    "pwa",
+    "sso",
+)
 
 
 def _module_name(path: Path) -> str:
@@ -132,3 +142,10 @@ def test_core_imports_no_app():
     graph = import_graph()
     used = {t for name, targets in graph.items() if name.startswith("core") for t in targets}
     assert all(t.startswith("core") for t in used), used
+
+
+def test_printing_imports_no_other_app():
+    """The engine is the lowest room: cards and incidents call it, never the reverse."""
+    printing = {n: t for n, t in import_graph().items() if n.split(".")[0] == "printing"}
+    outside = {t for targets in printing.values() for t in targets if not t.startswith("printing")}
+    assert printing and outside == set(), outside

@@ -7,6 +7,7 @@ was published. The version row itself only gives its number and publish time.
 
 import datetime as dt
 import re
+from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
@@ -14,13 +15,14 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from cards.pdf.rendering import qr_data_uri, render_pdf
 from cards.selectors import card_last_tested, user_name
 from cards.snapshots import CardSnapshot, StepView
 from config.formatting import phone_mentioned
 from contacts.models import WEEKDAY_NAMES, WEEKDAYS
+from printing.engine import BASE_CSS, pdf_render_template, qr_data_uri
 
-CARD_STYLESHEETS = ("base.css", "card.css")
+# The shared base (page, fonts, footer) and the card's own layout, kept in this app.
+CARD_STYLESHEETS = (BASE_CSS, Path(__file__).resolve().parent / "css" / "card.css")
 
 # Danish numbers as the card writes them: 8 digits, optionally in pairs, optionally +45.
 PHONE_RE = re.compile(r"(?<![\w@.])((?:\+45 ?)?(?:\d{8}|\d{2}(?: \d{2}){3}))(?![\w@])")
@@ -279,15 +281,17 @@ class CardDocument:
 
 def render_card_bundle(*, version) -> bytes:
     document = CardDocument(version)
-    return render_pdf(
-        "cards/pdf/bundle.html", document.bundle_context(), stylesheets=CARD_STYLESHEETS
+    return pdf_render_template(
+        template_name="cards/pdf/bundle.html",
+        context=document.bundle_context(),
+        stylesheets=CARD_STYLESHEETS,
     )
 
 
 def render_scenario_card(*, version, scenario_slug) -> bytes:
     document = CardDocument(version)
-    return render_pdf(
-        "cards/pdf/scenario.html",
-        document.scenario_context(scenario_slug),
+    return pdf_render_template(
+        template_name="cards/pdf/scenario.html",
+        context=document.scenario_context(scenario_slug),
         stylesheets=CARD_STYLESHEETS,
     )

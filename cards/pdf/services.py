@@ -2,13 +2,11 @@
 
 Files live under ``MEDIA_ROOT/cards/<slug>/v<number>/``; no model is needed because a
 version never changes after it is published, so the path *is* the cache key. Files are
-written to a temporary name and renamed, so a reader (a download during an incident)
+written atomically (``printing.files``), so a reader (a download during an incident)
 sees either no file or a whole one, never a half-written PDF.
 """
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -16,6 +14,7 @@ from django.db import transaction
 
 from cards.pdf.documents import render_card_bundle, render_scenario_card
 from cards.snapshots import CardSnapshot
+from printing.files import file_write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -32,25 +31,10 @@ def scenario_card_path_for(version, scenario_slug: str) -> Path:
     return version_dir_for(version) / "scenarier" / f"{scenario_slug}.pdf"
 
 
-def _write_atomically(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def card_bundle_write(*, version) -> Path:
     """Render the bundle of ``version`` and (re)write its file."""
-    path = _write_atomically(bundle_path_for(version), render_card_bundle(version=version))
+    data = render_card_bundle(version=version)
+    path = file_write_atomic(path=bundle_path_for(version), data=data)
     logger.info("Trykt PDF skrevet: %s", path)
     return path
 
@@ -65,7 +49,7 @@ def ensure_bundle(*, version) -> Path:
 
 def scenario_card_write(*, version, scenario_slug: str) -> Path:
     data = render_scenario_card(version=version, scenario_slug=scenario_slug)
-    return _write_atomically(scenario_card_path_for(version, scenario_slug), data)
+    return file_write_atomic(path=scenario_card_path_for(version, scenario_slug), data=data)
 
 
 def ensure_scenario_card(*, version, scenario_slug: str) -> Path:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from config.names import person_name
+from core.names import person_name
 from incidents.metrics import response_metrics
 from incidents.models import Incident, LogEntry
 from incidents.pdf.events import clock, event_text

@@ -20,10 +20,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cards.pdf.services import _write_atomically
 from incidents.models import Incident
 from incidents.pdf.models import IncidentDocument
 from incidents.pdf.selectors import report_fingerprint
+from printing.files import file_write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ def incident_document_render(*, document_id: int) -> IncidentDocument | None:
     fingerprint = document_fingerprint(incident=incident, kind=doc.kind)
     try:
         data = document_build(incident=incident, kind=doc.kind)
-        _write_atomically(document_path_for(incident, doc.kind), data)
+        file_write_atomic(path=document_path_for(incident, doc.kind), data=data)
     except Exception as exc:
         logger.exception("Dokument %s (%s) for hændelse %s fejlede", doc.pk, doc.kind, incident.pk)
         _finish(doc, claim, status=Status.FAILED, error=f"{exc.__class__.__name__}: {exc}"[:300])
@@ -218,9 +218,8 @@ def incident_document_current(*, incident, kind: str = Kind.REPORT):
 
 def incident_report_write(*, incident) -> Path:
     """Render the report now and (re)write its file (the management command)."""
-    path = _write_atomically(
-        report_path_for(incident), document_build(incident=incident, kind=Kind.REPORT)
-    )
+    data = document_build(incident=incident, kind=Kind.REPORT)
+    path = file_write_atomic(path=report_path_for(incident), data=data)
     logger.info("Hændelsesrapport skrevet: %s", path)
     return path
 

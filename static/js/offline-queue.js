@@ -16,7 +16,7 @@
  *
  * The queue belongs to the signed-in person: every item carries data-offline-owner of
  * <body> (an HMAC of the user id) and only that person's items are shown or sent. Logout
- * asks first when something is unsent (static/js/pwa.js calls window.akOfflineQueue).
+ * asks first when something is unsent (pwa/static/js/pwa.js calls window.akOfflineQueue).
  */
 (function () {
   "use strict";

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from cards.models import Block
 from cards.selectors import card_history
-from cards.services import step_update
 from contacts.models import Person
+from tests.cards.drafts import step_text_set
 from tests.cards.test_admin import step_form_data
 
 NEW_TEXT = "Orientér Testperson 2 på 00002222."
@@ -35,7 +35,7 @@ def test_an_admin_edit_is_recorded_with_user_and_field_diff(client, admin_editor
 
 @pytest.mark.django_db
 def test_history_page_shows_edits_of_steps_and_contacts(client, editor, seeded_card):
-    step_update(step=kommunikation_step(seeded_card), text=NEW_TEXT, user=editor)
+    step_text_set(step=kommunikation_step(seeded_card), text=NEW_TEXT, user=editor)
     lene = Person.objects.get(slug="lene")
     lene.phone = "00003333"
     lene._history_user = editor

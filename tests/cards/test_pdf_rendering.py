@@ -15,9 +15,8 @@ from django.db import transaction
 from django.test import override_settings
 from PIL import Image
 
+from bench.card_pdf import bench_card_bundle
 from cards.models import CardVersion
-from cards.pdf import rendering
-from cards.pdf.bench import bench_card_bundle
 from cards.pdf.documents import (
     CARD_STYLESHEETS,
     CardDocument,
@@ -27,9 +26,10 @@ from cards.pdf.documents import (
     render_scenario_card,
     with_phone_numbers,
 )
-from cards.pdf.rendering import FONT_DIR, FetchRefused, LocalOnlyFetcher
 from config.formatting import phone_display
 from contacts.models import Person
+from printing import engine
+from printing.engine import FONT_DIR, FetchRefused, LocalOnlyFetcher
 from tests.conftest import require
 
 # The module renders the seed once (in a module fixture); the mark makes pytest-django
@@ -285,8 +285,11 @@ def test_free_text_is_printed_escaped(seed_version_data):
     context = CardDocument(_version(seed_version_data, snapshot)).scenario_context(
         "nedbrud-mobildata"
     )
-    data = rendering.render_pdf(
-        "cards/pdf/scenario.html", context, stylesheets=CARD_STYLESHEETS, fetcher=fetcher
+    data = engine.pdf_render_template(
+        template_name="cards/pdf/scenario.html",
+        context=context,
+        stylesheets=CARD_STYLESHEETS,
+        fetcher=fetcher,
     )
     text = normalise(" ".join(pdf_pages(data)))
 
@@ -320,7 +323,7 @@ def test_a_version_prints_what_was_published_not_what_was_edited_since(seeded_ca
         "https://example.invalid/font.ttf",
         "ftp://example.invalid/x",
         "file:///etc/passwd",
-        FONT_DIR.as_uri() + "/../../../config/settings.py",
+        FONT_DIR.as_uri() + "/../../config/settings.py",  # a real file, outside the roots
     ],
 )
 def test_fetcher_refuses_anything_but_our_local_files(url):
@@ -360,8 +363,11 @@ def test_the_bundle_renders_from_local_files_only(seed_version_data, no_network)
     fetcher = LocalOnlyFetcher()
     context = CardDocument(_version(seed_version_data, snapshot)).bundle_context()
 
-    data = rendering.render_pdf(
-        "cards/pdf/bundle.html", context, stylesheets=CARD_STYLESHEETS, fetcher=fetcher
+    data = engine.pdf_render_template(
+        template_name="cards/pdf/bundle.html",
+        context=context,
+        stylesheets=CARD_STYLESHEETS,
+        fetcher=fetcher,
     )
 
     assert "Næste gennemgang 1. marts 2027" in normalise(pdf_pages(data)[0])
@@ -379,7 +385,7 @@ def test_a_remote_image_or_stylesheet_is_refused_and_never_fetched(no_network):
         '<p>Hej <img src="https://example.invalid/logo.png"></p>'
     )
 
-    data = rendering.html_to_pdf(html, fetcher=fetcher)
+    data = engine.pdf_render(html=html, fetcher=fetcher)
 
     assert data.startswith(b"%PDF")
     assert sorted(fetcher.refused) == [

@@ -13,6 +13,7 @@ from cards.pdf import services
 from cards.pdf.health import check_printed_pdf_is_current
 from cards.pdf.selectors import printed_version_number
 from cards.services import card_publish
+from printing import files
 
 FAKE_PDF = b"%PDF-1.7 test\n"
 
@@ -87,7 +88,7 @@ def test_a_failed_write_leaves_neither_the_file_nor_a_temporary_one(
     def disk_full(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(services.os, "replace", disk_full)
+    monkeypatch.setattr(files.os, "replace", disk_full)
     version = _version(seeded_card)
 
     with pytest.raises(OSError, match="No space"):

@@ -3,9 +3,10 @@
 import pytest
 
 from cards.models import Block
-from cards.services import card_publish, step_update
+from cards.services import card_publish
 from cards.snapshots import CardSnapshot
 from incidents.models import Incident
+from tests.cards.drafts import step_text_set
 
 NEW_TEXT = "Ring til Testperson 1 på 00001111 før alt andet."
 
@@ -22,7 +23,7 @@ def test_one_edit_of_the_shared_block_changes_all_seven_scenarios(seeded_card, e
     step = Block.objects.get(card=seeded_card, slug="kommunikation").steps.get(order=0)
     old_text = step.text
 
-    step_update(step=step, text=NEW_TEXT, user=editor)
+    step_text_set(step=step, text=NEW_TEXT, user=editor)
     version = card_publish(card=seeded_card, user=editor)
 
     assert communication_texts(version) == [NEW_TEXT] * 7
@@ -36,7 +37,7 @@ def test_a_running_incident_keeps_showing_version_1(seeded_card, editor):
     step = Block.objects.get(card=seeded_card, slug="kommunikation").steps.get(order=0)
     old_text = step.text
 
-    step_update(step=step, text=NEW_TEXT, user=editor)
+    step_text_set(step=step, text=NEW_TEXT, user=editor)
     version_2 = card_publish(card=seeded_card, user=editor)
     incident.refresh_from_db()
 
@@ -49,10 +50,10 @@ def test_a_running_incident_keeps_showing_version_1(seeded_card, editor):
 
 
 @pytest.mark.django_db
-def test_step_update_refuses_an_empty_step(seeded_card):
+def test_a_step_edit_refuses_an_empty_step(seeded_card):
     from django.core.exceptions import ValidationError
 
     step = Block.objects.get(card=seeded_card, slug="kommunikation").steps.get(order=0)
 
     with pytest.raises(ValidationError, match="tekst eller en skabelon"):
-        step_update(step=step, text="  ")
+        step_text_set(step=step, text="  ")

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from cards.models import Step
-from cards.services import card_publish, step_update
+from cards.services import card_publish
+from tests.cards.drafts import step_text_set
 
 SCENARIO = "systemnedbrud-miralix"
 
@@ -104,7 +105,7 @@ def test_scenario_page_shows_alternatives_links_and_timers(client, staff_user, s
 @pytest.mark.django_db
 def test_step_text_is_escaped(client, staff_user, seeded_card):
     step = Step.objects.get(text__startswith="Pose med oplader")
-    step_update(step=step, text='<script>alert("x")</script> ring 00001234')
+    step_text_set(step=step, text='<script>alert("x")</script> ring 00001234')
     card_publish(card=seeded_card)
     client.force_login(staff_user)
 
@@ -118,7 +119,7 @@ def test_step_text_is_escaped(client, staff_user, seeded_card):
 @pytest.mark.django_db
 def test_staff_see_the_published_version_not_the_draft(client, staff_user, seeded_card):
     step = Step.objects.get(text__startswith="Pose med oplader")
-    step_update(step=step, text="Kladdetekst, ikke udgivet")
+    step_text_set(step=step, text="Kladdetekst, ikke udgivet")
     client.force_login(staff_user)
 
     html = client.get(scenario_url("stromsvigt-dokk1")).text

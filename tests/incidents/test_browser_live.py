@@ -256,7 +256,7 @@ def test_a_hidden_tab_pauses_and_retry_after_slows_the_polls(
 
             # The server is behind (live_server runs in this process): polls get 204 with
             # Retry-After, and the page waits that long before it asks again.
-            from config import loadshed
+            from core import loadshed
 
             loadshed.mark_behind(120)
             try:

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from config import loadshed
+from core import loadshed
 from incidents import selectors, services
 from incidents.models import Incident
 from tests.factories import UserFactory

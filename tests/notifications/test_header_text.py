@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
 from cards.models import ActionCard, Scenario
-from config.validators import header_safe
 from contacts.models import ContactGroup, Person
+from core.validators import header_safe
 from notifications.content import reminder_render, status_update_render
 from notifications.forms import RecipientAddForm
 from tests.notifications.test_content import summary

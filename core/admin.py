@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+
+from core.roles import EDITOR, user_roles
+
+
+def may_use_admin(user) -> bool:
+    """Staff, superusers and Redaktører (by their role: no is_staff flag to remember)."""
+    return user.is_active and (user.is_staff or user.is_superuser or EDITOR in user_roles(user))
+
+
+class AktionskortAdminSite(admin.AdminSite):
+    """The admin is where Redaktører edit cards: the role opens it, no is_staff flag needed."""
+
+    site_header = "Aktionskort"
+    site_title = "Aktionskort"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Imported here: this module is loaded before the models (auth's forms need them).
+        from core.admin_forms import AdminLoginForm
+
+        self.login_form = AdminLoginForm
+
+    def has_permission(self, request):
+        return may_use_admin(request.user)
+
+
+class AktionskortAdminConfig(AdminConfig):
+    default_site = "core.admin.AktionskortAdminSite"
+
+    def ready(self):
+        super().ready()
+        # After autodiscover (which registered Django's UserAdmin); imported here because
+        # this module is loaded before the models are.
+        from core import user_admin  # noqa: F401
