@@ -137,11 +137,11 @@ def test_notifications_never_import_the_incidents_services():
     assert used <= allowed, used - allowed
 
 
-def test_core_imports_no_app():
-    """core/ is the house's shared floor (access, htmx): every app may build on it."""
+def test_the_access_check_and_the_htmx_helper_import_no_app():
+    """Every app's views build on core.access and core.htmx: they stand on core alone."""
     graph = import_graph()
-    used = {t for name, targets in graph.items() if name.startswith("core") for t in targets}
-    assert all(t.startswith("core") for t in used), used
+    used = {t for name in ("core.access", "core.htmx", "core.roles") for t in graph[name]}
+    assert used <= {"core.roles"}, used
 
 
 def test_printing_imports_no_other_app():
