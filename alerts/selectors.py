@@ -21,7 +21,6 @@ def _recipient_row(recipient: AlertRecipient) -> dict:
         "acked_at": recipient.acked_at,
         "acked_via": recipient.get_acked_via_display() if recipient.acked_at else "",
         "channels": channels,
-        "unreachable": not channels,
     }
 
 

@@ -224,7 +224,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Longer than any countdown we use (≤ 60 s: the report recheck; retries ≤ 30 s),
+        # Longer than any countdown we use (retries ≤ 30 s; the report is never re-checked),
         # so a task waiting for its ETA in a live worker is never handed to a second one.
         # Recovery after a dead worker does not wait for this: the outbox sweep re-enqueues
         # from the lease in seconds (notifications/README.md); this is only the backstop.

@@ -67,9 +67,7 @@ def incident_touch(*, incident_id: int, groups=ALL_GROUPS) -> None:
     """Mark ``groups`` of the incident's dashboard as changed: the next poll of every open
     dashboard brings those fragments, and only those. Unknown names are ignored."""
     bumps = {GROUP_FIELDS[g]: F(GROUP_FIELDS[g]) + 1 for g in groups if g in GROUP_FIELDS}
-    Incident.objects.filter(pk=incident_id).update(
-        revision=F("revision") + 1, changed_at=timezone.now(), **bumps
-    )
+    Incident.objects.filter(pk=incident_id).update(revision=F("revision") + 1, **bumps)
 
 
 @transaction.atomic
@@ -95,7 +93,6 @@ def log_entry_create(
     Incident.objects.filter(pk=locked.pk).update(
         last_log_sequence=F("last_log_sequence") + 1,
         revision=F("revision") + 1,
-        changed_at=timezone.now(),
     )
     sequence = Incident.objects.values_list("last_log_sequence", flat=True).get(pk=locked.pk)
     return LogEntry.objects.create(

@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from incidents.models import Incident
-from notifications.models import OutboxMessage, Recipient, ScheduleFailure, StatusUpdate
+from notifications.models import OutboxMessage, ScheduleFailure, StatusUpdate
 
 
 def update_schedule(*, incident: Incident, now) -> tuple[int, dt.datetime] | None:
@@ -53,7 +53,6 @@ def incident_notification_panel(*, incident: Incident) -> dict:
     return {
         "recipients": [r for r in recipients if r.receives_updates],
         "reminder_recipients": [r for r in recipients if r.receives_reminders],
-        "unreachable": [r for r in recipients if not r.is_reachable],
         "updates": incident_recent_updates(incident=incident),
         "next_update_at": incident_next_update_at(incident=incident),
         "failed_count": OutboxMessage.objects.filter(
@@ -63,10 +62,6 @@ def incident_notification_panel(*, incident: Incident) -> dict:
         if incident.is_running
         else None,
     }
-
-
-def recipient_get(*, pk: int) -> Recipient:
-    return Recipient.objects.select_related("incident").get(pk=pk)
 
 
 def delivery_backlog(*, now=None) -> dict:

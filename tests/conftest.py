@@ -87,6 +87,45 @@ def seeded_card(db):
     return ActionCard.objects.get(slug="telefoni")
 
 
+@pytest.fixture
+def card(db):
+    """A published card of made-up content (one scenario, one action step): for tests that
+    need some card; ``seeded_card`` is for tests about the seed's own content."""
+    from tests.cards.factories import ActionCardFactory
+
+    return ActionCardFactory(scenarios=1, published=True)
+
+
+# Two scenarios of the seed card: a power cut (it has the 2-hour mast timer) and an evacuation.
+POWER = "stromsvigt-aarhus-kommune"
+EVACUATION = "evakuering-dokk1"
+
+
+@pytest.fixture
+def incident(seeded_card, coordinator):
+    """A running incident on the seed card's power-cut scenario, started as the app does
+    (checklist, lines, timers, recipients and the first status update)."""
+    from incidents.services import incident_start
+
+    return incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+
+
+@pytest.fixture
+def evacuation(seeded_card, coordinator):
+    from incidents.services import incident_start
+
+    return incident_start(card=seeded_card, scenario_slug=EVACUATION, user=coordinator)
+
+
+@pytest.fixture
+def bare_incident(seeded_card):
+    """A running incident row on the seed card's version 1, with no checklist, recipients
+    or updates yet: for tests of what sends or reads updates, alerts and SMS."""
+    from tests.incidents.factories import IncidentFactory
+
+    return IncidentFactory(card=seeded_card, scenario__scenario_slug="stroemsvigt-dokk1")
+
+
 def _user_with_role(role):
     user = UserFactory()
     user.groups.add(Group.objects.get(name=role))

@@ -5,7 +5,7 @@ a time runs per incident and document, and a redelivered task finds it taken or 
 ``fingerprint`` is what was last asked for (a digest of everything the document shows),
 ``rendered_fingerprint`` what the file on disk shows; they differ while a render is due.
 
-Imported at the end of ``incidents/models.py`` (Django finds an app's models there).
+Imported by ``incidents/models/__init__.py`` (Django finds an app's models there).
 """
 
 from django.db import models

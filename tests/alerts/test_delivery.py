@@ -11,9 +11,8 @@ import requests
 from alerts import services
 from alerts.models import AlertRecipient, Delivery, PushSubscription
 from incidents.models import LogEntry
-from tests.notifications.conftest import wait_for
+from tests.notifications.conftest import incident_create, wait_for
 from tests.notifications.fakes import text_body
-from tests.smsin.conftest import incident_create
 
 # serialized_rollback: the roles and their permissions (data migrations) survive the flush.
 pytestmark = [

@@ -4,7 +4,8 @@ import pytest
 
 from audit.models import AccessRecord, AppendOnlyError
 from audit.services import access_record
-from tests.factories import PersonFactory, UserFactory
+from tests.contacts.factories import PersonFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

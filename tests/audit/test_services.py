@@ -8,7 +8,8 @@ from django.utils import timezone
 from audit import tasks
 from audit.models import AccessRecord
 from audit.services import access_record, access_records_purge
-from tests.factories import PersonFactory, UserFactory
+from tests.contacts.factories import PersonFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

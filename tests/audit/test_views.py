@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from audit.models import AccessRecord
 from audit.services import access_record
-from tests.factories import PersonFactory, UserFactory
+from tests.contacts.factories import PersonFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 URL = reverse("audit:search")

@@ -54,11 +54,10 @@ def browser(production_server):
         connections.close_all()
 
 
-@pytest.fixture
-def phone(browser):
-    """A fresh browser profile: no service worker, no caches, no cookies."""
+def phone_context(browser, viewport=PHONE):
+    """A fresh browser profile on a phone: no service worker, no caches, no cookies."""
     context = browser.new_context(
-        viewport=PHONE,
+        viewport=viewport,
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
@@ -67,6 +66,13 @@ def phone(browser):
         service_workers="allow",
     )
     context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def phone(browser):
+    """A fresh browser profile: no service worker, no caches, no cookies."""
+    context = phone_context(browser)
     yield context
     context.close()
 

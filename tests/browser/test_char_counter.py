@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from incidents import services
 from tests.browser.conftest import log_in, wait_until
-from tests.incidents.conftest import POWER
+from tests.conftest import POWER
 
 pytestmark = [
     pytest.mark.browser,

@@ -14,7 +14,13 @@ from playwright.sync_api import expect
 from core.roles import STAFF
 from incidents import services
 from incidents.models import FigureReport, IncidentStep, LogEntry
-from tests.browser.conftest import log_in, wait_for_precache, wait_for_service_worker, wait_until
+from tests.browser.conftest import (
+    log_in,
+    phone_context,
+    wait_for_precache,
+    wait_for_service_worker,
+    wait_until,
+)
 from tests.conftest import _user_with_role
 from tests.factories import UserFactory
 
@@ -32,38 +38,17 @@ ENTRIES = [
 UNSENT = "Number(document.body.dataset.offlineUnsent || -1)"
 
 
-def _phone(browser):
-    context = browser.new_context(
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="da-DK",
-        timezone_id="Europe/Copenhagen",
-        service_workers="allow",
-    )
-    context.set_default_timeout(15_000)
-    return context
-
-
 @pytest.fixture
 def phones(browser):
     made = []
 
     def make():
-        made.append(_phone(browser))
+        made.append(phone_context(browser, PHONE))
         return made[-1]
 
     yield make
     for context in made:
         context.close()
-
-
-@pytest.fixture
-def incident(seeded_card, coordinator):
-    return services.incident_start(
-        card=seeded_card, scenario_slug="evakuering-dokk1", user=coordinator
-    )
 
 
 def _tasks(incident, n):

@@ -12,7 +12,7 @@ from cards.models import ActionCard, Block, Scenario, ScenarioBlock, Step
 from cards.pdf.services import ensure_bundle
 from cards.services import card_publish
 from contacts.models import SupportLine
-from tests.factories import ContactGroupMemberFactory, PersonFactory
+from tests.contacts.factories import ContactGroupMemberFactory, PersonFactory
 
 
 def messages(card, check):

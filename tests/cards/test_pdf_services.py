@@ -14,33 +14,13 @@ from cards.pdf.health import check_printed_pdf_is_current
 from cards.pdf.selectors import printed_version_number
 from cards.services import card_publish
 from printing import files
-
-FAKE_PDF = b"%PDF-1.7 test\n"
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+from tests.cards.fake_printing import FAKE_PDF, fake_renders
 
 
 @pytest.fixture
 def renders(monkeypatch):
     """Count renders and skip WeasyPrint: these tests are about files, not layout."""
-    calls = []
-
-    def fake_bundle(*, version):
-        calls.append(("bundle", version.number))
-        return FAKE_PDF + f"v{version.number}".encode()
-
-    def fake_scenario(*, version, scenario_slug):
-        calls.append((scenario_slug, version.number))
-        return FAKE_PDF
-
-    for module in (services, cardpdf):
-        monkeypatch.setattr(module, "render_card_bundle", fake_bundle)
-        monkeypatch.setattr(module, "render_scenario_card", fake_scenario)
-    return calls
+    return fake_renders(monkeypatch, (services, cardpdf), numbered=True)
 
 
 def _version(card, number=1):

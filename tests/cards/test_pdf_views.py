@@ -6,31 +6,12 @@ from django.urls import reverse
 
 from cards.pdf import services
 from cards.services import card_publish
-
-FAKE_PDF = b"%PDF-1.7 test\n"
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+from tests.cards.fake_printing import FAKE_PDF, fake_renders
 
 
 @pytest.fixture
 def fake_render(monkeypatch):
-    calls = []
-
-    def fake_bundle(*, version):
-        calls.append(("bundle", version.number))
-        return FAKE_PDF
-
-    def fake_scenario(*, version, scenario_slug):
-        calls.append((scenario_slug, version.number))
-        return FAKE_PDF
-
-    monkeypatch.setattr(services, "render_card_bundle", fake_bundle)
-    monkeypatch.setattr(services, "render_scenario_card", fake_scenario)
-    return calls
+    return fake_renders(monkeypatch, (services,))
 
 
 def _body(response):

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contacts.opening_hours import Hours, danish_public_holidays, opening_label, opening_state
-from tests.factories import SupportLineFactory
+from tests.contacts.factories import SupportLineFactory
 
 CPH = ZoneInfo("Europe/Copenhagen")
 UTC = dt.UTC

@@ -9,18 +9,11 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from incidents.services import incident_start
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
 User = get_user_model()
-
-
-@pytest.fixture
-def incident(seeded_card, coordinator):
-    scenario = seeded_card.scenarios.order_by("order", "pk").first()
-    return incident_start(card=seeded_card, scenario_slug=scenario.slug, user=coordinator)
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ def test_content_security_policy_forbids_inline_code(client):
 
 
 @pytest.mark.django_db
-def test_pages_carry_no_inline_script_or_style(client, staff_user, seeded_card):
+def test_pages_carry_no_inline_script_or_style(client, staff_user, card):
     client.force_login(staff_user)
 
     html = client.get(reverse("home")).text
@@ -86,7 +86,7 @@ def test_post_without_csrf_token_is_refused(staff_user):
 
 
 @pytest.mark.django_db
-def test_pages_are_compressed_for_slow_links(client, staff_user, seeded_card):
+def test_pages_are_compressed_for_slow_links(client, staff_user, card):
     client.force_login(staff_user)
 
     response = client.get(reverse("home"), HTTP_ACCEPT_ENCODING="gzip")

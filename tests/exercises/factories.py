@@ -2,12 +2,11 @@
 log entries the response metrics read (written directly: the tests must not depend on
 the incidents services writing them)."""
 
-import datetime as dt
-
 import factory
 
 from exercises.models import ExerciseScript, Inject, Participant
-from incidents.models import Incident, IncidentScenario, LogEntry
+from incidents.models import Incident, LogEntry
+from tests.incidents.factories import IncidentFactory
 
 
 class ExerciseScriptFactory(factory.django.DjangoModelFactory):
@@ -37,22 +36,16 @@ class InjectFactory(factory.django.DjangoModelFactory):
 
 def closed_incident(card, *, started_at, minutes=60, is_exercise=False, user=None, slug=None):
     """A closed incident on the card's version 1, as the metrics and the stats read it."""
-    version = card.versions.order_by("number").first()
-    slug = slug or "stromsvigt-dokk1"
-    incident = Incident.objects.create(
-        card_version=version,
-        title="Strømsvigt på Dokk1",
-        is_exercise=is_exercise,
-        status=Incident.Status.CLOSED,
+    return IncidentFactory(
+        card=card,
+        closed=True,
         started_at=started_at,
+        minutes=minutes,
+        is_exercise=is_exercise,
         started_by=user,
-        closed_at=started_at + dt.timedelta(minutes=minutes),
         closed_by=user,
+        scenario__scenario_slug=slug or "stromsvigt-dokk1",
     )
-    IncidentScenario.objects.create(
-        incident=incident, scenario_slug=slug, title="Strømsvigt på Dokk1", reason="strømsvigt"
-    )
-    return incident
 
 
 def log_event(incident, event, *, at, **data):

@@ -44,8 +44,24 @@ def test_write_run_on_phone_and_desk_close_evaluate_propose(
 ):
     base = production_server.url
 
-    # The Redaktør writes the script: scenario, a participant, one inject at T+0.
     desk_editor = _page(browser, base, editor, DESK)
+    script = _editor_writes_the_script(desk_editor, base)
+    desk, incident = _coordinator_runs_it_on_desk_and_phone(browser, base, coordinator, script)
+    _close_through_the_checklist(desk, base, incident)
+    _evaluate_and_propose(desk, base, incident)
+
+    # The Redaktør accepts it; the card's draft has it.
+    desk_editor.goto(f"{base}{reverse('exercises:proposals')}")
+    with desk_editor.expect_navigation():
+        desk_editor.click("#proposals-open .btn--primary")
+    assert ProposedChange.objects.get().status == ProposedChange.Status.ACCEPTED
+    assert seeded_card.scenarios.get(slug="stromsvigt-dokk1").title == (
+        "Strømsvigt i Dokk1-bygningen"
+    )
+
+
+def _editor_writes_the_script(desk_editor, base):
+    """The Redaktør writes the script: scenario, a participant, one inject at T+0."""
     desk_editor.goto(f"{base}{reverse('exercises:scripts')}")
     desk_editor.select_option("#id_scenario", "telefoni/stromsvigt-dokk1")
     desk_editor.fill("#id_title", "Strømsvigt-øvelse")
@@ -62,8 +78,12 @@ def test_write_run_on_phone_and_desk_close_evaluate_propose(
     with desk_editor.expect_navigation():
         desk_editor.click("#inject-add button[type=submit]")
     assert INJECT in desk_editor.inner_text("#injects")
+    return script
 
-    # The Koordinator starts it at the desk and follows it on a phone too.
+
+def _coordinator_runs_it_on_desk_and_phone(browser, base, coordinator, script):  # noqa: F811
+    """The Koordinator starts it at the desk and follows it on a phone too; both see the
+    inject arrive."""
     desk = _page(browser, base, coordinator, DESK)
     desk.goto(f"{base}{reverse('exercises:script', args=[script.pk])}")
     with desk.expect_navigation():
@@ -83,8 +103,10 @@ def test_write_run_on_phone_and_desk_close_evaluate_propose(
             arg=INJECT,
             timeout=POLL_WAIT_MS,
         )
+    return desk, incident
 
-    # Close through the closing checklist.
+
+def _close_through_the_checklist(desk, base, incident):
     desk.goto(f"{base}{reverse('incidents:close', args=[incident.pk])}")
     for name in ("announcements_off", "crisis_team_informed", "yammer_posted"):
         desk.check(f"input[name={name}]")
@@ -93,7 +115,9 @@ def test_write_run_on_phone_and_desk_close_evaluate_propose(
     incident.refresh_from_db()
     assert incident.status == Incident.Status.CLOSED
 
-    # Evaluate: what worked, a finding on the scenario, a proposed change from it.
+
+def _evaluate_and_propose(desk, base, incident):
+    """Evaluate: what worked, a finding on the scenario, a proposed change from it."""
     desk.goto(f"{base}{reverse('exercises:evaluation', args=[incident.pk])}")
     assert desk.locator("#response-metrics").is_visible()
     desk.fill("#id_worked", "Injectet kom frem på både skærm og telefon")
@@ -109,12 +133,3 @@ def test_write_run_on_phone_and_desk_close_evaluate_propose(
     with desk.expect_navigation():
         desk.click(".proposal-form button[type=submit]")
     assert desk.locator("[data-proposal=proposed]").count() == 1
-
-    # The Redaktør accepts it; the card's draft has it.
-    desk_editor.goto(f"{base}{reverse('exercises:proposals')}")
-    with desk_editor.expect_navigation():
-        desk_editor.click("#proposals-open .btn--primary")
-    assert ProposedChange.objects.get().status == ProposedChange.Status.ACCEPTED
-    assert seeded_card.scenarios.get(slug="stromsvigt-dokk1").title == (
-        "Strømsvigt i Dokk1-bygningen"
-    )

@@ -5,12 +5,11 @@ docker-compose runs them; and the counting of every copy the servers received.""
 import collections
 import os
 import signal
-import subprocess
-import time
 from pathlib import Path
 
 from notifications.models import OutboxMessage
-from tests.notifications.conftest import BASE_DIR, CELERY
+from tests.notifications import processes
+from tests.notifications.processes import CELERY
 
 # The production defaults (config/settings.py), spelled out: the suite measures them,
 # not the faster values the other delivery tests use.
@@ -22,28 +21,8 @@ PRODUCTION_TIMING = {
 }
 
 
-class Proc:
-    def __init__(self, argv, env, log_path: Path, ready: bytes | None):
-        self.argv, self.env, self.log_path, self.ready = argv, env, log_path, ready
-        self.process = None
-
-    def start(self, timeout=40):
-        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the process
-        self.process = subprocess.Popen(
-            self.argv, cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        if self.ready is None:
-            return
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.argv[3]} exited:\n{self.log()}")
-            if self.ready in self.log_path.read_bytes()[offset:]:
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.argv[3]} not ready:\n{self.log()}")
+class Proc(processes.Proc):
+    """A worker or beat whose pool children the fault tests kill one by one."""
 
     def children(self) -> list[int]:
         """The pool processes: every direct child of the worker's main process."""
@@ -63,24 +42,6 @@ class Proc:
         except ProcessLookupError:
             return None
         return pid
-
-    def kill9(self):
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-        self.process = None
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
-        self.process = None
-
-    def log(self):
-        return self.log_path.read_text(errors="replace")[-5000:]
 
 
 def worker(env, tmp_path: Path, name: str, concurrency: int = 2) -> Proc:

@@ -13,13 +13,6 @@ from tests.conftest import require
 pytestmark = [pytest.mark.services, pytest.mark.timeout(120)]
 
 
-@pytest.fixture
-def incident(seeded_card, coordinator):
-    from tests.security.conftest import incident_for
-
-    return incident_for(seeded_card, coordinator)
-
-
 @pytest.mark.django_db
 def test_changed_poll_answers_while_the_cache_redis_is_down(
     client, settings, broker, incident, staff_user

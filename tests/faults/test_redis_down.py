@@ -28,13 +28,6 @@ def _timed(call):
     return response, time.monotonic() - started
 
 
-@pytest.fixture
-def incident(seeded_card, coordinator):
-    from tests.security.conftest import incident_for
-
-    return incident_for(seeded_card, coordinator)
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pages_and_the_log_keep_working_while_redis_is_down(
     client, broker, seeded_card, incident, staff_user

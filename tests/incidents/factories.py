@@ -1,5 +1,6 @@
-"""Bulk builders for volume tests (hundreds of rows without hundreds of service calls) and
-the LogEntry factory with the event types as traits."""
+"""Factories for incidents: an incident row with its scenario (``IncidentFactory``), the
+LogEntry factory with the event types as traits, and bulk builders for volume tests
+(hundreds of rows without hundreds of service calls)."""
 
 import datetime as dt
 
@@ -8,7 +9,47 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from incidents.models import FigureReport, Incident, IncidentStep, LogEntry
+from incidents.models import FigureReport, Incident, IncidentScenario, IncidentStep, LogEntry
+
+
+class IncidentScenarioFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncidentScenario
+
+    incident = None
+    scenario_slug = "stromsvigt-dokk1"
+    title = "Strømsvigt på Dokk1"
+    reason = "strømsvigt"
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    """An incident on ``card``'s version 1 with one scenario, written straight to the table:
+    for tests of what reads an incident (updates, alerts, SMS in, metrics), not of starting
+    one (those call ``incident_start``, which also copies the checklist, lines and timers).
+
+        IncidentFactory(card=card, closed=True, minutes=90, scenario__scenario_slug="x")
+    """
+
+    class Meta:
+        model = Incident
+        exclude = ("card", "minutes")
+        skip_postgeneration_save = True
+
+    card = None
+    minutes = 60  # how long a closed incident ran
+    card_version = factory.LazyAttribute(lambda o: o.card.versions.get(number=1))
+    title = "Strømsvigt på Dokk1"
+    is_exercise = False
+    started_at = factory.LazyFunction(timezone.now)
+    scenario = factory.RelatedFactory(IncidentScenarioFactory, factory_related_name="incident")
+
+    class Params:
+        closed = factory.Trait(
+            status=Incident.Status.CLOSED,
+            closed_at=factory.LazyAttribute(
+                lambda o: o.started_at + dt.timedelta(minutes=o.minutes)
+            ),
+        )
 
 
 def add_log_entries(incident, n, author=None):
@@ -55,6 +96,27 @@ def add_figures(incident, n, user=None):
     )
 
 
+def _system(event, data):
+    """The trait of a system entry of ``event``, its data made by ``data(entry)``."""
+    return factory.Trait(
+        kind=LogEntry.Kind.SYSTEM, event=event, text="", data=factory.LazyAttribute(data)
+    )
+
+
+def _line_switched(*, from_="", to="", title=""):
+    """The trait of a phone line switched from one announcement to another ("": none)."""
+    return _system(
+        LogEntry.Event.LINE_SWITCHED,
+        lambda o: {
+            "line_slug": o.line.line_slug,
+            "line_name": o.line.name,
+            "from_announcement": from_,
+            "to_announcement": to,
+            "to_announcement_title": title,
+        },
+    )
+
+
 class LogEntryFactory(factory.django.DjangoModelFactory):
     """A log entry written straight to the table, with its event type and data as the
     services write them (``LogEntry.Event`` documents the keys per type).
@@ -88,103 +150,53 @@ class LogEntryFactory(factory.django.DjangoModelFactory):
         decision = factory.Trait(category=LogEntry.Category.DECISION)
         omission = factory.Trait(category=LogEntry.Category.OMISSION)
         action = factory.Trait(category=LogEntry.Category.ACTION)
-        step_done = factory.Trait(
-            kind=LogEntry.Kind.SYSTEM,
-            event=LogEntry.Event.STEP_DONE,
-            text="",
-            data=factory.LazyAttribute(
-                lambda o: {
-                    **_step_data(o.step),
-                    "alternative": slugify(o.alternative),
-                    "alternative_label": o.alternative,
-                }
-            ),
+        step_done = _system(
+            LogEntry.Event.STEP_DONE,
+            lambda o: {
+                **_step_data(o.step),
+                "alternative": slugify(o.alternative),
+                "alternative_label": o.alternative,
+            },
         )
-        step_reopened = factory.Trait(
-            kind=LogEntry.Kind.SYSTEM,
-            event=LogEntry.Event.STEP_REOPENED,
-            text="",
-            data=factory.LazyAttribute(
-                lambda o: {**_step_data(o.step), "reason": "Testbegrundelse"}
-            ),
+        step_reopened = _system(
+            LogEntry.Event.STEP_REOPENED,
+            lambda o: {**_step_data(o.step), "reason": "Testbegrundelse"},
         )
-        step_assigned = factory.Trait(
-            kind=LogEntry.Kind.SYSTEM,
-            event=LogEntry.Event.STEP_ASSIGNED,
-            text="",
-            data=factory.LazyAttribute(
-                lambda o: {**_step_data(o.step), "assignee_name": "Testperson 3", "person_slug": ""}
-            ),
+        step_assigned = _system(
+            LogEntry.Event.STEP_ASSIGNED,
+            lambda o: {**_step_data(o.step), "assignee_name": "Testperson 3", "person_slug": ""},
         )
-        line_on = factory.Trait(
-            kind=LogEntry.Kind.SYSTEM,
-            event=LogEntry.Event.LINE_SWITCHED,
-            text="",
-            data=factory.LazyAttribute(
-                lambda o: {
-                    "line_slug": o.line.line_slug,
-                    "line_name": o.line.name,
-                    "from_announcement": "",
-                    "to_announcement": "nedbrud",
-                    "to_announcement_title": "Nedbrud",
-                }
-            ),
+        line_on = _line_switched(to="nedbrud", title="Nedbrud")
+        line_off = _line_switched(from_="nedbrud")
+        timer_moved = _system(
+            LogEntry.Event.TIMER_MOVED,
+            lambda o: {
+                "timer_id": o.timer.pk,
+                "timer_name": o.timer.name,
+                "from_started_at": o.timer.started_at.isoformat(),
+                "to_started_at": o.moved_to.isoformat(),
+            },
         )
-        line_off = factory.Trait(
-            kind=LogEntry.Kind.SYSTEM,
-            event=LogEntry.Event.LINE_SWITCHED,
-            text="",
-            data=factory.LazyAttribute(
-                lambda o: {
-                    "line_slug": o.line.line_slug,
-                    "line_name": o.line.name,
-                    "from_announcement": "nedbrud",
-                    "to_announcement": "",
-                    "to_announcement_title": "",
-                }
-            ),
+        figures = _system(
+            LogEntry.Event.FIGURES_REPORTED,
+            lambda o: {
+                "figure_id": o.figure.pk,
+                "agents_on_duty": o.figure.agents_on_duty,
+                "agents_available": o.figure.agents_available,
+                "calls_in_queue": o.figure.calls_in_queue,
+                "longest_wait_seconds": o.figure.longest_wait_seconds,
+                "average_wait_seconds": o.figure.average_wait_seconds,
+                "source": o.figure.source,
+            },
         )
-        timer_moved = factory.Trait(
-            kind=LogEntry.Kind.SYSTEM,
-            event=LogEntry.Event.TIMER_MOVED,
-            text="",
-            data=factory.LazyAttribute(
-                lambda o: {
-                    "timer_id": o.timer.pk,
-                    "timer_name": o.timer.name,
-                    "from_started_at": o.timer.started_at.isoformat(),
-                    "to_started_at": o.moved_to.isoformat(),
-                }
-            ),
-        )
-        figures = factory.Trait(
-            kind=LogEntry.Kind.SYSTEM,
-            event=LogEntry.Event.FIGURES_REPORTED,
-            text="",
-            data=factory.LazyAttribute(
-                lambda o: {
-                    "figure_id": o.figure.pk,
-                    "agents_on_duty": o.figure.agents_on_duty,
-                    "agents_available": o.figure.agents_available,
-                    "calls_in_queue": o.figure.calls_in_queue,
-                    "longest_wait_seconds": o.figure.longest_wait_seconds,
-                    "average_wait_seconds": o.figure.average_wait_seconds,
-                    "source": o.figure.source,
-                }
-            ),
-        )
-        update_sent = factory.Trait(
-            kind=LogEntry.Kind.SYSTEM,
-            event=LogEntry.Event.UPDATE_SENT,
-            text="",
-            data=factory.LazyAttribute(
-                lambda o: {
-                    "update_id": o.update.pk,
-                    "channel": "email",
-                    "recipients": o.update.messages.count(),
-                    "kind": "status",
-                }
-            ),
+        update_sent = _system(
+            LogEntry.Event.UPDATE_SENT,
+            lambda o: {
+                "update_id": o.update.pk,
+                "channel": "email",
+                "recipients": o.update.messages.count(),
+                "kind": "status",
+            },
         )
 
     @classmethod

@@ -16,16 +16,10 @@ from pypdf import PdfReader
 from incidents import tasks
 from incidents.models import LogEntry
 from incidents.pdf.models import IncidentDocument
-from tests.incidents.test_report import _work_and_close
 
 pytestmark = pytest.mark.django_db
 
 FILES = {"rapport.pdf", "haendelser.json", "haendelser.csv", "tal.csv", "manifest.json"}
-
-
-@pytest.fixture
-def closed(incident, coordinator, staff_user):
-    return _work_and_close(incident, coordinator=coordinator, staff_user=staff_user)
 
 
 @pytest.fixture

@@ -1,14 +1,12 @@
 """Two phones on the same incident: each sees the other's change without reloading."""
 
-import os
 import time
 
 import pytest
 
 from incidents import services
-from tests.conftest import CHROMIUM_ARGS
-from tests.factories import PASSWORD
-from tests.incidents.conftest import POWER
+from tests.conftest import CHROMIUM_ARGS, POWER
+from tests.incidents.browser_steps import login
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,22 +18,8 @@ POLL_SECONDS = 5
 ROUND_TRIP_SLACK = 1.5
 
 
-@pytest.fixture
-def allow_orm_in_playwright():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
 def _login(browser, base, user):
-    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return page
+    return login(browser, base, user, PHONE, has_touch=True, is_mobile=True)
 
 
 def _seen_within(page, selector, **kwargs):

@@ -7,8 +7,7 @@ from django.db import connection
 
 from incidents import services
 from incidents.models import IncidentStep, LogEntry
-from tests.conftest import require
-from tests.incidents.conftest import POWER
+from tests.conftest import POWER, require
 
 WRITERS = 20
 ENTRIES_EACH = 50

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from incidents import services
 from incidents.events import entry_category, entry_text
 from incidents.models import LogEntry
-from tests.incidents.conftest import EVACUATION
+from tests.conftest import EVACUATION
 
 pytestmark = pytest.mark.django_db
 

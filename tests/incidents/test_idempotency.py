@@ -17,8 +17,7 @@ from django.urls import reverse
 from incidents import services
 from incidents.models import FigureReport, Incident, LogEntry
 from notifications.models import OutboxMessage, StatusUpdate
-from tests.conftest import require
-from tests.incidents.conftest import POWER
+from tests.conftest import POWER, require
 
 HX = {"HTTP_HX_REQUEST": "true"}
 KEY = re.compile(r'name="idempotency_key" value="([0-9a-f-]{36})"')

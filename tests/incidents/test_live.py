@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from incidents import services
 from incidents.selectors import live_token
-from tests.incidents.conftest import EVACUATION
+from tests.conftest import EVACUATION
 from tests.incidents.factories import add_figures, add_log_entries, add_steps
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.utils import timezone
 from core import loadshed
 from incidents import selectors, services
 from incidents.models import Incident
+from tests.conftest import EVACUATION
 from tests.factories import UserFactory
-from tests.incidents.conftest import EVACUATION
 from tests.incidents.factories import add_figures, add_log_entries, add_steps
 
 pytestmark = pytest.mark.django_db

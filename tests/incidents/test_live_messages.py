@@ -4,7 +4,7 @@ out-of-band message box (issue 11 §7)."""
 import pytest
 from django.urls import reverse
 
-from tests.incidents.conftest import EVACUATION
+from tests.conftest import EVACUATION
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}

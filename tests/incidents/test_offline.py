@@ -9,6 +9,7 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -151,7 +152,7 @@ def test_the_phones_time_is_bounded_to_the_incident(incident, staff_user, offset
 
 
 def test_the_service_bounds_the_phones_time_too(incident, staff_user):
-    with pytest.raises(services.ValidationError, match="fremtiden"):
+    with pytest.raises(ValidationError, match="fremtiden"):
         services.incident_log_write(
             incident=incident,
             text="Hej",

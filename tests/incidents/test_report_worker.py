@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from incidents import services, tasks
 from incidents.pdf.models import IncidentDocument
-from tests.incidents.conftest import POWER
+from tests.conftest import POWER
 from tests.incidents.factories import LogEntryFactory
 from tests.notifications.conftest import broker, postgres_required, redis_server  # noqa: F401
 

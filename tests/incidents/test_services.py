@@ -11,7 +11,7 @@ from cards.snapshots import CardSnapshot
 from incidents import services
 from incidents.events import entry_text
 from incidents.models import Incident, IncidentStep, LogEntry
-from tests.incidents.conftest import EVACUATION, POWER
+from tests.conftest import EVACUATION, POWER
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,10 @@
-"""Fixtures for notifications: an incident from the seed card, the fake servers, and for
-the delivery tests a private Redis and a real Celery worker (with embedded beat)."""
+"""Fixtures for notifications: incidents on the seed card (``incident_create``; the
+``bare_incident`` fixture is one), the fake servers, and for the delivery tests a private
+Redis and a real Celery worker (with embedded beat)."""
 
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,8 +12,8 @@ import pytest
 from django.db import connection
 
 from config.celery import app as celery_app
-from incidents.models import Incident, IncidentScenario
 from tests.conftest import require
+from tests.incidents.factories import IncidentFactory
 from tests.notifications.fakes import (
     GatewayAPIServer,
     InternalServer,
@@ -22,36 +21,19 @@ from tests.notifications.fakes import (
     TeamsWorkflowServer,
     free_port,
 )
+from tests.notifications.processes import Worker
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-CELERY = Path(sys.executable).with_name("celery")
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
-def incident_create(card, *, interval=30, is_exercise=False, started_at=None, **fields):
-    from django.utils import timezone
-
-    version = card.versions.get(number=1)
-    incident = Incident.objects.create(
-        card_version=version,
-        title="Strømsvigt på Dokk1",
-        is_exercise=is_exercise,
+def incident_create(card, *, interval=30, **fields):
+    """A running incident on the card's version 1, updates every ``interval`` minutes."""
+    return IncidentFactory(
+        card=card,
         update_interval_minutes=interval,
-        started_at=started_at or timezone.now(),
+        scenario__scenario_slug="stroemsvigt-dokk1",
         **fields,
     )
-    IncidentScenario.objects.create(
-        incident=incident,
-        scenario_slug="stroemsvigt-dokk1",
-        title="Strømsvigt på Dokk1",
-        reason="strømsvigt",
-    )
-    return incident
-
-
-@pytest.fixture
-def incident(seeded_card):
-    return incident_create(seeded_card)
 
 
 @pytest.fixture
@@ -185,54 +167,6 @@ def postgres_required():
         connection.vendor == "postgresql",
         "a worker in another process needs PostgreSQL (set DATABASE_URL)",
     )
-
-
-class Worker:
-    """`celery -A config worker -B` in its own process group, on the test database."""
-
-    def __init__(self, env, log_path: Path, schedule: Path):
-        self.env = env
-        self.log_path = log_path
-        self.schedule = schedule
-        self.process = None
-
-    def start(self, timeout=30):
-        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the process
-        self.process = subprocess.Popen(
-            [str(CELERY), "-A", "config", "worker", "-B", "-s", str(self.schedule),
-             "--concurrency=2", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-             "-n", f"notify-test-{os.getpid()}@%h"],
-            cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker exited:\n{self.log()}")
-            if b" ready." in self.log_path.read_bytes()[offset:]:
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"worker not ready:\n{self.log()}")
-
-    def kill9(self):
-        """SIGKILL the whole worker: main process, pool children and beat."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-        self.process = None
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
-        self.process = None
-
-    def log(self):
-        return self.log_path.read_text(errors="replace")[-5000:]
 
 
 def worker_env(*, redis_url, smtp, gateway, **extra):

@@ -1,4 +1,4 @@
-"""A Web Push service on 127.0.0.1 (the fakes of tests/notifications/fakes.py, continued):
+"""A Web Push service on 127.0.0.1 (the fakes of tests/notifications/fakes/, continued):
 headless Chromium cannot reach a real push service here, so the server side is tested
 against this one, which checks what a push service checks and decrypts what it got.
 

@@ -6,35 +6,37 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from notifications import services
-from tests.factories import ContactGroupFactory, ContactGroupMemberFactory, PersonFactory
+from tests.contacts.factories import ContactGroupFactory, ContactGroupMemberFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def closed(incident):
+def closed(bare_incident):
     recipient = services.recipient_add_adhoc(
-        incident=incident, name="Testperson 1", email="testperson1@example.invalid"
+        incident=bare_incident, name="Testperson 1", email="testperson1@example.invalid"
     )
-    Incident.objects.filter(pk=incident.pk).update(
+    Incident.objects.filter(pk=bare_incident.pk).update(
         status=Incident.Status.CLOSED, closed_at=timezone.now()
     )
-    incident.refresh_from_db()
-    return incident, recipient
+    bare_incident.refresh_from_db()
+    return bare_incident, recipient
 
 
-def _writes(incident, recipient):
+def _writes(bare_incident, recipient):
     person = PersonFactory()
     group = ContactGroupFactory()
     ContactGroupMemberFactory(group=group, person=PersonFactory())
     return {
         "recipient_add_adhoc": lambda: services.recipient_add_adhoc(
-            incident=incident, name="Testperson 2", email="testperson2@example.invalid"
+            incident=bare_incident, name="Testperson 2", email="testperson2@example.invalid"
         ),
         "recipient_add_person": lambda: services.recipient_add_person(
-            incident=incident, person=person
+            incident=bare_incident, person=person
         ),
-        "recipient_add_group": lambda: services.recipient_add_group(incident=incident, group=group),
+        "recipient_add_group": lambda: services.recipient_add_group(
+            incident=bare_incident, group=group
+        ),
         "recipient_remove": lambda: services.recipient_remove(recipient=recipient),
     }
 
@@ -54,9 +56,9 @@ def test_every_recipient_write_refuses_a_closed_incident_in_danish(closed):
     assert incident.revision == revision
 
 
-def test_a_stale_incident_object_is_refused_too(incident):
+def test_a_stale_incident_object_is_refused_too(bare_incident):
     """The service reads the state under lock, not from the caller's (old) object."""
-    Incident.objects.filter(pk=incident.pk).update(status=Incident.Status.CLOSED)
+    Incident.objects.filter(pk=bare_incident.pk).update(status=Incident.Status.CLOSED)
 
     with pytest.raises(ValidationError):
-        services.recipient_add_adhoc(incident=incident, name="Testperson 3", phone="00001111")
+        services.recipient_add_adhoc(incident=bare_incident, name="Testperson 3", phone="00001111")

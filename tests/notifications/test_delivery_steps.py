@@ -44,8 +44,10 @@ def _read_elsewhere(pk):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_claim_is_committed_and_no_transaction_is_open_while_sending(incident, monkeypatch):
-    update = services.status_update_create(incident=incident, reason="started")
+def test_the_claim_is_committed_and_no_transaction_is_open_while_sending(
+    bare_incident, monkeypatch
+):
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get()
     during = {}
     original = channels.EmailChannel.send
@@ -68,8 +70,8 @@ def test_the_claim_is_committed_and_no_transaction_is_open_while_sending(inciden
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_confirm_right_after_the_send_touches_only_the_message_row(incident, monkeypatch):
-    update = services.status_update_create(incident=incident, reason="started")
+def test_the_confirm_right_after_the_send_touches_only_the_message_row(bare_incident, monkeypatch):
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get()
     marks = []
     original = channels.EmailChannel.send
@@ -92,8 +94,8 @@ def test_the_confirm_right_after_the_send_touches_only_the_message_row(incident,
     assert "incidents_incident" not in after[0] and "statusupdate" not in after[0]
 
 
-def test_a_live_lease_is_not_taken_over(incident):
-    update = services.status_update_create(incident=incident, reason="started")
+def test_a_live_lease_is_not_taken_over(bare_incident):
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get()
     message, outcome = delivery.outbox_message_claim(message_id=message.pk)
     assert outcome == "claimed"
@@ -103,9 +105,9 @@ def test_a_live_lease_is_not_taken_over(incident):
 
 
 def test_a_retry_after_an_expired_lease_is_a_possible_duplicate_with_the_same_message_id(
-    incident,
+    bare_incident,
 ):
-    update = services.status_update_create(incident=incident, reason="started")
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get()
     # The first attempt sent and its worker died before the confirm.
     claimed, _ = delivery.outbox_message_claim(message_id=message.pk)
@@ -122,15 +124,15 @@ def test_a_retry_after_an_expired_lease_is_a_possible_duplicate_with_the_same_me
     assert message.status == "sent" and message.possible_duplicate and message.attempts == 2
     first, second = mail.outbox
     assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"]
-    log = LogEntry.objects.filter(incident=incident, kind="system").last()
+    log = LogEntry.objects.filter(incident=bare_incident, kind="system").last()
     text = entry_text(log)
     assert "1 af 1" in text and "1 kan have fået den to gange" in text
     assert "mulig dublet" in text
     assert log.event == LogEntry.Event.UPDATE_SENT and log.data["possible_duplicates"] == 1
 
 
-def test_a_plain_retry_after_a_temporary_failure_is_not_marked(incident, monkeypatch):
-    update = services.status_update_create(incident=incident, reason="started")
+def test_a_plain_retry_after_a_temporary_failure_is_not_marked(bare_incident, monkeypatch):
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get()
 
     def refuse(self, *args, **kwargs):
@@ -149,11 +151,11 @@ def test_a_plain_retry_after_a_temporary_failure_is_not_marked(incident, monkeyp
 
 
 def test_a_bad_header_is_permanent_falls_back_at_once_and_is_logged_with_its_class(
-    incident, caplog, tmp_path, settings
+    bare_incident, caplog, tmp_path, settings
 ):
     """Issue 11 §5: BadHeaderError was an "unexpected" error, retried for 30 minutes."""
     settings.VAR_DIR = tmp_path
-    update = services.status_update_create(incident=incident, reason="started")
+    update = services.status_update_create(incident=bare_incident, reason="started")
     StatusUpdate.objects.filter(pk=update.pk).update(subject="Strømsvigt\nBcc: x@example.invalid")
     message = update.messages.get()
 
@@ -179,8 +181,10 @@ def test_an_smtp_5xx_and_an_unexpected_content_error_are_permanent_a_network_err
     assert not channels.delivery_error_for(ConnectionResetError()).permanent
 
 
-def test_the_sweep_takes_expired_leases_and_leaves_a_fresh_enqueue_alone(incident, monkeypatch):
-    update = services.status_update_create(incident=incident, reason="started")
+def test_the_sweep_takes_expired_leases_and_leaves_a_fresh_enqueue_alone(
+    bare_incident, monkeypatch
+):
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get()
     enqueued = []
     monkeypatch.setattr(services, "outbox_enqueue", lambda ids, **kw: enqueued.extend(ids) or 0)
@@ -205,8 +209,8 @@ def test_the_sweep_takes_expired_leases_and_leaves_a_fresh_enqueue_alone(inciden
     assert enqueued == []  # handed to the broker 2 s ago: not again
 
 
-def test_the_sweep_logs_an_update_whose_worker_died_after_the_last_confirm(incident):
-    update = services.status_update_create(incident=incident, reason="started")
+def test_the_sweep_logs_an_update_whose_worker_died_after_the_last_confirm(bare_incident):
+    update = services.status_update_create(incident=bare_incident, reason="started")
     update.messages.update(status="sent", sent_at=timezone.now())
 
     services.outbox_sweep(older_than_seconds=8)
@@ -214,14 +218,14 @@ def test_the_sweep_logs_an_update_whose_worker_died_after_the_last_confirm(incid
 
     update.refresh_from_db()
     assert update.completed_at
-    logs = LogEntry.objects.filter(incident=incident, event=LogEntry.Event.UPDATE_SENT)
+    logs = LogEntry.objects.filter(incident=bare_incident, event=LogEntry.Event.UPDATE_SENT)
     assert logs.count() == 1 and "1 af 1" in entry_text(logs.get())
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_slow_send_keeps_its_lease(incident, monkeypatch, settings):
+def test_a_slow_send_keeps_its_lease(bare_incident, monkeypatch, settings):
     settings.NOTIFY_LEASE_SECONDS = 1.5
-    update = services.status_update_create(incident=incident, reason="started")
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get()
     seen = {}
     original = channels.EmailChannel.send
@@ -239,25 +243,25 @@ def test_a_slow_send_keeps_its_lease(incident, monkeypatch, settings):
     assert delivery.outbox_messages_due(older_than_seconds=8) == ([], [])
 
 
-def test_the_dashboard_warns_when_updates_are_stuck(client, coordinator, incident, settings):
+def test_the_dashboard_warns_when_updates_are_stuck(client, coordinator, bare_incident, settings):
     from django.core.cache import cache
     from django.urls import reverse
 
     cache.clear()
-    services.status_update_create(incident=incident, reason="started")
+    services.status_update_create(incident=bare_incident, reason="started")
     waited = dt.timedelta(minutes=4, seconds=5)
     OutboxMessage.objects.update(next_attempt_at=timezone.now() - waited)
     client.force_login(coordinator)
 
-    page = client.get(reverse("incidents:dashboard", args=[incident.pk]))
+    page = client.get(reverse("incidents:dashboard", args=[bare_incident.pk]))
 
     assert "Statusopdateringer sendes ikke: køen har ventet 4 min" in page.content.decode()
     OutboxMessage.objects.update(status="sent")
     # Cached for 15 s: a thousand polling viewers do not each run the query.
     with CaptureQueriesContext(connection) as queries:
-        delivery_warning = client.get(reverse("incidents:dashboard", args=[incident.pk]))
+        delivery_warning = client.get(reverse("incidents:dashboard", args=[bare_incident.pk]))
     assert "køen har ventet" in delivery_warning.content.decode()
     assert not any("MIN(" in q["sql"] for q in queries.captured_queries)
     cache.clear()
-    page = client.get(reverse("incidents:dashboard", args=[incident.pk]))
+    page = client.get(reverse("incidents:dashboard", args=[bare_incident.pk]))
     assert "køen har ventet" not in page.content.decode()

@@ -10,12 +10,12 @@ from notifications.models import StatusUpdate
 pytestmark = pytest.mark.django_db
 
 
-def test_the_history_shows_danish_reasons_not_codes(client, coordinator, incident):
-    services.status_update_create(incident=incident, reason="started")
-    services.status_update_create(incident=incident, reason="manual")
+def test_the_history_shows_danish_reasons_not_codes(client, coordinator, bare_incident):
+    services.status_update_create(incident=bare_incident, reason="started")
+    services.status_update_create(incident=bare_incident, reason="manual")
     client.force_login(coordinator)
 
-    html = client.get(reverse("notifications:incident-panel", args=[incident.pk])).text
+    html = client.get(reverse("notifications:incident-panel", args=[bare_incident.pk])).text
 
     assert "(hændelsen startede)" in html and "(sendt manuelt)" in html
     for code in ("(started)", "(manual)", "(scenario_added)"):

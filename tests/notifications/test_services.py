@@ -20,12 +20,12 @@ def locmem_mail(settings):
     settings.SMS_BACKEND = "notifications.channels.FileSMSBackend"
 
 
-def test_started_update_goes_to_the_cards_crisis_team(incident):
-    update = services.status_update_create(incident=incident, reason="started")
+def test_started_update_goes_to_the_cards_crisis_team(bare_incident):
+    update = services.status_update_create(incident=bare_incident, reason="started")
 
-    per = Recipient.objects.get(incident=incident, key="person:per-ryolf")
-    lene = Recipient.objects.get(incident=incident, key="person:lene")
-    keeper = Recipient.objects.get(incident=incident, key="person:janni-sovang")
+    per = Recipient.objects.get(incident=bare_incident, key="person:per-ryolf")
+    lene = Recipient.objects.get(incident=bare_incident, key="person:lene")
+    keeper = Recipient.objects.get(incident=bare_incident, key="person:janni-sovang")
     assert per.channel_list == ["email", "sms"]
     assert lene.channel_list == [] and not lene.is_reachable
     assert keeper.receives_reminders and not keeper.receives_updates
@@ -33,30 +33,30 @@ def test_started_update_goes_to_the_cards_crisis_team(incident):
     assert [(m.recipient, m.channel, m.address) for m in messages] == [
         (per, "email", "per@aarhus.dk")
     ]
-    assert messages[0].idempotency_key == f"{incident.pk}:event:started:{per.pk}:email"
+    assert messages[0].idempotency_key == f"{bare_incident.pk}:event:started:{per.pk}:email"
 
 
-def test_the_same_event_twice_creates_one_update(incident):
-    first = services.status_update_create(incident=incident, reason="started")
-    second = services.status_update_create(incident=incident, reason="started")
+def test_the_same_event_twice_creates_one_update(bare_incident):
+    first = services.status_update_create(incident=bare_incident, reason="started")
+    second = services.status_update_create(incident=bare_incident, reason="started")
 
     assert first is not None and second is None
     assert OutboxMessage.objects.count() == 1
 
 
-def test_outbox_is_enqueued_only_after_commit(incident, django_capture_on_commit_callbacks):
+def test_outbox_is_enqueued_only_after_commit(bare_incident, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        services.status_update_create(incident=incident, reason="started")
+        services.status_update_create(incident=bare_incident, reason="started")
     assert len(callbacks) == 1
 
 
-def test_a_broker_outage_does_not_break_the_request(incident, settings):
+def test_a_broker_outage_does_not_break_the_request(bare_incident, settings):
     from config.celery import app as celery_app
 
     saved = celery_app.conf.broker_url
     celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
-        services.status_update_create(incident=incident, reason="started")
+        services.status_update_create(incident=bare_incident, reason="started")
         sent = services.outbox_enqueue(OutboxMessage.objects.values_list("pk", flat=True))
     finally:
         celery_app.conf.broker_url = saved
@@ -76,15 +76,15 @@ def test_tick_creates_each_interval_update_once(seeded_card):
     assert incident.status_updates.filter(kind="update").count() == 1
 
 
-def test_closed_incident_gets_a_final_update_and_nothing_after(incident):
-    services.status_update_create(incident=incident, reason="started")
-    Incident.objects.filter(pk=incident.pk).update(
+def test_closed_incident_gets_a_final_update_and_nothing_after(bare_incident):
+    services.status_update_create(incident=bare_incident, reason="started")
+    Incident.objects.filter(pk=bare_incident.pk).update(
         status=Incident.Status.CLOSED, started_at=timezone.now() - dt.timedelta(hours=2)
     )
-    incident.refresh_from_db()
+    bare_incident.refresh_from_db()
 
-    final = services.status_update_create(incident=incident, reason="closed")
-    after = services.status_update_create(incident=incident, reason="manual")
+    final = services.status_update_create(incident=bare_incident, reason="closed")
+    after = services.status_update_create(incident=bare_incident, reason="manual")
     ticked = services.status_updates_due_create()
 
     assert final is not None and "Sidste statusopdatering" in final.subject
@@ -129,8 +129,8 @@ def test_no_reminder_long_before_the_next_update(seeded_card):
     assert services.status_updates_due_create(now=now) == []
 
 
-def test_delivery_marks_sent_and_a_second_delivery_sends_nothing(incident):
-    update = services.status_update_create(incident=incident, reason="started")
+def test_delivery_marks_sent_and_a_second_delivery_sends_nothing(bare_incident):
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get()
 
     assert services.outbox_message_deliver(message_id=message.pk) == "sent"
@@ -140,7 +140,7 @@ def test_delivery_marks_sent_and_a_second_delivery_sends_nothing(incident):
     message.refresh_from_db()
     assert message.status == "sent" and message.attempts == 1 and message.sent_at
     assert mail.outbox[0].to == ["per@aarhus.dk"]
-    log = LogEntry.objects.filter(incident=incident, kind="system").last()
+    log = LogEntry.objects.filter(incident=bare_incident, kind="system").last()
     assert "sendt" in entry_text(log) and "1 af 1" in entry_text(log)
 
 
@@ -151,9 +151,9 @@ def _fail_smtp_with(monkeypatch, exc):
     monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", send)
 
 
-def test_permanent_email_failure_falls_back_to_sms(incident, monkeypatch, settings, tmp_path):
+def test_permanent_email_failure_falls_back_to_sms(bare_incident, monkeypatch, settings, tmp_path):
     settings.VAR_DIR = tmp_path
-    update = services.status_update_create(incident=incident, reason="started")
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get()
     refused = smtplib.SMTPRecipientsRefused({"per@aarhus.dk": (550, b"domain down")})
     _fail_smtp_with(monkeypatch, refused)
@@ -168,14 +168,16 @@ def test_permanent_email_failure_falls_back_to_sms(incident, monkeypatch, settin
     assert "4529204259" in (tmp_path / "sms.jsonl").read_text()
 
 
-def test_temporary_failure_is_retried_with_backoff_then_given_up(incident, monkeypatch, settings):
+def test_temporary_failure_is_retried_with_backoff_then_given_up(
+    bare_incident, monkeypatch, settings
+):
     settings.NOTIFY_RETRY_BASE_SECONDS = 10
     settings.NOTIFY_RETRY_TOTAL_SECONDS = 60
     recipient = Recipient.objects.create(
-        incident=incident, key="x", name="Testperson 1", email="t1@example.invalid",
+        incident=bare_incident, key="x", name="Testperson 1", email="t1@example.invalid",
         channels="email", source="adhoc",
     )  # fmt: skip
-    update = services.status_update_create(incident=incident, reason="started")
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get(recipient=recipient)
     _fail_smtp_with(monkeypatch, ConnectionRefusedError("refused"))
 
@@ -195,12 +197,12 @@ def test_temporary_failure_is_retried_with_backoff_then_given_up(incident, monke
     assert delays == [10, 20]  # the next one (40 s) would end past the 60 s cap
     assert outcome == "failed" and message.status == "failed"
     assert "opgivet efter 3 forsøg" in message.last_error
-    log = LogEntry.objects.filter(incident=incident, kind="system")
+    log = LogEntry.objects.filter(incident=bare_incident, kind="system")
     assert any("kunne ikke leveres til Testperson 1" in entry_text(e) for e in log)
 
 
-def test_sweep_enqueues_only_overdue_queued_messages(incident, monkeypatch):
-    update = services.status_update_create(incident=incident, reason="started")
+def test_sweep_enqueues_only_overdue_queued_messages(bare_incident, monkeypatch):
+    update = services.status_update_create(incident=bare_incident, reason="started")
     enqueued = []
     monkeypatch.setattr(services, "outbox_enqueue", lambda ids, **kw: enqueued.extend(ids) or 0)
 
@@ -211,18 +213,22 @@ def test_sweep_enqueues_only_overdue_queued_messages(incident, monkeypatch):
     assert enqueued == [update.messages.get().pk]
 
 
-def test_adding_recipients(incident, coordinator):
-    from tests.factories import ContactGroupMemberFactory, PersonFactory
+def test_adding_recipients(bare_incident, coordinator):
+    from tests.contacts.factories import ContactGroupMemberFactory, PersonFactory
 
     person = PersonFactory()
     member = ContactGroupMemberFactory()
-    services.recipient_add_person(incident=incident, person=person, user=coordinator)
-    services.recipient_add_person(incident=incident, person=person, user=coordinator)
-    services.recipient_add_group(incident=incident, group=member.group, user=coordinator)
+    services.recipient_add_person(incident=bare_incident, person=person, user=coordinator)
+    services.recipient_add_person(incident=bare_incident, person=person, user=coordinator)
+    services.recipient_add_group(incident=bare_incident, group=member.group, user=coordinator)
     adhoc = services.recipient_add_adhoc(
-        incident=incident, name="Vagthavende", phone="00000042", sms_first=True
+        incident=bare_incident, name="Vagthavende", phone="00000042", sms_first=True
     )
 
-    assert Recipient.objects.filter(incident=incident, key=f"person:{person.slug}").count() == 1
-    assert Recipient.objects.filter(incident=incident, key=f"person:{member.person.slug}").exists()
+    assert (
+        Recipient.objects.filter(incident=bare_incident, key=f"person:{person.slug}").count() == 1
+    )
+    assert Recipient.objects.filter(
+        incident=bare_incident, key=f"person:{member.person.slug}"
+    ).exists()
     assert adhoc.channel_list == ["sms"]

@@ -17,12 +17,12 @@ from tests.notifications.conftest import incident_create, wait_for
 from tests.notifications.fakes import validate_teams_message
 
 
-def figures(incident, minutes_ago=4, **values):
+def figures(bare_incident, minutes_ago=4, **values):
     data = {"agents_on_duty": 12, "agents_available": 7, "calls_in_queue": 23,
             "longest_wait_seconds": 645, "average_wait_seconds": 190,
             "reported_at": timezone.now() - dt.timedelta(minutes=minutes_ago)}  # fmt: skip
     data.update(values)
-    return FigureReport.objects.create(incident=incident, **data)
+    return FigureReport.objects.create(incident=bare_incident, **data)
 
 
 def facts(card) -> dict:
@@ -30,16 +30,16 @@ def facts(card) -> dict:
     return {f["title"]: f["value"] for f in factset["facts"]}
 
 
-def _webhook_update(incident, url, reason="started"):
-    services.recipient_add_adhoc(incident=incident, name="Krisekanal i Teams", webhook_url=url)
-    return services.status_update_create(incident=incident, reason=reason)
+def _webhook_update(bare_incident, url, reason="started"):
+    services.recipient_add_adhoc(incident=bare_incident, name="Krisekanal i Teams", webhook_url=url)
+    return services.status_update_create(incident=bare_incident, reason=reason)
 
 
 @pytest.mark.django_db
-def test_the_card_has_the_updates_facts_in_danish_whatever_the_senders_language(incident):
-    figures(incident)
+def test_the_card_has_the_updates_facts_in_danish_whatever_the_senders_language(bare_incident):
+    figures(bare_incident)
     with translation.override("en"):  # a Koordinator with the English UI presses the button
-        update = _webhook_update(incident, "https://x.logic.azure.com/w", reason="manual")
+        update = _webhook_update(bare_incident, "https://x.logic.azure.com/w", reason="manual")
 
     card = update.teams_card
     assert validate_teams_message(json.dumps(teams_message(card)).encode()) is None
@@ -51,14 +51,14 @@ def test_the_card_has_the_updates_facts_in_danish_whatever_the_senders_language(
     assert got["Opkald i kø"] == "23"
     assert got["Længste ventetid"] == "10:45" and got["Gns. ventetid"] == "3:10"
     assert got["Tal fra"].endswith("(4 min gamle)")
-    due = timezone.localtime(incident.started_at + dt.timedelta(minutes=30))
+    due = timezone.localtime(bare_incident.started_at + dt.timedelta(minutes=30))
     assert got["Næste opdatering"] == f"kl. {due:%H:%M}"
     texts = [e["text"] for e in card["body"] if e["type"] == "TextBlock"]
     assert texts[0].startswith("Statusopdatering kl. ")
     assert "Anledning: Sendt manuelt" in texts
     (action,) = card["actions"]
     assert action == {"type": "Action.OpenUrl", "title": "Åbn hændelsen",
-                      "url": f"http://127.0.0.1:8000/haendelser/{incident.pk}/"}  # fmt: skip
+                      "url": f"http://127.0.0.1:8000/haendelser/{bare_incident.pk}/"}  # fmt: skip
 
 
 @pytest.mark.django_db
@@ -98,9 +98,9 @@ def test_the_schema_check_is_real():
 
 @pytest.mark.django_db
 def test_a_delivery_in_this_process_is_accepted_like_teams_does(
-    incident, teams_server, teams_settings
+    bare_incident, teams_server, teams_settings
 ):
-    update = _webhook_update(incident, teams_server.url)
+    update = _webhook_update(bare_incident, teams_server.url)
     message = update.messages.get(channel="webhook")
 
     assert services.outbox_message_deliver(message_id=message.pk) == "sent"
@@ -114,9 +114,9 @@ def test_a_delivery_in_this_process_is_accepted_like_teams_does(
 
 @pytest.mark.django_db
 def test_an_update_without_a_stored_card_still_sends_a_valid_card(
-    incident, teams_server, teams_settings
+    bare_incident, teams_server, teams_settings
 ):
-    update = _webhook_update(incident, teams_server.url)
+    update = _webhook_update(bare_incident, teams_server.url)
     update.teams_card = {}  # created before cards were stored
     update.save()
     message = update.messages.get(channel="webhook")

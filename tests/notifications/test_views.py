@@ -8,9 +8,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def started(incident):
-    services.status_update_create(incident=incident, reason="started")
-    return incident
+def started(bare_incident):
+    services.status_update_create(incident=bare_incident, reason="started")
+    return bare_incident
 
 
 def test_panel_shows_recipients_delivery_state_and_unreachable_lene(client, coordinator, started):

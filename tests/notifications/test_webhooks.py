@@ -74,12 +74,14 @@ def test_the_form_refuses_the_address_in_danish(case, internal_server, allow):
 
 
 @pytest.mark.parametrize("case", _cases())
-def test_a_stored_address_is_refused_again_at_send_time(case, incident, internal_server, allow):
+def test_a_stored_address_is_refused_again_at_send_time(
+    case, bare_incident, internal_server, allow
+):
     url, allowed, reason = refused_addresses(internal_server.port)[case]
     allow(allowed)
     # As if added before the form checked it (or straight into the database).
-    services.recipient_add_adhoc(incident=incident, name="Teams-kanal", webhook_url=url)
-    update = services.status_update_create(incident=incident, reason="started")
+    services.recipient_add_adhoc(incident=bare_incident, name="Teams-kanal", webhook_url=url)
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get(channel="webhook")
 
     outcome = services.outbox_message_deliver(message_id=message.pk)
@@ -89,23 +91,23 @@ def test_a_stored_address_is_refused_again_at_send_time(case, incident, internal
     assert message.status == OutboxMessage.Status.FAILED
     assert message.last_error.startswith("Webhooken afvist: ") and reason in message.last_error
     assert internal_server.requests == 0
-    logged = LogEntry.objects.get(incident=incident, event=LogEntry.Event.UPDATE_FAILED)
+    logged = LogEntry.objects.get(incident=bare_incident, event=LogEntry.Event.UPDATE_FAILED)
     assert reason in entry_text(logged)
 
 
 def test_the_view_answers_with_the_danish_message_and_adds_nobody(
-    client, coordinator, incident, internal_server
+    client, coordinator, bare_incident, internal_server
 ):
     client.force_login(coordinator)
     url = f"http://127.0.0.1:{internal_server.port}/hook"
 
     response = client.post(
-        reverse("notifications:recipient-add", args=[incident.pk]),
+        reverse("notifications:recipient-add", args=[bare_incident.pk]),
         {"name": "Intern", "webhook_url": url},
     )
 
     assert "Webhook-adressen skal begynde med https://." in response.content.decode()
-    assert not Recipient.objects.filter(incident=incident, webhook_url=url).exists()
+    assert not Recipient.objects.filter(incident=bare_incident, webhook_url=url).exists()
     assert internal_server.requests == 0
 
 
@@ -136,9 +138,9 @@ def test_an_allowed_workflows_address_passes_the_form_when_it_resolves_publicly(
 # --- The response body is never kept ---------------------------------------------------------
 
 
-def _deliver_once(incident, url):
-    services.recipient_add_adhoc(incident=incident, name="Teams-kanal", webhook_url=url)
-    update = services.status_update_create(incident=incident, reason="started")
+def _deliver_once(bare_incident, url):
+    services.recipient_add_adhoc(incident=bare_incident, name="Teams-kanal", webhook_url=url)
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get(channel="webhook")
     services.outbox_message_deliver(message_id=message.pk)
     message.refresh_from_db()
@@ -146,53 +148,53 @@ def _deliver_once(incident, url):
 
 
 def test_an_error_answer_keeps_only_its_status(
-    client, coordinator, incident, teams_server, teams_settings
+    client, coordinator, bare_incident, teams_server, teams_settings
 ):
     teams_settings.NOTIFY_RETRY_TOTAL_SECONDS = 0  # give up at once: the failure is logged
     teams_server.answer = (500, InternalServer.BODY, {})
 
-    message = _deliver_once(incident, teams_server.url)
+    message = _deliver_once(bare_incident, teams_server.url)
 
     assert message.status == OutboxMessage.Status.FAILED
     assert message.last_error == "Webhooken svarede 500 (opgivet efter 1 forsøg)"
-    logged = LogEntry.objects.get(incident=incident, event=LogEntry.Event.UPDATE_FAILED)
+    logged = LogEntry.objects.get(incident=bare_incident, event=LogEntry.Event.UPDATE_FAILED)
     assert "Webhooken svarede 500" in entry_text(logged)
     for text in (entry_text(logged), message.last_error):
         assert "secret-internal-answer" not in text
         assert teams_server.secret not in text  # the webhook's own secret neither
     client.force_login(coordinator)
-    panel = client.get(reverse("notifications:incident-panel", args=[incident.pk]))
+    panel = client.get(reverse("notifications:incident-panel", args=[bare_incident.pk]))
     html = panel.content.decode()
     assert "Webhooken svarede 500" in html
     assert "secret-internal-answer" not in html and teams_server.secret not in html
-    report = render_incident_report(incident=incident)
-    from tests.incidents.test_report import _text
+    report = render_incident_report(incident=bare_incident)
+    from tests.incidents.report_world import _text
 
     text = _text(report)
     assert "Webhooken svarede 500" in text
     assert "secret-internal-answer" not in text and teams_server.secret not in text
 
 
-def test_a_refusal_answer_is_permanent_and_bodiless(incident, teams_server, teams_settings):
+def test_a_refusal_answer_is_permanent_and_bodiless(bare_incident, teams_server, teams_settings):
     teams_server.answer = (400, b'{"error": {"message": "' + b"x" * 500 + b'"}}', {})
 
-    message = _deliver_once(incident, teams_server.url)
+    message = _deliver_once(bare_incident, teams_server.url)
 
     assert message.status == OutboxMessage.Status.FAILED
     assert message.last_error == "Webhooken svarede 400"
 
 
-def test_a_redirect_is_not_followed(incident, teams_server, teams_settings, internal_server):
+def test_a_redirect_is_not_followed(bare_incident, teams_server, teams_settings, internal_server):
     teams_server.answer = (307, b"", {"Location": f"http://127.0.0.1:{internal_server.port}/"})
 
-    message = _deliver_once(incident, teams_server.url)
+    message = _deliver_once(bare_incident, teams_server.url)
 
     assert message.status == OutboxMessage.Status.FAILED
     assert message.last_error == "Webhooken svarede 307 (omdirigering følges ikke)"
     assert internal_server.requests == 0
 
 
-def test_a_certificate_for_another_name_is_refused(incident, teams_ca, settings):
+def test_a_certificate_for_another_name_is_refused(bare_incident, teams_ca, settings):
     from tests.notifications.fakes import TeamsWorkflowServer
 
     impostor = TeamsWorkflowServer(teams_ca, cert_hostname="impostor.example")
@@ -202,7 +204,7 @@ def test_a_certificate_for_another_name_is_refused(incident, teams_ca, settings)
         settings.WEBHOOK_CA_BUNDLE = teams_ca.bundle_path
         settings.WEBHOOK_ALLOW_LOOPBACK_FOR_TESTS = True
 
-        message = _deliver_once(incident, impostor.url)
+        message = _deliver_once(bare_incident, impostor.url)
     finally:
         impostor.stop()
 
@@ -211,17 +213,19 @@ def test_a_certificate_for_another_name_is_refused(incident, teams_ca, settings)
     assert impostor.messages == []
 
 
-def test_the_tests_ca_is_not_trusted_without_the_setting(incident, teams_server, teams_settings):
+def test_the_tests_ca_is_not_trusted_without_the_setting(
+    bare_incident, teams_server, teams_settings
+):
     teams_settings.WEBHOOK_CA_BUNDLE = ""  # certifi's roots: our test CA is not among them
 
-    message = _deliver_once(incident, teams_server.url)
+    message = _deliver_once(bare_incident, teams_server.url)
 
     assert "TLS-fejl" in message.last_error
     assert teams_server.messages == []
 
 
 def test_the_name_is_resolved_once_and_tls_still_uses_it(
-    incident, teams_server, teams_settings, monkeypatch
+    bare_incident, teams_server, teams_settings, monkeypatch
 ):
     """The checked address is the one connected to: no second lookup a rebinding DNS
     server could answer differently; SNI and the certificate check use the name."""
@@ -234,7 +238,7 @@ def test_the_name_is_resolved_once_and_tls_still_uses_it(
 
     monkeypatch.setattr(socket, "getaddrinfo", counting)
 
-    message = _deliver_once(incident, teams_server.url)
+    message = _deliver_once(bare_incident, teams_server.url)
 
     assert message.status == OutboxMessage.Status.SENT, message.last_error
     assert lookups.count("localhost") == 1
@@ -245,28 +249,28 @@ def test_the_name_is_resolved_once_and_tls_still_uses_it(
 # --- What earlier versions stored --------------------------------------------------------------
 
 
-def test_the_migration_removes_stored_bodies_and_secrets(incident):
+def test_the_migration_removes_stored_bodies_and_secrets(bare_incident):
     migration = importlib.import_module(
         "notifications.migrations.0002_teams_card_and_no_webhook_response_bodies"
     )
     url = "https://prod-01.westeurope.logic.azure.com:443/workflows/abc/invoke?sig=s3cret"
     recipient = Recipient.objects.create(
-        incident=incident, key="adhoc:||x", name=url, webhook_url=url, channels="webhook",
+        incident=bare_incident, key="adhoc:||x", name=url, webhook_url=url, channels="webhook",
         source=Recipient.Source.ADHOC,
     )  # fmt: skip
-    update = services.status_update_create(incident=incident, reason="started")
+    update = services.status_update_create(incident=bare_incident, reason="started")
     message = OutboxMessage.objects.create(
         update=update, recipient=recipient, channel="webhook", address=url,
         idempotency_key="old", status="failed",
         last_error=f"Webhooken svarede 500: {SECRET_BODY} (opgivet efter 3 forsøg)",
     )  # fmt: skip
     entry = LogEntry.objects.create(
-        incident=incident, sequence=999, kind=LogEntry.Kind.SYSTEM,
+        incident=bare_incident, sequence=999, kind=LogEntry.Kind.SYSTEM,
         text=f"Statusopdatering kunne ikke leveres til {url} (Webhook {url}): "
         f"Webhooken svarede 502: {SECRET_BODY}",
     )  # fmt: skip
     kept = LogEntry.objects.create(
-        incident=incident, sequence=1000, kind=LogEntry.Kind.MANUAL,
+        incident=bare_incident, sequence=1000, kind=LogEntry.Kind.MANUAL,
         text="Webhooken svarede 500: skrevet af en person",
     )  # fmt: skip
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from core.roles import COORDINATOR, EDITOR, STAFF
 from tests.security.conftest import ANONYMOUS
+from tests.security.matrix import MATRIX, project_routes
 from tests.security.strategies import (
     ESCAPED_SCRIPT,
     RAW_MARKERS,
@@ -29,7 +30,6 @@ from tests.security.strategies import (
     nasty_number,
     nasty_text,
 )
-from tests.security.test_permission_matrix import MATRIX, project_routes
 
 # FUZZ_EXAMPLES=500 for a deeper search by hand; CI keeps to a few seconds per endpoint.
 FUZZ = settings(

@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from core.roles import EDITOR, STAFF
-from tests.factories import PersonFactory, UserFactory
-from tests.notifications.conftest import incident_create  # noqa: F401 - re-exported
+from tests.contacts.factories import PersonFactory
+from tests.factories import UserFactory
 from tests.notifications.fakes import GatewayAPIServer
 
 SECRET = GatewayAPIServer.webhook_secret

@@ -27,7 +27,7 @@ def test_the_printed_card_shows_the_grammar_and_the_number(seeded_card, settings
 
 
 def test_the_number_is_left_out_when_not_set(client, seeded_card, staff_user, settings):
-    from tests.smsin.conftest import incident_create
+    from tests.notifications.conftest import incident_create
 
     settings.SMS_INBOUND_NUMBER = ""
     incident = incident_create(seeded_card)

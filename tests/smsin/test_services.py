@@ -9,7 +9,7 @@ from django.utils import timezone
 from alerts.models import Delivery
 from incidents.models import FigureReport, LogEntry
 from smsin.models import InboundSMS
-from tests.smsin.conftest import incident_create
+from tests.notifications.conftest import incident_create
 
 pytestmark = pytest.mark.django_db
 
@@ -22,35 +22,32 @@ def replies_to(msisdn):
     )
 
 
-@pytest.fixture
-def incident(seeded_card):
-    return incident_create(seeded_card)
-
-
-def test_valid_figures_are_recorded_and_answered(provider, sender, incident):
+def test_valid_figures_are_recorded_and_answered(provider, sender, bare_incident):
     response = provider.post(sender.msisdn, "TAL 12 3 17 7:45 3:20", message_id=4711)
     assert response.status_code == 200
     assert response.json() == {"outcome": "recorded"}
-    report = FigureReport.objects.get(incident=incident)
+    report = FigureReport.objects.get(incident=bare_incident)
     assert (report.agents_on_duty, report.agents_available, report.calls_in_queue) == (12, 3, 17)
     assert (report.longest_wait_seconds, report.average_wait_seconds) == (465, 200)
     assert report.reported_by == sender and report.source == "SMS"
     assert replies_to(sender.msisdn) == [
-        f"#{incident.pk} registreret: 12 på vagt, 3 ledige, 17 i kø, længste ventetid 7:45,"
+        f"#{bare_incident.pk} registreret: 12 på vagt, 3 ledige, 17 i kø, længste ventetid 7:45,"
         " gennemsnit 3:20."
     ]
 
 
-def test_log_line_is_a_note_with_its_origin(provider, sender, incident):
+def test_log_line_is_a_note_with_its_origin(provider, sender, bare_incident):
     provider.post(sender.msisdn, "LOG Strømmen er tilbage på 3. sal", message_id="mo-77")
-    entry = LogEntry.objects.get(incident=incident, event=LogEntry.Event.NOTE, author=sender)
+    entry = LogEntry.objects.get(incident=bare_incident, event=LogEntry.Event.NOTE, author=sender)
     assert entry.text == "Strømmen er tilbage på 3. sal"
     assert entry.kind == LogEntry.Kind.MANUAL
     assert entry.data == {"via": "sms", "provider_message_id": "mo-77"}
-    assert replies_to(sender.msisdn) == [f"#{incident.pk} logført: Strømmen er tilbage på 3. sal"]
+    assert replies_to(sender.msisdn) == [
+        f"#{bare_incident.pk} logført: Strømmen er tilbage på 3. sal"
+    ]
 
 
-def test_bad_grammar_records_nothing_and_says_what_was_wrong(provider, sender, incident):
+def test_bad_grammar_records_nothing_and_says_what_was_wrong(provider, sender, bare_incident):
     provider.post(sender.msisdn, "TAL 12 3 17 7:45")
     assert not FigureReport.objects.exists()
     assert InboundSMS.objects.get().outcome == InboundSMS.Outcome.INVALID
@@ -62,7 +59,7 @@ def test_bad_grammar_records_nothing_and_says_what_was_wrong(provider, sender, i
 
 @pytest.mark.parametrize("who", ["stranger", "editor"])
 def test_unknown_or_unauthorised_senders_are_refused_without_reply(
-    provider, who, editor_sender, incident
+    provider, who, editor_sender, bare_incident
 ):
     msisdn = "4500005555" if who == "stranger" else editor_sender.msisdn
     response = provider.post(msisdn, "LOG Jeg er ikke kendt")
@@ -71,7 +68,7 @@ def test_unknown_or_unauthorised_senders_are_refused_without_reply(
     assert not Delivery.objects.exists()
 
 
-def test_replay_of_the_same_message_id_records_and_answers_once(provider, sender, incident):
+def test_replay_of_the_same_message_id_records_and_answers_once(provider, sender, bare_incident):
     for _ in range(3):
         response = provider.post(sender.msisdn, "TAL 12 3 17 7:45 3:20", message_id=5001)
         assert response.status_code == 200
@@ -92,9 +89,11 @@ def test_two_incidents_newest_by_default_number_selects(provider, sender, seeded
     assert replies[1].startswith(f"#{older.pk} registreret: 6 på vagt")
 
 
-def test_unknown_incident_number_lists_the_running_ones(provider, sender, incident):
+def test_unknown_incident_number_lists_the_running_ones(provider, sender, bare_incident):
     provider.post(sender.msisdn, "#999999 LOG hej")
-    assert replies_to(sender.msisdn) == [f"Hændelse #999999 kører ikke. Kørende: #{incident.pk}."]
+    assert replies_to(sender.msisdn) == [
+        f"Hændelse #999999 kører ikke. Kørende: #{bare_incident.pk}."
+    ]
 
 
 def test_no_running_incident(provider, sender, db):
@@ -102,7 +101,7 @@ def test_no_running_incident(provider, sender, db):
     assert replies_to(sender.msisdn) == ["Ingen hændelse kører lige nu; intet er registreret."]
 
 
-def test_rate_limit_answers_once_then_stays_quiet(provider, sender, incident, smsin_settings):
+def test_rate_limit_answers_once_then_stays_quiet(provider, sender, bare_incident, smsin_settings):
     smsin_settings.SMSIN_RATE_LIMIT = 3
     for i in range(6):
         provider.post(sender.msisdn, f"LOG linje {i}")
@@ -125,13 +124,13 @@ def test_rate_limit_answers_once_then_stays_quiet(provider, sender, incident, sm
         jwt.encode({"id": 424242}, "test-gatewayapi-webhook-secret-0123456789", algorithm="HS256"),
     ],
 )
-def test_bad_signatures_are_refused(provider, sender, incident, signature):
+def test_bad_signatures_are_refused(provider, sender, bare_incident, signature):
     response = provider.post(sender.msisdn, "LOG falsk", message_id=1, signature=signature)
     assert response.status_code == 403
     assert not InboundSMS.objects.exists() and not Delivery.objects.exists()
 
 
-def test_without_a_secret_everything_is_refused(provider, sender, incident, smsin_settings):
+def test_without_a_secret_everything_is_refused(provider, sender, bare_incident, smsin_settings):
     smsin_settings.GATEWAYAPI_WEBHOOK_SECRET = ""
     response = provider.post(sender.msisdn, "LOG hej")  # signed with the old secret
     assert response.status_code == 403
@@ -149,7 +148,7 @@ def test_malformed_bodies(client, smsin_settings):
     assert client.get(url).status_code == 405
 
 
-def test_replies_keep_to_gsm_so_they_stay_short(provider, sender, incident):
+def test_replies_keep_to_gsm_so_they_stay_short(provider, sender, bare_incident):
     from notifications.content import sms_units
 
     provider.post(sender.msisdn, "TAL tolv 3 17 7:45 3:20")

@@ -242,16 +242,7 @@ def test_a_wrong_state_is_refused_and_the_right_one_still_works(browser, stack):
 
 
 def test_provider_down_the_emergency_login_works_and_is_announced(browser, stack):
-    admin = UserFactory(is_superuser=True, is_staff=True, email="testadmin@example.invalid")
-    AccountProfile.objects.create(user=admin, phone="+4520000011")
-    coordinator = UserFactory(email="testkoordinator@example.invalid")
-    coordinator.groups.add(Group.objects.get(name=COORDINATOR))
-    AccountProfile.objects.create(user=coordinator, phone="+4520000012")
-    ordinary = UserFactory()
-    ordinary.groups.add(Group.objects.get(name=STAFF))
-    emergency = UserFactory()
-    emergency.groups.add(Group.objects.get(name=STAFF))
-    AccountProfile.objects.create(user=emergency, is_emergency=True)
+    ordinary, emergency = _people_to_announce_to_and_two_who_log_in()
 
     stack.provider.account_set("fiktiv.vagt", groups=["grp-borgerservice"])
     signed_in, working = _sso_sign_in(browser, stack, "fiktiv.vagt")
@@ -263,28 +254,7 @@ def test_provider_down_the_emergency_login_works_and_is_announced(browser, stack
     try:
         working.goto(stack.server.url_of("/haendelser/"))
         assert "/haendelser/" in working.url  # already signed in: keeps working
-
-        context = _context(browser)
-        page = context.new_page()
-        started = time.monotonic()
-        page.goto(stack.server.url_of("/login/"))
-        elapsed = time.monotonic() - started
-        assert elapsed < 3.0 + 1.5, elapsed  # ≤ 3 s probe + the page itself (busy machine)
-        assert page.locator("#emergency-login").is_visible()
-        assert page.get_by_text("Kommunens login svarer ikke lige nu.").is_visible()
-
-        page.fill("input[name=username]", ordinary.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("#emergency-login button[type=submit]")
-        assert page.get_by_text("Adgangskoder virker kun for nødkonti").is_visible()
-
-        page.fill("input[name=username]", emergency.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("#emergency-login button[type=submit]")
-        page.wait_for_url(re.compile(r"^(?!.*/login/)"))
-        page.goto(stack.server.url_of("/haendelser/"))
-        assert "/haendelser/" in page.url
-        context.close()
+        _emergency_login_only_for_emergency_accounts(browser, stack, ordinary, emergency)
     finally:
         hanging.close()
         signed_in.close()
@@ -292,15 +262,7 @@ def test_provider_down_the_emergency_login_works_and_is_announced(browser, stack
     [login] = EmergencyLogin.objects.filter(user=emergency)
     assert login.reason == EmergencyLogin.Reason.IDP_UNREACHABLE
     assert not EmergencyLogin.objects.filter(user=ordinary).exists()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        login.refresh_from_db()
-        if login.announced_at:
-            break
-        time.sleep(0.3)
-    assert login.announced_at, list(
-        EmergencyNotice.objects.values("channel", "status", "last_error")
-    )
+    _wait_until_announced(login)
     assert len(stack.smtp.to("testadmin@example.invalid")) == 1
     assert len(stack.smtp.to("testkoordinator@example.invalid")) == 1
     assert len(stack.gateway.to("4520000011")) == 1
@@ -309,3 +271,55 @@ def test_provider_down_the_emergency_login_works_and_is_announced(browser, stack
     assert emergency.username in mail.get_body(preferencelist=("plain",)).get_content()
     # Restart for any later test of the module.
     stack.provider.start()
+
+
+def _people_to_announce_to_and_two_who_log_in():
+    """An admin and a Koordinator with e-mail and phone (told of an emergency login), an
+    ordinary staff account and an emergency account; (ordinary, emergency) back."""
+    admin = UserFactory(is_superuser=True, is_staff=True, email="testadmin@example.invalid")
+    AccountProfile.objects.create(user=admin, phone="+4520000011")
+    coordinator = UserFactory(email="testkoordinator@example.invalid")
+    coordinator.groups.add(Group.objects.get(name=COORDINATOR))
+    AccountProfile.objects.create(user=coordinator, phone="+4520000012")
+    ordinary = UserFactory()
+    ordinary.groups.add(Group.objects.get(name=STAFF))
+    emergency = UserFactory()
+    emergency.groups.add(Group.objects.get(name=STAFF))
+    AccountProfile.objects.create(user=emergency, is_emergency=True)
+    return ordinary, emergency
+
+
+def _emergency_login_only_for_emergency_accounts(browser, stack, ordinary, emergency):
+    context = _context(browser)
+    page = context.new_page()
+    started = time.monotonic()
+    page.goto(stack.server.url_of("/login/"))
+    elapsed = time.monotonic() - started
+    assert elapsed < 3.0 + 1.5, elapsed  # ≤ 3 s probe + the page itself (busy machine)
+    assert page.locator("#emergency-login").is_visible()
+    assert page.get_by_text("Kommunens login svarer ikke lige nu.").is_visible()
+
+    page.fill("input[name=username]", ordinary.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#emergency-login button[type=submit]")
+    assert page.get_by_text("Adgangskoder virker kun for nødkonti").is_visible()
+
+    page.fill("input[name=username]", emergency.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#emergency-login button[type=submit]")
+    page.wait_for_url(re.compile(r"^(?!.*/login/)"))
+    page.goto(stack.server.url_of("/haendelser/"))
+    assert "/haendelser/" in page.url
+    context.close()
+
+
+def _wait_until_announced(login, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        login.refresh_from_db()
+        if login.announced_at:
+            break
+        time.sleep(0.3)
+    assert login.announced_at, list(
+        EmergencyNotice.objects.values("channel", "status", "last_error")
+    )
