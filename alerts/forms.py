@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from alerts.services import MAX_TEXT
-from config.roles import COORDINATOR, STAFF
+from core.roles import COORDINATOR, STAFF
 
 
 class AlertForm(forms.Form):

@@ -4,10 +4,10 @@
 import json
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,35 +18,37 @@ from alerts import services
 from alerts.forms import AlertForm, PushSubscriptionForm
 from alerts.models import Alert
 from alerts.templatetags.alerts_tags import alert_panel
+from core.access import role_required
+from core.htmx import HtmxTemplateResponse, form_answer
 from incidents.models import Incident
 
-PANEL = "alerts/panel.html#alerts-panel"
-STATUS = "alerts/panel.html#alerts-status"
+PAGE = "alerts/page.html"
+VIEW = "incidents.view_incident"
+SEND = "incidents.send_status_update"
 MAX_SUBSCRIPTION_BYTES = 4096
 
 
-def _panel(request, incident, *, form=None, status=200, partial=PANEL):
-    context = {"incident": incident, "alert_form": form,
-               "ap": alert_panel(incident, form)}  # fmt: skip
-    if request.htmx:
-        # oob: the panel brings the flash messages along (_messages.html, out of band).
-        return render(request, partial, {**context, "oob": True}, status=status)
-    if status >= 400:
-        return render(request, "alerts/page.html", context, status=status)
-    return redirect(reverse("incidents:dashboard", args=[incident.pk]) + "#alerts-panel")
+def _panel(request, incident, *, form=None, status=200):
+    context = {"incident": incident, "alert_form": form, "ap": alert_panel(incident, form)}
+    back = reverse("incidents:dashboard", args=[incident.pk]) + "#alerts-panel"
+    return form_answer(
+        request, PAGE, context, partial="alerts-panel", redirect_to=back,
+        refused=status >= 400, status=status,
+    )  # fmt: skip
 
 
-@permission_required("incidents.view_incident", raise_exception=True)
+@role_required(VIEW)
 def panel(request, incident_id):
     """The panel's data part; fetched when the dashboard's notifications group changes."""
     incident = get_object_or_404(Incident, pk=incident_id)
-    if request.htmx:
-        return _panel(request, incident, partial=STATUS)
-    return render(request, "alerts/page.html", {"incident": incident})
+    context = {"incident": incident}
+    if request.htmx:  # the data part alone: it needs the panel's data, the page does not
+        context.update(ap=alert_panel(incident, None), oob=True)
+    return HtmxTemplateResponse(request, PAGE, context, partial="alerts-status")
 
 
 @require_POST
-@permission_required("incidents.send_status_update", raise_exception=True)
+@role_required(SEND)
 def send(request, incident_id):
     incident = get_object_or_404(Incident, pk=incident_id)
     form = AlertForm(request.POST)
@@ -73,7 +75,7 @@ def send(request, incident_id):
 
 
 @require_POST
-@permission_required("incidents.send_status_update", raise_exception=True)
+@role_required(SEND)
 def resend(request, alert_id):
     alert = get_object_or_404(Alert.objects.select_related("incident"), pk=alert_id)
     try:
@@ -100,7 +102,7 @@ def ack(request, token):
 
 
 @require_POST
-@permission_required("incidents.view_incident", raise_exception=True)
+@role_required(VIEW)
 def push_subscribe(request):
     """The browser's PushSubscription JSON, posted by static/alerts/push.js."""
     if len(request.body) > MAX_SUBSCRIPTION_BYTES:

@@ -42,8 +42,8 @@ def _employees(n: int):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from config.roles import STAFF
     from contacts.models import Person
+    from core.roles import STAFF
 
     group = Group.objects.get(name=STAFF)
     users = []

@@ -11,7 +11,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from config.roles import COORDINATOR, STAFF
+from core.roles import COORDINATOR, STAFF
 
 LOG_ENTRIES = 500
 FIGURE_REPORTS = 200

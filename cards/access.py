@@ -1,28 +1,5 @@
-"""Who may see the staff pages: any role; a user without one gets the no-role page."""
-
-import functools
-
-from django.shortcuts import render
-
-from config.roles import user_roles
-
-
-def role_required(view):
-    """Login is enforced by LoginRequiredMiddleware; this adds "has a role at all".
-
-    Not a 403: a new user without a role must be told whom to ask (templates/no_role.html).
-    """
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        # Cached where core.context_processors.roles looks, so a page asks only once.
-        if not hasattr(request, "_roles"):
-            request._roles = user_roles(request.user)
-        if not (request.user.is_superuser or request._roles):
-            return render(request, "no_role.html")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+"""Who may see a model in the admin: those who may change it (the views' check is
+core.access.role_required)."""
 
 
 class EditorAdminMixin:

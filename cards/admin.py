@@ -1,5 +1,5 @@
 """The admin is where Redaktører edit cards. Django's admin checks the group permissions
-(config/roles.py), so a Medarbejder with ``is_staff`` still gets 403 on a change page.
+(core/roles.py), so a Medarbejder with ``is_staff`` still gets 403 on a change page.
 
 Scenarios show their blocks, links and timers; blocks show their steps (ordered by the
 number field); "Forhåndsvis" renders a scenario from the unpublished draft with the same

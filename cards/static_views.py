@@ -3,14 +3,14 @@
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_safe
 
-from cards.access import role_required
 from cards.pdf.services import version_dir_for
 from cards.selectors import published_version
 from cards.static_copy import static_copy_write
+from core.access import role_required
 
 
 @require_safe
-@role_required
+@role_required()
 def static_copy_download(request, card_slug):
     version = published_version(card_slug=card_slug)
     if version is None:

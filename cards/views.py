@@ -4,7 +4,6 @@ Editors' drafts never show here; the admin's "Forhåndsvis" renders a draft with
 `render_scenario`, so a preview looks exactly like the page staff will get.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -12,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessRecord
 from audit.services import access_record
-from cards.access import role_required
 from cards.health import card_problems
 from cards.models import ActionCard
 from cards.pdf.selectors import printed_version_number
@@ -28,6 +26,8 @@ from cards.selectors import (
 )
 from cards.snapshots import CardSnapshot
 from contacts.selectors import contact_search
+from core.access import role_required
+from core.htmx import HtmxTemplateResponse
 
 BINDER_PERMISSIONS = ("cards.publish_actioncard", "incidents.start_incident")
 
@@ -71,13 +71,13 @@ def _published(card_slug):
     return version, CardSnapshot(version.snapshot)
 
 
-@role_required
+@role_required()
 def home(request):
     cards = [(v, CardSnapshot(v.snapshot).scenarios()) for v in published_versions()]
     return render(request, "cards/home.html", {"cards": cards})
 
 
-@role_required
+@role_required()
 def card_detail(request, card_slug):
     version, snapshot = _published(card_slug)
     problems = None
@@ -135,7 +135,7 @@ def render_scenario(request, *, card, snapshot, scenario_slug, version=None):
     )
 
 
-@role_required
+@role_required()
 def scenario_detail(request, card_slug, scenario_slug):
     version, snapshot = _published(card_slug)
     if scenario_slug in snapshot.scenario_slugs():
@@ -148,22 +148,25 @@ def scenario_detail(request, card_slug, scenario_slug):
     )
 
 
-@role_required
+@role_required()
 def search(request):
     query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     results = []
     if query:
         results = card_search(query=query) + contact_search(query=query)
-    template = "cards/search.html"
-    if request.htmx and request.htmx.target == "search-results":
-        template += "#search-results"  # typing in the field: only the results change
-    return render(request, template, {"query": query, "results": results})
+    # Typing in the field swaps only the results.
+    return HtmxTemplateResponse(
+        request,
+        "cards/search.html",
+        {"query": query, "results": results},
+        partial="search-results",
+        target="search-results",
+    )
 
 
+@role_required("cards.change_actioncard")
 def history(request, card_slug):
     """Who changed what and when, in the card and everything in it (Redaktører only)."""
-    if not request.user.has_perm("cards.change_actioncard"):
-        raise PermissionDenied
     card = get_object_or_404(ActionCard, slug=card_slug)
     context = {
         "card": card,

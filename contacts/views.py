@@ -3,11 +3,11 @@ from django.utils import timezone
 
 from audit.models import AccessRecord
 from audit.services import access_record
-from cards.access import role_required
 from contacts.selectors import contact_list
+from core.access import role_required
 
 
-@role_required
+@role_required()
 def contact_list_page(request):
     """Everyone the cards name, for calling from a phone; support lines with open state."""
     contacts = contact_list()

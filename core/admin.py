@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 
-from config.roles import EDITOR, user_roles
+from core.roles import EDITOR, user_roles
 
 
 def may_use_admin(user) -> bool:

@@ -1,14 +1,13 @@
-from config.roles import COORDINATOR, EDITOR, STAFF, user_roles
+from core.access import roles_of
+from core.roles import COORDINATOR, EDITOR, STAFF
 
 
 def roles(request):
-    """Role flags for templates; cached on the request so a page asks the database once."""
+    """Role flags for templates; the roles are asked for once a request."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    if not hasattr(request, "_roles"):
-        request._roles = user_roles(user)
-    names = request._roles
+    names = roles_of(request)  # the same cache the views' access check fills
     return {
         "is_editor": user.is_superuser or EDITOR in names,
         "is_coordinator": user.is_superuser or COORDINATOR in names,

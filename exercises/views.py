@@ -2,12 +2,13 @@
 incidents (Koordinator), proposed card changes (Redaktør decides), statistics (all).
 
 Reading is for every role (``incidents.view_incident``); each write names the one
-permission it needs, checked the way the incidents views check it (``requires``)."""
+permission it needs, checked the way every view checks it (``core.access.role_required``)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,6 +16,7 @@ from cards.models import ActionCard
 from cards.selectors import published_versions
 from cards.services import DRAFT_FIELDS
 from cards.snapshots import CardSnapshot
+from core.access import role_required
 from exercises import selectors, services
 from exercises.forms import (
     DecisionForm,
@@ -31,7 +33,6 @@ from exercises.forms import (
 from exercises.models import ExerciseScript, Finding, Inject, ProposedChange
 from exercises.presentation import statistics_charts
 from incidents.models import Incident
-from incidents.views import requires
 
 VIEW = "incidents.view_incident"
 WRITE_SCRIPT = "exercises.write_exercise_script"
@@ -47,7 +48,23 @@ def _form_errors(request, form) -> None:
     messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
 
 
-@requires(VIEW)
+def _write(request, form, write, *, back, success="", done=None):
+    """The one shape of an exercise write: an invalid form or a refused write says why and
+    goes ``back``; a saved one says ``success`` and goes to ``done(result)``, else back."""
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(back)
+    try:
+        result = write(form.cleaned_data)
+    except ValidationError as exc:
+        _error(request, exc)
+        return redirect(back)
+    if success:
+        messages.success(request, success)
+    return redirect(done(result) if done else back)
+
+
+@role_required(VIEW)
 @require_GET
 def script_list(request):
     closed = Incident.objects.filter(status=Incident.Status.CLOSED).order_by("-closed_at")[:20]
@@ -64,27 +81,29 @@ def script_list(request):
     )
 
 
-@requires(WRITE_SCRIPT)
+@role_required(WRITE_SCRIPT)
 @require_POST
 def script_create(request):
-    form = ScriptForm(request.POST, cards=published_versions())
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("exercises:scripts")
-    card_slug, _sep, scenario_slug = form.cleaned_data["scenario"].partition("/")
-    try:
-        script = services.script_create(
+    def write(data):
+        card_slug, _sep, scenario_slug = data["scenario"].partition("/")
+        return services.script_create(
             card=get_object_or_404(ActionCard, slug=card_slug),
             scenario_slug=scenario_slug,
-            title=form.cleaned_data["title"],
-            description=form.cleaned_data["description"],
+            title=data["title"],
+            description=data["description"],
             user=request.user,
         )
-    except ValidationError as exc:
-        _error(request, exc)
-        return redirect("exercises:scripts")
-    messages.success(request, _("Drejebogen er oprettet. Tilføj deltagere og injects."))
-    return redirect("exercises:script", pk=script.pk)
+
+    form = ScriptForm(request.POST, cards=published_versions())
+    back = reverse("exercises:scripts")
+    return _write(
+        request,
+        form,
+        write,
+        back=back,
+        success=_("Drejebogen er oprettet. Tilføj deltagere og injects."),
+        done=lambda script: reverse("exercises:script", args=[script.pk]),
+    )
 
 
 def _script_or_404(pk):
@@ -94,7 +113,7 @@ def _script_or_404(pk):
         raise Http404 from exc
 
 
-@requires(VIEW)
+@role_required(VIEW)
 @require_GET
 def script_detail(request, pk):
     script = _script_or_404(pk)
@@ -113,31 +132,24 @@ def script_detail(request, pk):
     )
 
 
-@requires(WRITE_SCRIPT)
+@role_required(WRITE_SCRIPT)
 @require_POST
 def participant_add(request, pk):
     script = _script_or_404(pk)
-    form = ParticipantForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("exercises:script", pk=pk)
-    try:
-        services.participant_add(script=script, **form.cleaned_data)
-    except ValidationError as exc:
-        _error(request, exc)
-    return redirect("exercises:script", pk=pk)
+
+    def write(data):
+        services.participant_add(script=script, **data)
+
+    back = reverse("exercises:script", args=[pk])
+    return _write(request, ParticipantForm(request.POST), write, back=back)
 
 
-@requires(WRITE_SCRIPT)
+@role_required(WRITE_SCRIPT)
 @require_POST
 def inject_add(request, pk):
     script = _script_or_404(pk)
-    form = InjectForm(request.POST, script=script)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("exercises:script", pk=pk)
-    data = form.cleaned_data
-    try:
+
+    def write(data):
         services.inject_add(
             script=script,
             offset_seconds=data["offset_minutes"] * 60,
@@ -145,14 +157,13 @@ def inject_add(request, pk):
             recipients=data["recipients"],
             send_to_crisis_team=data["send_to_crisis_team"],
         )
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Injectet er tilføjet."))
-    return redirect("exercises:script", pk=pk)
+
+    form = InjectForm(request.POST, script=script)
+    back = reverse("exercises:script", args=[pk])
+    return _write(request, form, write, back=back, success=_("Injectet er tilføjet."))
 
 
-@requires(WRITE_SCRIPT)
+@role_required(WRITE_SCRIPT)
 @require_POST
 def inject_delete(request, inject_pk):
     inject = get_object_or_404(Inject, pk=inject_pk)
@@ -160,7 +171,7 @@ def inject_delete(request, inject_pk):
     return redirect("exercises:script", pk=inject.script_id)
 
 
-@requires(RUN)
+@role_required(RUN)
 @require_POST
 def exercise_start(request, pk):
     script = _script_or_404(pk)
@@ -188,7 +199,7 @@ def _targets(incident):
     return target_choices(snapshot, slugs)
 
 
-@requires(VIEW)
+@role_required(VIEW)
 @require_GET
 def evaluation(request, incident_id):
     incident = _closed_incident_or_404(incident_id)
@@ -214,66 +225,57 @@ def evaluation(request, incident_id):
     )
 
 
-@requires(RUN)
+@role_required(RUN)
 @require_POST
 def evaluation_save(request, incident_id):
     incident = _closed_incident_or_404(incident_id)
     form = EvaluationForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("exercises:evaluation", incident_id=incident_id)
-    try:
-        services.evaluation_save(incident=incident, user=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Evalueringen er gemt."))
-    return redirect("exercises:evaluation", incident_id=incident_id)
+    back = reverse("exercises:evaluation", args=[incident_id])
+    return _write(
+        request,
+        form,
+        lambda data: services.evaluation_save(incident=incident, user=request.user, **data),
+        back=back,
+        success=_("Evalueringen er gemt."),
+    )
 
 
-@requires(RUN)
+@role_required(RUN)
 @require_POST
 def finding_add(request, incident_id):
     incident = _closed_incident_or_404(incident_id)
-    form = FindingForm(request.POST, targets=_targets(incident))
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("exercises:evaluation", incident_id=incident_id)
-    target_type, target_key = form.cleaned_data["target"]
-    try:
+
+    def write(data):
+        target_type, target_key = data["target"]
         services.finding_add(
             incident=incident,
-            text=form.cleaned_data["text"],
+            text=data["text"],
             target_type=target_type,
             target_key=target_key,
             user=request.user,
         )
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Fundet er gemt."))
-    return redirect("exercises:evaluation", incident_id=incident_id)
+
+    form = FindingForm(request.POST, targets=_targets(incident))
+    back = reverse("exercises:evaluation", args=[incident_id])
+    return _write(request, form, write, back=back, success=_("Fundet er gemt."))
 
 
-@requires(RUN)
+@role_required(RUN)
 @require_POST
 def proposal_create(request, finding_id):
     finding = get_object_or_404(Finding.objects.select_related("evaluation"), pk=finding_id)
-    incident_id = finding.evaluation.incident_id
     form = ProposalForm(request.POST, fields=DRAFT_FIELDS.get(finding.target_type, ()))
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("exercises:evaluation", incident_id=incident_id)
-    try:
-        services.proposed_change_create(finding=finding, **form.cleaned_data)
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Ændringsforslaget er sendt til redaktørerne."))
-    return redirect("exercises:evaluation", incident_id=incident_id)
+    back = reverse("exercises:evaluation", args=[finding.evaluation.incident_id])
+    return _write(
+        request,
+        form,
+        lambda data: services.proposed_change_create(finding=finding, **data),
+        back=back,
+        success=_("Ændringsforslaget er sendt til redaktørerne."),
+    )
 
 
-@requires(VIEW)
+@role_required(VIEW)
 @require_GET
 def proposal_list(request):
     decided = ProposedChange.objects.exclude(status=ProposedChange.Status.PROPOSED)
@@ -288,7 +290,7 @@ def proposal_list(request):
     )
 
 
-@requires(DECIDE)
+@role_required(DECIDE)
 @require_POST
 def proposal_decide(request, pk, decision):
     change = get_object_or_404(ProposedChange, pk=pk)
@@ -312,7 +314,7 @@ def proposal_decide(request, pk, decision):
     return redirect("exercises:proposals")
 
 
-@requires(VIEW)
+@role_required(VIEW)
 @require_GET
 def statistics(request):
     scenarios = selectors.scenario_choices()

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from config.roles import ROLES
+from core.roles import ROLES
 from incidents.models import LogEntry
 from incidents.services import incident_time_check
 

@@ -20,11 +20,11 @@ import uuid
 from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.template import loader
-from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 
 from cards.snapshots import CardSnapshot
 from core import loadshed
+from core.htmx import HtmxTemplateResponse
 from incidents import selectors
 from incidents.forms import EscalateForm
 
@@ -37,30 +37,6 @@ CSRF_PLACEHOLDER = "__csrf__"
 IDEMPOTENCY_VALUE = re.compile(r'(name="idempotency_key" value=")[0-9a-f-]{36}(")')
 CACHE_SECONDS = 120
 STOP_POLLING = 286
-
-
-class HtmxTemplateResponse(TemplateResponse):
-    """The page, or one of its inline partials for an htmx request.
-
-    ``partial`` names the partial; with ``target`` only when it is the element htmx asked to
-    swap. ``force_partial`` renders the partial whatever the request (shared renders).
-    """
-
-    def __init__(
-        self,
-        request,
-        template_name,
-        context=None,
-        *,
-        partial=None,
-        target=None,
-        force_partial=False,
-        **kwargs,
-    ):
-        wanted = partial and request.htmx and (target is None or target == request.htmx.target)
-        if partial and (wanted or force_partial):
-            template_name = f"{template_name}#{partial}"
-        super().__init__(request, template_name, context, **kwargs)
 
 
 def render_fragment(request, partial, context, template=TEMPLATE) -> str:

@@ -5,48 +5,53 @@ the panel, plain POSTs redirect to the panel page).
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.access import role_required
+from core.htmx import HtmxTemplateResponse, form_answer
 from incidents.models import Incident
 from notifications import services
 from notifications.forms import RecipientAddForm, SendNowForm
 from notifications.models import Recipient
 
-PANEL = "notifications/incident_panel.html#notifications-panel"
+PAGE = "notifications/incident_page.html"
+PANEL = "notifications-panel"
+VIEW = "incidents.view_incident"
+SEND = "incidents.send_status_update"
 
 
 def _panel_response(request, incident, *, form=None, status=200):
-    if request.htmx:
-        return render(
-            request, PANEL, {"incident": incident, "panel_form": form, "oob": True}, status=status
-        )
-    if form is not None and form.errors:
-        return render(
-            request,
-            "notifications/incident_page.html",
-            {"incident": incident, "panel_form": form},
-            status=status,
-        )
-    return redirect("notifications:incident-panel", incident_id=incident.pk)
+    return form_answer(
+        request,
+        PAGE,
+        {"incident": incident, "panel_form": form},
+        partial=PANEL,
+        redirect_to=reverse("notifications:incident-panel", args=[incident.pk]),
+        refused=form is not None and bool(form.errors),
+        status=status,
+    )
 
 
-@permission_required("incidents.view_incident", raise_exception=True)
+@role_required(VIEW)
 def incident_panel(request, incident_id):
     incident = get_object_or_404(Incident, pk=incident_id)
-    if request.htmx:
-        return render(request, PANEL, {"incident": incident})
-    return render(request, "notifications/incident_page.html", {"incident": incident})
+    return HtmxTemplateResponse(request, PAGE, {"incident": incident}, partial=PANEL)
 
 
 @require_POST
-@permission_required("incidents.send_status_update", raise_exception=True)
+@role_required(SEND)
 def status_update_send(request, incident_id):
     incident = get_object_or_404(Incident, pk=incident_id)
-    form = SendNowForm(request.POST)
+    _send_now(request, incident, SendNowForm(request.POST))
+    return _panel_response(request, incident)
+
+
+def _send_now(request, incident, form) -> None:
+    """Send an update now, and say how it went (a flash message on the panel)."""
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["idempotency_key"]))
     elif not incident.is_running:
@@ -65,17 +70,19 @@ def status_update_send(request, incident_id):
                 _("Statusopdateringen er sat i kø til %(count)d modtagere.")
                 % {"count": update.messages.values("recipient").distinct().count()},
             )
-    return _panel_response(request, incident)
 
 
 @require_POST
-@permission_required("incidents.send_status_update", raise_exception=True)
+@role_required(SEND)
 def recipient_add(request, incident_id):
     incident = get_object_or_404(Incident, pk=incident_id)
     form = RecipientAddForm(request.POST)
-    if not form.is_valid():
-        return _panel_response(request, incident, form=form, status=422 if request.htmx else 200)
-    data = form.cleaned_data
+    if form.is_valid():
+        return _recipient_added(request, incident, form.cleaned_data)
+    return _panel_response(request, incident, form=form, status=422 if request.htmx else 200)
+
+
+def _recipient_added(request, incident, data):
     try:
         added = _recipients_add(request, incident, data)
     except ValidationError as exc:  # a closed incident is read-only
@@ -107,7 +114,7 @@ def _recipients_add(request, incident, data) -> str:
 
 
 @require_POST
-@permission_required("incidents.send_status_update", raise_exception=True)
+@role_required(SEND)
 def recipient_remove(request, recipient_id):
     recipient = get_object_or_404(Recipient.objects.select_related("incident"), pk=recipient_id)
     try:

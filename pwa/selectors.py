@@ -17,7 +17,7 @@ from django.utils.crypto import salted_hmac
 
 from cards.selectors import published_versions
 from cards.snapshots import CardSnapshot
-from config.roles import has_any_role
+from core.roles import has_any_role
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from config.roles import has_any_role
+from core.roles import has_any_role
 from pwa.selectors import (
     PAGE_PREFIXES,
     cache_version,

@@ -1,14 +1,14 @@
 """Roles follow the person's job: the identity provider's groups decide them at each login.
 
 ``SSO_ROLE_MAP`` maps a provider's group, app role or job-function role to one of the
-app's roles (``config.roles.ROLES``). Shared by OpenID Connect and SAML.
+app's roles (``core.roles.ROLES``). Shared by OpenID Connect and SAML.
 """
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from config.roles import ROLES
+from core.roles import ROLES
 
 
 def roles_for_groups(groups) -> set[str]:

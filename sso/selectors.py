@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from config.roles import COORDINATOR
+from core.roles import COORDINATOR
 from sso.models import AccountProfile
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from config.roles import COORDINATOR, EDITOR, STAFF
+from core.roles import COORDINATOR, EDITOR, STAFF
 from tests.factories import UserFactory
 
 # The app as it ships (gunicorn, DEBUG=0, hashed static files, Redis): for every test dir.

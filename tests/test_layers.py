@@ -142,6 +142,13 @@ def test_notifications_never_import_the_incidents_services():
     assert used <= allowed, used - allowed
 
 
+def test_the_access_check_and_the_htmx_helper_import_no_app():
+    """Every app's views build on core.access and core.htmx: they stand on core alone."""
+    graph = import_graph()
+    used = {t for name in ("core.access", "core.htmx", "core.roles") for t in graph[name]}
+    assert used <= {"core.roles"}, used
+
+
 def test_printing_imports_no_other_app():
     """The engine is the lowest room: cards and incidents call it, never the reverse."""
     printing = {n: t for n, t in import_graph().items() if n.split(".")[0] == "printing"}

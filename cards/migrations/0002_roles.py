@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from config.roles import COORDINATOR, EDITOR, STAFF, grant_permissions
+from core.roles import COORDINATOR, EDITOR, STAFF, grant_permissions
 
 CARD_MODELS = [
     "actioncard", "phoneline", "announcement", "externalcard", "messagetemplate", "scenario",

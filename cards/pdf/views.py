@@ -1,7 +1,6 @@
 """Downloads of the printed card: always a file from disk, rendered at most once."""
 
 from django.http import FileResponse, Http404
-from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from audit.models import AccessRecord
@@ -9,20 +8,14 @@ from audit.services import access_record
 from cards.pdf.services import ensure_bundle, ensure_scenario_card
 from cards.selectors import published_version
 from cards.snapshots import CardSnapshot
-from config.roles import has_any_role
+from core.access import role_required
+from core.roles import has_any_role
 
 
 def may_download(user) -> bool:
     """Every role that reads the card downloads its PDF: a Medarbejder evacuated with a
     phone needs the card as a file too, not only whoever prints the binder."""
     return has_any_role(user)
-
-
-def _print_denied(request):
-    """A user with no role sees the no-role page; every role downloads."""
-    if not may_download(request.user):
-        return render(request, "no_role.html", status=200)
-    return None
 
 
 def _pdf_response(path, filename, *, immutable):
@@ -40,9 +33,8 @@ def _version_or_404(card_slug, number):
 
 
 @require_safe
+@role_required()  # every role: see may_download
 def card_bundle_download(request, card_slug, number=None):
-    if denied := _print_denied(request):
-        return denied
     version = _version_or_404(card_slug, number)
     path = ensure_bundle(version=version)
     filename = f"aktionskort-{card_slug}-v{version.number}.pdf"
@@ -51,9 +43,8 @@ def card_bundle_download(request, card_slug, number=None):
 
 
 @require_safe
+@role_required()  # every role: see may_download
 def scenario_card_download(request, card_slug, scenario_slug, number=None):
-    if denied := _print_denied(request):
-        return denied
     version = _version_or_404(card_slug, number)
     if scenario_slug not in CardSnapshot(version.snapshot).scenario_slugs():
         raise Http404("Scenariet findes ikke i denne version af kortet.")

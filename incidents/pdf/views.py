@@ -6,7 +6,6 @@ itself with htmx every 2 s and sends the browser to the file once it is ready. A
 render says so, in Danish, with a button that asks again.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from audit.models import AccessRecord
 from audit.services import access_record
-from config.roles import has_any_role
+from core.access import role_required
+from core.htmx import HtmxTemplateResponse
 from incidents.models import Incident
 from incidents.pdf.models import IncidentDocument
 from incidents.pdf.services import incident_document_current, incident_document_request
@@ -25,14 +25,6 @@ Kind = IncidentDocument.Kind
 REPORT_PERMISSIONS = ("incidents.start_incident", "cards.publish_actioncard")
 ARCHIVE_PERMISSIONS = ("incidents.start_incident",)
 PENDING = "incidents/pdf/document_pending.html"
-
-
-def can_download_report(user) -> bool:
-    return any(user.has_perm(p) for p in REPORT_PERMISSIONS)
-
-
-def can_download_archive(user) -> bool:
-    return any(user.has_perm(p) for p in ARCHIVE_PERMISSIONS)
 
 
 def _file_response(incident, kind, path):
@@ -52,12 +44,7 @@ def _file_response(incident, kind, path):
     return response
 
 
-def _document_view(request, pk, *, kind, allowed):
-    # Anonymous users never get here: the login middleware sends them to the login page.
-    if not has_any_role(request.user):
-        return render(request, "no_role.html", status=403)
-    if not allowed(request.user):
-        raise PermissionDenied
+def _document_view(request, pk, *, kind):
     incident = Incident.objects.select_related("card_version").filter(pk=pk).first()
     if incident is None:
         raise Http404("Hændelsen findes ikke.")
@@ -81,15 +68,16 @@ def _document_view(request, pk, *, kind, allowed):
     doc = incident_document_request(incident=incident, kind=kind)
     context = {"incident": incident, "document": doc, "kind": kind, "url": url}
     context["back"] = reverse("incidents:dashboard", args=[incident.pk])
-    template = PENDING + ("#document-status" if request.htmx else "")
-    return render(request, template, context)
+    return HtmxTemplateResponse(request, PENDING, context, partial="document-status")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@role_required(*REPORT_PERMISSIONS)
 def incident_report_download(request, pk):
-    return _document_view(request, pk, kind=Kind.REPORT, allowed=can_download_report)
+    return _document_view(request, pk, kind=Kind.REPORT)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@role_required(*ARCHIVE_PERMISSIONS)
 def incident_archive_download(request, pk):
-    return _document_view(request, pk, kind=Kind.ARCHIVE, allowed=can_download_archive)
+    return _document_view(request, pk, kind=Kind.ARCHIVE)

@@ -7,13 +7,11 @@ one indexed query (see ``_unchanged_poll`` and incidents/README.md).
 
 import logging
 import time
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,9 +19,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
 
-from config.roles import user_roles
+from core.access import role_required
+from core.htmx import HtmxTemplateResponse
 from incidents import live, selectors
 from incidents.forms import (
     LOG_FILTERS,
@@ -44,30 +42,6 @@ STOP_POLLING = live.STOP_POLLING
 
 
 logger = logging.getLogger(__name__)
-
-
-def requires(perm):
-    """No role: the no-role page; a role without ``perm``: 403."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                if request.htmx:
-                    return HttpResponseClientRedirect(reverse("login"))
-                return redirect_to_login(request.get_full_path())
-            user = request.user
-            # Cached where core.context_processors.roles looks, so a page asks once.
-            request._roles = user_roles(user)
-            if not (user.is_superuser or request._roles):
-                return render(request, "no_role.html", status=403)
-            if not request.user.has_perm(perm):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _remember_viewer(request):
@@ -255,7 +229,7 @@ def _errors_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-@requires(VIEW)
+@role_required(VIEW)
 @require_GET
 def incident_list(request):
     return render(
@@ -275,7 +249,7 @@ def dashboard(request, pk):
     return _dashboard(request, pk)
 
 
-@requires(VIEW)
+@role_required(VIEW)
 def _dashboard(request, pk):
     try:
         incident = selectors.incident_get(pk=pk)
@@ -319,7 +293,7 @@ def _wall_item(request, state, now) -> dict:
         return {"pk": state.pk, "broken": True}
 
 
-@requires(VIEW)
+@role_required(VIEW)
 def _wall(request):
     _remember_viewer(request)
     now = timezone.now()
@@ -328,5 +302,4 @@ def _wall(request):
     # The dashboard's own fragments, from the same shared renders (incidents/live.py).
     overview = [_wall_item(request, state, now) for state in selectors.running_live_states()]
     context = {"overview": overview, "live_token": token, "now": now}
-    template = "incidents/wall.html#wall-live" if request.htmx else "incidents/wall.html"
-    return render(request, template, context)
+    return HtmxTemplateResponse(request, "incidents/wall.html", context, partial="wall-live")

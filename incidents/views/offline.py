@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.access import role_required
 from incidents import services
 from incidents.forms import (
     FigureForm,
@@ -27,7 +28,7 @@ from incidents.forms import (
     StepReopenForm,
 )
 from incidents.models import Incident, IncidentStep
-from incidents.views import WORK, _errors_text, requires
+from incidents.views import WORK, _errors_text
 from incidents.views.steps import _own_replay
 
 FORMS = {"log": LogEntryForm, "figures": FigureForm, "done": StepDoneForm, "reopen": StepReopenForm}
@@ -94,7 +95,7 @@ def _write(request, incident, kind, envelope, data):
     return getattr(step, "replayed", False), step
 
 
-@requires(WORK)
+@role_required(WORK)
 @require_POST
 def offline_write(request, pk):
     incident = get_object_or_404(Incident, pk=pk)

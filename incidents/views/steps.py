@@ -3,12 +3,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from cards.snapshots import CardSnapshot
+from core.access import role_required
+from core.htmx import HtmxTemplateResponse
 from incidents import services
 from incidents.forms import (
     StepAssignForm,
@@ -24,7 +26,6 @@ from incidents.views import (
     _errors_text,
     _live,
     _refused,
-    requires,
 )
 
 
@@ -40,14 +41,14 @@ def _step_people(step):
     return list(CardSnapshot(step.incident.card_version.snapshot).people.values())
 
 
-@requires(VIEW)
+@role_required(VIEW)
 @require_GET
 def step_detail(request, pk, step_pk):
     step = _step_or_404(pk, step_pk)
     return _step_page(request, step)
 
 
-def _step_page(request, step, status=200, template="incidents/step.html", **forms):
+def _step_page(request, step, status=200, partial=None, **forms):
     incident = step.incident
     initial = {"version": step.version}
     context = {
@@ -68,7 +69,9 @@ def _step_page(request, step, status=200, template="incidents/step.html", **form
         ),
     }
     context.update(forms)
-    return render(request, template, context, status=status)
+    return HtmxTemplateResponse(
+        request, "incidents/step.html", context, partial=partial, status=status
+    )
 
 
 STEP_ACTIONS = {
@@ -79,7 +82,7 @@ STEP_ACTIONS = {
 }
 
 
-@requires(WORK)
+@role_required(WORK)
 @require_POST
 def step_update(request, pk, step_pk, action):
     if action not in STEP_ACTIONS:
@@ -170,7 +173,6 @@ def _step_refused(request, step, exc, form, status=409):
         "conflict_stale": isinstance(exc, services.StaleStepError),
         "kept_action": action,
     }
-    if request.htmx:
-        # htmx only swaps 2xx answers; the panel carries the refusal itself.
-        return _step_page(request, fresh, template="incidents/step.html#step-panel", **context)
-    return _step_page(request, fresh, status=status, **context)
+    # htmx only swaps 2xx answers: there the panel alone, carrying the refusal itself.
+    status = 200 if request.htmx else status
+    return _step_page(request, fresh, status=status, partial="step-panel", **context)

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from cards.models import ActionCard
 from cards.selectors import published_version
 from cards.snapshots import CardSnapshot
+from core.access import role_required
+from core.htmx import HtmxTemplateResponse
 from incidents import selectors, services
 from incidents.forms import (
     LOG_FILTERS,
@@ -37,11 +39,10 @@ from incidents.views import (
     _live,
     _page,
     _refused,
-    requires,
 )
 
 
-@requires(START)
+@role_required(START)
 @require_POST
 def start(request):
     card = get_object_or_404(ActionCard, slug=card_slug(request.POST.get("card", "")))
@@ -95,7 +96,7 @@ def _incident_or_404(pk):
     return get_object_or_404(Incident.objects.select_related("card_version"), pk=pk)
 
 
-@requires(START)
+@role_required(START)
 @require_POST
 def escalate(request, pk):
     incident = _incident_or_404(pk)
@@ -123,7 +124,7 @@ def escalate(request, pk):
     return _done(request, incident, "#incident-steps")
 
 
-@requires(WORK)
+@role_required(WORK)
 @require_POST
 def log_write(request, pk):
     incident = _incident_or_404(pk)
@@ -148,7 +149,7 @@ def log_write(request, pk):
     return redirect(reverse("incidents:dashboard", args=[pk]) + "#incident-log")
 
 
-@requires(VIEW)
+@role_required(VIEW)
 @require_GET
 def log_full(request, pk):
     incident = get_object_or_404(Incident, pk=pk)
@@ -157,10 +158,9 @@ def log_full(request, pk):
         incident=incident, page=request.GET.get("side") or 1, category=log_filter
     )
     # The filter form swaps only the timeline (htmx); without JavaScript it loads the page.
-    template = "incidents/log.html#log-timeline" if request.htmx else "incidents/log.html"
-    return render(
+    return HtmxTemplateResponse(
         request,
-        template,
+        "incidents/log.html",
         {
             "incident": incident,
             "page": page,
@@ -168,10 +168,11 @@ def log_full(request, pk):
             "log_filters": LOG_FILTERS,
             "can_work": incident.is_running and request.user.has_perm(WORK),
         },
+        partial="log-timeline",
     )
 
 
-@requires(WORK)
+@role_required(WORK)
 def log_correct(request, pk, sequence):
     incident = get_object_or_404(Incident, pk=pk)
     entry = get_object_or_404(
@@ -217,7 +218,7 @@ def log_correct(request, pk, sequence):
     )
 
 
-@requires(WORK)
+@role_required(WORK)
 @require_POST
 def figures_add(request, pk):
     incident = _incident_or_404(pk)
@@ -250,7 +251,7 @@ def figures_add(request, pk):
     return redirect(reverse("incidents:dashboard", args=[pk]) + "#incident-figures")
 
 
-@requires(WORK)
+@role_required(WORK)
 @require_POST
 def phone_line_switch(request, pk, line_pk):
     line = get_object_or_404(PhoneLineState, pk=line_pk, incident_id=pk)
@@ -270,7 +271,7 @@ def phone_line_switch(request, pk, line_pk):
     return _done(request, incident, anchor)
 
 
-@requires(WORK)
+@role_required(WORK)
 @require_POST
 def timer_start(request, pk, timer_pk):
     timer = get_object_or_404(IncidentTimer, pk=timer_pk, incident_id=pk)
@@ -298,7 +299,7 @@ def timer_start(request, pk, timer_pk):
     return _done(request, incident, "#incident-timers")
 
 
-@requires(START)
+@role_required(START)
 def close(request, pk):
     incident = _incident_or_404(pk)
     form = CloseForm(request.POST or None)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from config.roles import COORDINATOR, STAFF
+from core.roles import COORDINATOR, STAFF
 from tests.notifications.fakes_push import PushServiceServer, vapid_keys
 from tests.smsin.conftest import provider, sender_create, smsin_settings  # noqa: F401
 

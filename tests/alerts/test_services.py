@@ -9,7 +9,7 @@ from django.urls import reverse
 from alerts import services
 from alerts.content import ack_token
 from alerts.models import Alert, AlertRecipient, Delivery
-from config.roles import STAFF
+from core.roles import STAFF
 from incidents.models import Incident, LogEntry
 from tests.factories import UserFactory
 

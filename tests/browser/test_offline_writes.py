@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from config.roles import STAFF
+from core.roles import STAFF
 from incidents import services
 from incidents.models import FigureReport, IncidentStep, LogEntry
 from tests.browser.conftest import (

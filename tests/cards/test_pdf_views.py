@@ -54,7 +54,7 @@ def test_a_user_without_a_role_sees_the_no_role_page(
 
     response = client.get(BUNDLE)
 
-    assert response.status_code == 200
+    assert response.status_code == 403  # issue 17: as on every other page (was 200)
     assert "no_role.html" in [t.name for t in response.templates]
     assert fake_render == []
 

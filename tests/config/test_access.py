@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from config.roles import COORDINATOR, EDITOR, STAFF
+from core.roles import COORDINATOR, EDITOR, STAFF
 from tests.factories import PASSWORD
 
 
@@ -48,7 +48,7 @@ def test_user_without_role_is_told_whom_to_ask(client, no_role_user, seeded_card
 
     response = client.get(reverse("home"))
 
-    assert response.status_code == 200
+    assert response.status_code == 403  # issue 17: as on every other page (was 200)
     assert "ingen rolle" in response.text
     assert "Evakuering af Dokk1" not in response.text
 

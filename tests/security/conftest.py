@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import URLResolver, get_resolver
 
-from config.roles import COORDINATOR, EDITOR, STAFF
+from core.roles import COORDINATOR, EDITOR, STAFF
 from tests.factories import UserFactory
 
 ANONYMOUS = "anonym"

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from config.roles import COORDINATOR, EDITOR, STAFF
+from core.roles import COORDINATOR, EDITOR, STAFF
 from tests.security.conftest import ANONYMOUS, NO_ROLE, SUPERUSER, url_patterns
 
 LOGIN = "→ login"  # 302 to the login page
@@ -50,8 +50,8 @@ WORK_GET = by_role(LOGIN, FORBIDDEN, 200, 200, FORBIDDEN, 200)
 # Write exercise scripts, decide on proposed card changes: Redaktør.
 EDIT_POST = by_role(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, 302, 302)
 # Download the card as PDF: every role that reads it (a Medarbejder evacuated with a
-# phone needs it too); without a role the no-role page.
-PRINT = by_role(LOGIN, 200, 200, 200, 200, 200)
+# phone needs it too); without a role the no-role page (403, as everywhere).
+PRINT = by_role(LOGIN, FORBIDDEN, 200, 200, 200, 200)
 
 
 def _pk(w):
@@ -62,9 +62,9 @@ def _local(when):
     return timezone.localtime(when).strftime("%Y-%m-%dT%H:%M")
 
 
-# The no-role page is answered with 200 where it replaces a page everyone with a role
-# sees (the home page).
-ANY_ROLE = by_role(LOGIN, 200, 200, 200, 200, 200)
+# Every role reads; without a role the no-role page, 403 like every other page (issue 17:
+# the card pages answered it with 200).
+ANY_ROLE = by_role(LOGIN, FORBIDDEN, 200, 200, 200, 200)
 LOGGED_IN_REDIRECT = by_role(200, 302, 302, 302, 302, 302)
 POST_REDIRECT = by_role(LOGIN, 302, 302, 302, 302, 302)
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from config.roles import COORDINATOR
+from core.roles import COORDINATOR
 from tests.security.conftest import ANONYMOUS, ROLES
 from tests.security.matrix import (
     LOGIN,

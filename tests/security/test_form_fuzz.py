@@ -18,7 +18,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.roles import COORDINATOR, EDITOR, STAFF
+from core.roles import COORDINATOR, EDITOR, STAFF
 from tests.security.conftest import ANONYMOUS
 from tests.security.matrix import MATRIX, project_routes
 from tests.security.strategies import (

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from config.roles import COORDINATOR, STAFF
+from core.roles import COORDINATOR, STAFF
 from tests.security.conftest import ANONYMOUS, NO_ROLE, ROLES, SUPERUSER, url_patterns
 from tests.security.matrix import (
     ADMIN_INDEX,

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from config.roles import EDITOR, STAFF
+from core.roles import EDITOR, STAFF
 from tests.contacts.factories import PersonFactory
 from tests.factories import UserFactory
 from tests.notifications.fakes import GatewayAPIServer

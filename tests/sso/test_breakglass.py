@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from config.roles import COORDINATOR, EDITOR, STAFF
+from core.roles import COORDINATOR, EDITOR, STAFF
 from sso import services
 from sso.models import AccountProfile, EmergencyLogin, EmergencyNotice
 from sso.oidc import REACHABLE_CACHE_KEY

@@ -16,7 +16,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection, connections
 
-from config.roles import COORDINATOR, STAFF
+from core.roles import COORDINATOR, STAFF
 from sso.models import AccountProfile, EmergencyLogin, EmergencyNotice, ExternalIdentity
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require
 from tests.factories import PASSWORD, UserFactory

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from config.roles import COORDINATOR, EDITOR, STAFF
+from core.roles import COORDINATOR, EDITOR, STAFF
 from sso.roles import roles_for_groups, user_roles_sync
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
 from saml2 import time_util
 
-from config.roles import COORDINATOR, EDITOR, STAFF
+from core.roles import COORDINATOR, EDITOR, STAFF
 from sso.models import SeenAssertion
 from sso.saml import privileges_from_values, sp_config_dict
 from tests.conftest import require

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import override_settings
 
-from config.roles import COORDINATOR
+from core.roles import COORDINATOR
 from sso.saml import sp_config_dict
 from tests.a11y.test_axe import WIDTHS, axe_violations
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require

@@ -3,7 +3,7 @@ local superuser or emergency account."""
 
 import pytest
 
-from config.roles import COORDINATOR, STAFF
+from core.roles import COORDINATOR, STAFF
 from sso.models import AccountProfile, ExternalIdentity
 from sso.services import sso_user_sync
 from tests.factories import UserFactory
