@@ -19,6 +19,7 @@ from django.utils import translation
 
 from cards.pdf.documents import CARD_STYLESHEETS, CardDocument
 from cards.pdf.services import version_dir_for
+from core.tasks_by_name import task_named
 from printing.files import file_write_atomic
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def static_copy_write(*, version) -> Path:
 
 def static_copy_schedule(*, version) -> None:
     """From ``card_publish``: regenerate the copy once the publish commits."""
-    from cards.tasks import card_static_copy_write
+    card_static_copy_write = task_named("cards.tasks.card_static_copy_write")
 
     def enqueue():
         try:

@@ -3,7 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import may_use_admin
+from core.roles import may_use_admin
 
 
 class AdminLoginForm(AdminAuthenticationForm):

@@ -42,3 +42,8 @@ def user_roles(user):
 
 def has_any_role(user):
     return user.is_authenticated and (user.is_superuser or bool(user_roles(user)))
+
+
+def may_use_admin(user) -> bool:
+    """Staff, superusers and Redaktører (by their role: no is_staff flag to remember)."""
+    return user.is_active and (user.is_staff or user.is_superuser or EDITOR in user_roles(user))

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import outbox
+from core.tasks_by_name import task_named
 from incidents.log import incident_touch, log_entry_create
 from incidents.models import LogEntry
 from notifications.channels import channel_for, delivery_error_for
@@ -41,7 +42,7 @@ def outbox_enqueue(message_ids, *, countdown: float | None = None, queue: str | 
 
     ``queue="priority"`` is for the few messages a dead worker left half-sent: they go
     ahead of the backlog instead of behind it."""
-    from notifications.tasks import outbox_message_deliver
+    outbox_message_deliver = task_named("notifications.tasks.outbox_message_deliver")
 
     if countdown is not None:
         countdown = min(countdown, MAX_COUNTDOWN_SECONDS)

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape, linebreaks
 
 from core import outbox
+from core.tasks_by_name import task_named
 from notifications.channels import PermanentFailure, channel_for, delivery_error_for
 from notifications.models import Channel
 from sso.models import EmergencyLogin, EmergencyNotice, ExternalIdentity
@@ -101,7 +102,7 @@ def notice_content(login: EmergencyLogin) -> NoticeContent:
 
 
 def _notices_enqueue(notice_ids):
-    from sso.tasks import emergency_notice_deliver
+    emergency_notice_deliver = task_named("sso.tasks.emergency_notice_deliver")
 
     for pk in notice_ids:
         try:

@@ -114,6 +114,11 @@ def test_no_import_circle_between_apps():
     assert across == [], f"import circles across apps: {across}"
 
 
+def test_no_import_circle_inside_an_app():
+    inside = [sorted(c) for c in strongly_connected(import_graph()) if len(c) > 1]
+    assert inside == [], f"import circles: {inside}"
+
+
 def test_the_cycle_finder_finds_a_cycle():
     graph = {"a.x": {"b.y"}, "b.y": {"b.z"}, "b.z": {"a.x"}, "c.q": {"a.x"}}
     assert {"a.x", "b.y", "b.z"} in strongly_connected(graph)

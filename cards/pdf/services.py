@@ -14,6 +14,7 @@ from django.db import transaction
 
 from cards.pdf.documents import render_card_bundle, render_scenario_card
 from cards.snapshots import CardSnapshot
+from core.tasks_by_name import task_named
 from printing.files import file_write_atomic
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def card_bundle_schedule(*, version) -> None:
     Called from ``card_publish``: if the broker is down the publish still succeeds, and
     the first download renders the file instead.
     """
-    from cards.tasks import card_bundle_render
+    card_bundle_render = task_named("cards.tasks.card_bundle_render")
 
     def enqueue():
         try:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.tasks_by_name import task_named
 from incidents.models import Incident
 from incidents.pdf.models import IncidentDocument
 from incidents.pdf.selectors import report_fingerprint
@@ -72,7 +73,7 @@ def _locked_row(*, incident, kind) -> IncidentDocument:
 
 
 def _enqueue(document_id: int) -> None:
-    from incidents.tasks import incident_document_render
+    incident_document_render = task_named("incidents.tasks.incident_document_render")
 
     def enqueue():
         try:
