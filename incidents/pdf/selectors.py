@@ -24,7 +24,7 @@ from core.names import person_name
 from incidents.events import clock, report_text
 from incidents.metrics import response_metrics
 from incidents.models import Incident, LogEntry
-from incidents.selectors import checklist_sections, duration_label, figure_charts
+from incidents.selectors import checklist_sections, duration_label, figure_series
 from notifications.content import REASONS
 from notifications.models import OutboxMessage, StatusUpdate
 
@@ -249,7 +249,7 @@ def incident_report(*, incident: Incident, now=None) -> dict:
         "timers": _timers(incident, rows),
         "phone_lines": _phone_lines(incident, rows),
         "figures": figures,
-        "charts": figure_charts(incident=incident, now=now),
+        "figure_series": figure_series(incident=incident, now=now),
         "chart_start": min([incident.started_at, *(f.reported_at for f in figures[:1])]),
         "chart_end": end,
         "updates": updates,

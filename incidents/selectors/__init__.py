@@ -6,7 +6,7 @@ One module per subject: ``dashboard`` (the dashboard's fragment readers), ``live
 Callers import from ``incidents.selectors``.
 """
 
-from incidents.selectors.charts import CHART_HEIGHT, CHART_POINTS, CHART_WIDTH, figure_charts
+from incidents.selectors.charts import CHART_POINTS, figure_series
 from incidents.selectors.common import BAD_ROW_ERRORS, READABLE_TIMES, guarded, readable_figures
 from incidents.selectors.contacts import contacts_panel
 from incidents.selectors.dashboard import (
@@ -58,7 +58,6 @@ __all__ = [
     "BAD_ROW_ERRORS",
     "CHART_HEIGHT",
     "CHART_POINTS",
-    "CHART_WIDTH",
     "CLOSED_INCIDENTS_PAGE",
     "DASHBOARD_LOG_ENTRIES",
     "FULL_LOG_PAGE",
@@ -80,7 +79,7 @@ __all__ = [
     "dashboard_timers",
     "duration_label",
     "escalation_options",
-    "figure_charts",
+    "figure_series",
     "full_log",
     "guarded",
     "incident_dashboard",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from cards.placeholders import fill_template
 from cards.snapshots import CardSnapshot
 from incidents.models import Incident
-from incidents.selectors.charts import figure_charts
+from incidents.selectors.charts import figure_series
 from incidents.selectors.common import guarded, readable_figures
 from incidents.selectors.contacts import contacts_panel
 from incidents.selectors.labels import age_label, duration_label
@@ -151,18 +151,18 @@ def dashboard_figures(*, incident: Incident, now: dt.datetime, charts=True, prob
         problems=problems,
         what=_("tallene"),
     )
-    drawn = []
+    series = None
     if charts:
-        drawn = guarded(
-            lambda: figure_charts(incident=incident, now=now, min_points=2),
-            [],
+        series = guarded(
+            lambda: figure_series(incident=incident, now=now, min_points=2),
+            None,
             problems=problems,
             what=_("graferne"),
         )
     return {
         "latest_figures": latest,
         "figures_age": age_label(latest.reported_at, now) if latest else "",
-        "charts": drawn,
+        "figure_series": series,
         "problems": problems,
     }
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.formatting import min_sec
+from incidents import presentation
 from incidents.events import entry_category, entry_text
 from incidents.models import LogEntry
 from incidents.selectors import running_incidents as running_incidents_query
@@ -51,6 +52,12 @@ def log_category(entry):
     """The filter class of an entry: a person's kind, "decision" for a chosen alternative,
     else "system"."""
     return entry_category(entry)
+
+
+@register.filter
+def figure_charts(series):
+    """The figures' line charts (SVG points, labels) from the selectors' figure series."""
+    return presentation.figure_charts(series)
 
 
 @register.filter

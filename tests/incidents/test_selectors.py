@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from incidents import selectors, services
+from incidents import presentation, selectors, services
 from tests.incidents.factories import add_figures
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,9 @@ def test_age_label_in_danish():
 
 def test_chart_is_thinned_to_a_fixed_number_of_points(incident, staff_user):
     add_figures(incident, 500, user=staff_user)
-    charts = selectors.figure_charts(incident=incident, now=timezone.now())
+    charts = presentation.figure_charts(
+        selectors.figure_series(incident=incident, now=timezone.now())
+    )
     assert [c.label for c in charts] == [
         "Ledige medarbejdere",
         "Opkald i kø",
@@ -52,7 +54,7 @@ def test_chart_is_thinned_to_a_fixed_number_of_points(incident, staff_user):
     for chart in charts:
         for point in chart.points.split():
             x, y = map(float, point.split(","))
-            assert 0 <= x <= selectors.CHART_WIDTH and 0 <= y <= selectors.CHART_HEIGHT
+            assert 0 <= x <= presentation.CHART_WIDTH and 0 <= y <= presentation.CHART_HEIGHT
 
 
 def test_yammer_text_names_every_reason(incident, coordinator):
