@@ -10,6 +10,7 @@ from incidents.models import FigureReport, Incident, LogEntry
 from notifications import services
 from notifications.models import OutboxMessage, Recipient, StatusUpdate
 from tests.notifications.conftest import incident_create
+from tests.notifications.factories import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,10 +174,7 @@ def test_temporary_failure_is_retried_with_backoff_then_given_up(
 ):
     settings.NOTIFY_RETRY_BASE_SECONDS = 10
     settings.NOTIFY_RETRY_TOTAL_SECONDS = 60
-    recipient = Recipient.objects.create(
-        incident=bare_incident, key="x", name="Testperson 1", email="t1@example.invalid",
-        channels="email", source="adhoc",
-    )  # fmt: skip
+    recipient = RecipientFactory(incident=bare_incident, name="Testperson 1")
     update = services.status_update_create(incident=bare_incident, reason="started")
     message = update.messages.get(recipient=recipient)
     _fail_smtp_with(monkeypatch, ConnectionRefusedError("refused"))

@@ -19,6 +19,7 @@ from incidents.pdf.documents import render_incident_report
 from notifications import services
 from notifications.forms import RecipientAddForm
 from notifications.models import OutboxMessage, Recipient
+from tests.notifications.factories import RecipientFactory
 from tests.notifications.fakes import InternalServer
 
 pytestmark = pytest.mark.django_db
@@ -254,10 +255,7 @@ def test_the_migration_removes_stored_bodies_and_secrets(bare_incident):
         "notifications.migrations.0002_teams_card_and_no_webhook_response_bodies"
     )
     url = "https://prod-01.westeurope.logic.azure.com:443/workflows/abc/invoke?sig=s3cret"
-    recipient = Recipient.objects.create(
-        incident=bare_incident, key="adhoc:||x", name=url, webhook_url=url, channels="webhook",
-        source=Recipient.Source.ADHOC,
-    )  # fmt: skip
+    recipient = RecipientFactory(incident=bare_incident, webhook=True, webhook_url=url)
     update = services.status_update_create(incident=bare_incident, reason="started")
     message = OutboxMessage.objects.create(
         update=update, recipient=recipient, channel="webhook", address=url,
