@@ -69,3 +69,16 @@ def test_history_page_is_for_editors_only(client, staff_user, coordinator, seede
     for user in (staff_user, coordinator):
         client.force_login(user)
         assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_history_page_lists_the_versions_once_and_its_title_is_plain_text(
+    client, editor, seeded_card
+):
+    client.force_login(editor)
+
+    html = client.get(reverse("cards:history", args=["telefoni"])).text
+
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and "Ændringshistorik" in title
+    assert html.count('<h2 id="versions">') == 1
