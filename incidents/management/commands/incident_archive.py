@@ -1,9 +1,9 @@
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from incidents.models import Incident
+from incidents.management.closed import closed_incident
 from incidents.pdf.archive import archive_build
 
 
@@ -20,14 +20,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, incident_id, output, **options):
-        incident = Incident.objects.filter(pk=incident_id).first()
-        if incident is None:
-            raise CommandError(f"Hændelse {incident_id} findes ikke.")
-        if incident.is_running:
-            raise CommandError(
-                f"Hændelse {incident_id} »{incident.title}« er stadig i gang; "
-                "arkivpakken kan først laves, når den er afsluttet."
-            )
+        incident = closed_incident(
+            incident_id, not_yet="arkivpakken kan først laves, når den er afsluttet."
+        )
         output = output or Path(f"haendelse-{incident_id}-arkiv.zip")
         start = time.perf_counter()
         output.write_bytes(archive_build(incident=incident))

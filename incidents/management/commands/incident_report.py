@@ -1,9 +1,9 @@
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from incidents.models import Incident
+from incidents.management.closed import closed_incident
 from incidents.pdf.documents import render_incident_report
 from incidents.pdf.services import incident_report_write
 
@@ -19,14 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", type=Path, help="Fil at skrive PDF'en til")
 
     def handle(self, *args, incident_id, output, **options):
-        incident = Incident.objects.filter(pk=incident_id).first()
-        if incident is None:
-            raise CommandError(f"Hændelse {incident_id} findes ikke.")
-        if incident.is_running:
-            raise CommandError(
-                f"Hændelse {incident_id} »{incident.title}« er stadig i gang; "
-                "rapporten dannes, når den er afsluttet."
-            )
+        incident = closed_incident(incident_id, not_yet="rapporten dannes, når den er afsluttet.")
         start = time.perf_counter()
         if output is None:
             path = incident_report_write(incident=incident)
