@@ -3,20 +3,12 @@
 from django.contrib import admin
 
 from audit.models import AccessRecord
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(AccessRecord)
-class AccessRecordAdmin(admin.ModelAdmin):
+class AccessRecordAdmin(ReadOnlyAdmin):
     list_display = ["at", "username", "action", "object_type", "object_label", "person_phone"]
     list_filter = ["action", "object_type"]
     search_fields = ["username", "person_phone", "person_phone_other", "person_slug"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -29,3 +29,16 @@ class AktionskortAdminConfig(AdminConfig):
         # After autodiscover (which registered Django's UserAdmin); imported here because
         # this module is loaded before the models are.
         from core import user_admin  # noqa: F401
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An audit trail in the admin: shown, never added, edited or deleted there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from sso.models import AccountProfile, EmergencyLogin, EmergencyNotice, ExternalIdentity
 
 
@@ -27,7 +28,7 @@ class EmergencyNoticeInline(admin.TabularInline):
 
 
 @admin.register(EmergencyLogin)
-class EmergencyLoginAdmin(admin.ModelAdmin):
+class EmergencyLoginAdmin(ReadOnlyAdmin):
     """The audit log of emergency logins: read only, nothing is edited or deleted here."""
 
     list_display = ["at", "user", "reason", "ip", "announced_at"]
@@ -35,12 +36,3 @@ class EmergencyLoginAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     readonly_fields = ["user", "at", "ip", "reason", "path", "announced_at"]
     inlines = [EmergencyNoticeInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
