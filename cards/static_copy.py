@@ -13,13 +13,12 @@ import re
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from cards.pdf.documents import CARD_STYLESHEETS, CardDocument
 from cards.pdf.services import version_dir_for
-from core.tasks_by_name import task_named
+from core.tasks_by_name import task_enqueue_on_commit
 from printing.files import file_write_atomic
 
 logger = logging.getLogger(__name__)
@@ -55,12 +54,8 @@ def static_copy_write(*, version) -> Path:
 
 def static_copy_schedule(*, version) -> None:
     """From ``card_publish``: regenerate the copy once the publish commits."""
-    card_static_copy_write = task_named("cards.tasks.card_static_copy_write")
-
-    def enqueue():
-        try:
-            card_static_copy_write.delay(version.pk)
-        except Exception:
-            logger.exception("Kunne ikke sætte den statiske kopi i kø for %s", version)
-
-    transaction.on_commit(enqueue)
+    task_enqueue_on_commit(
+        "cards.tasks.card_static_copy_write",
+        version.pk,
+        unsent="Kunne ikke sætte den statiske kopi i kø for version %s",
+    )

@@ -10,11 +10,10 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 
 from cards.pdf.documents import render_card_bundle, render_scenario_card
 from cards.snapshots import CardSnapshot
-from core.tasks_by_name import task_named
+from core.tasks_by_name import task_enqueue_on_commit
 from printing.files import file_write_atomic
 
 logger = logging.getLogger(__name__)
@@ -74,12 +73,8 @@ def card_bundle_schedule(*, version) -> None:
     Called from ``card_publish``: if the broker is down the publish still succeeds, and
     the first download renders the file instead.
     """
-    card_bundle_render = task_named("cards.tasks.card_bundle_render")
-
-    def enqueue():
-        try:
-            card_bundle_render.delay(version.pk)
-        except Exception:
-            logger.exception("Kunne ikke sætte PDF-opgaven i kø for %s", version)
-
-    transaction.on_commit(enqueue)
+    task_enqueue_on_commit(
+        "cards.tasks.card_bundle_render",
+        version.pk,
+        unsent="Kunne ikke sætte PDF-opgaven i kø for version %s",
+    )

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.tasks_by_name import task_named
+from core.tasks_by_name import task_enqueue_on_commit
 from incidents.models import Incident
 from incidents.pdf.models import IncidentDocument
 from incidents.pdf.selectors import report_fingerprint
@@ -73,16 +73,12 @@ def _locked_row(*, incident, kind) -> IncidentDocument:
 
 
 def _enqueue(document_id: int) -> None:
-    incident_document_render = task_named("incidents.tasks.incident_document_render")
-
-    def enqueue():
-        try:
-            incident_document_render.delay(document_id)
-        except Exception:
-            # The row stays pending: the next download asks again.
-            logger.exception("Kunne ikke sætte dokument %s i kø", document_id)
-
-    transaction.on_commit(enqueue)
+    # The row stays pending if the broker is down: the next download asks again.
+    task_enqueue_on_commit(
+        "incidents.tasks.incident_document_render",
+        document_id,
+        unsent="Kunne ikke sætte dokument %s i kø",
+    )
 
 
 def _render_is_alive(doc, now) -> bool:
