@@ -4,6 +4,7 @@ ticks beat could not send are not replayed, and the slot makes a repeated tick h
 """
 
 import datetime as dt
+import re
 import time
 
 import pytest
@@ -22,6 +23,18 @@ pytestmark = [
 ]
 
 TICK_SECONDS = 10
+PUBLISHED = re.compile(r"card_bundle_render\[[^\]]+\] (succeeded|raised|retry)")
+
+
+def _wait_for_the_publish_tasks(worker, timeout=60):
+    """The seed card's publish queued its PDF bundle (seconds to render). A worker that
+    loses Redis while it holds that unacknowledged task dies in kombu's restore_unacked
+    ("Unrecoverable error", a worker restart brings it back); this test is about beat's
+    ticks during an outage, so the outage starts once the worker is idle."""
+    deadline = time.monotonic() + timeout
+    while not PUBLISHED.search(worker.log_path.read_text(errors="replace")):
+        assert time.monotonic() < deadline, "the card's PDF bundle was never rendered"
+        time.sleep(0.2)
 
 
 def test_update_due_during_a_redis_outage_goes_out_once_within_a_tick_after(
@@ -33,7 +46,8 @@ def test_update_due_during_a_redis_outage_goes_out_once_within_a_tick_after(
 ):
     env = {"NOTIFY_TICK_SECONDS": str(TICK_SECONDS)}
     background.beat(**env)
-    background.worker(**env)
+    worker = background.worker(**env)
+    _wait_for_the_publish_tasks(worker)
     # Due 12 s from now; the outage covers the due moment and at least one tick after it.
     due = timezone.now() + dt.timedelta(seconds=12)
     incident = incident_create(seeded_card, interval=1, started_at=due - dt.timedelta(minutes=1))
