@@ -95,6 +95,18 @@ def production_env(
     return env
 
 
+def manage_py(*args: str, env: dict, timeout: float) -> subprocess.CompletedProcess:
+    """``manage.py <args>`` in a process of its own with ``env``; its output as text."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def collect_static(static_root: Path | str, *, base: dict | None = None) -> Path:
     """``collectstatic`` as the Dockerfile runs it (hashed + compressed) into ``static_root``.
 
@@ -108,14 +120,7 @@ def collect_static(static_root: Path | str, *, base: dict | None = None) -> Path
         SECRET_KEY=env.get("SECRET_KEY") or "build-only",
         LOG_LEVEL="WARNING",
     )
-    done = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    done = manage_py("collectstatic", "--noinput", "-v", "0", env=env, timeout=180)
     if done.returncode != 0:
         raise RuntimeError(f"collectstatic failed:\n{done.stdout}{done.stderr}")
     return Path(static_root)
@@ -273,10 +278,9 @@ if pytest is not None:
                     return
                 time.sleep(0.1)
 
-    @pytest.fixture(scope="session")
-    def _production_server_for_the_session(request, django_db_setup, django_db_blocker):
-        """One gunicorn for the whole run, on the test database; started on first use."""
-        from django.conf import settings
+    def production_server_required() -> str:
+        """Skip (in CI: fail) unless a production-like server can run on the test data; the
+        Redis URL it caches in back."""
         from django.db import connection
 
         from tests.conftest import require
@@ -292,24 +296,47 @@ if pytest is not None:
             "the production-like server caches in Redis, which every test empties (set "
             "REDIS_URL; a LocMem cache inside gunicorn would keep one test's pages for the next)",
         )
-        # Collected only once the server can run at all.
-        production_static_root = request.getfixturevalue("production_static_root")
-        env = production_env(
+        return redis_url
+
+    def production_env_for_tests(*, static_root, redis_url: str | None = None, **extra) -> dict:
+        """``production_env`` on the test database, with the test settings' secret key and
+        (unless ``redis_url`` says otherwise) the tests' Redis."""
+        from django.conf import settings
+        from django.db import connection
+
+        return production_env(
             database_url=database_url(connection.settings_dict),
-            redis_url=redis_url,
+            redis_url=os.environ["REDIS_URL"] if redis_url is None else redis_url,
             secret_key=settings.SECRET_KEY,
-            static_root=production_static_root,
+            static_root=static_root,
+            **extra,
+        )
+
+    def after_the_servers(request, django_db_blocker, *, logs, what: str) -> None:
+        """Once a fixture's servers are stopped: wait until PostgreSQL has ended their
+        backends, and if a test failed, tell where their ``logs`` are."""
+        from django.db import connection
+
+        with django_db_blocker.unblock():
+            _wait_for_backends_to_end(connection)
+        # The failing test's report shows where the log is.
+        if request.session.testsfailed:
+            print(f"\n{what}: {logs}")
+
+    @pytest.fixture(scope="session")
+    def _production_server_for_the_session(request, django_db_setup, django_db_blocker):
+        """One gunicorn for the whole run, on the test database; started on first use."""
+        redis_url = production_server_required()
+        # Collected only once the server can run at all.
+        env = production_env_for_tests(
+            static_root=request.getfixturevalue("production_static_root"), redis_url=redis_url
         )
         log = Path(tempfile.mkdtemp(prefix="ak-prodserver-")) / "gunicorn.log"
         server = ProductionServer(env, log)
         server.start()
         yield server
         server.stop()
-        with django_db_blocker.unblock():
-            _wait_for_backends_to_end(connection)
-        # The failing test's report shows where the log is.
-        if request.session.testsfailed:
-            print(f"\nproduction-like server log: {log}")
+        after_the_servers(request, django_db_blocker, logs=log, what="production-like server log")
 
     @pytest.fixture
     def production_server(_production_server_for_the_session, transactional_db):

@@ -2,13 +2,13 @@
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
+
+from tests.prodserver import manage_py
 
 ROOT = Path(settings.BASE_DIR)
 PRODUCTION_ENV = {
@@ -41,14 +41,7 @@ def test_check_deploy_is_clean_with_production_settings():
     }
     env.update(PRODUCTION_ENV)
 
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = manage_py("check", "--deploy", "--fail-level", "WARNING", env=env, timeout=120)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
