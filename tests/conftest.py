@@ -32,6 +32,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+# What makes a test a browser test: the `browser` mark, and a transactional database, since
+# the server the browser talks to (gunicorn, or live_server's thread) reads only what is
+# committed; the serialized rollback restores the role groups the flush after it removes.
+BROWSER_TEST = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
 
 def require(condition: bool, reason: str):
     """Skip (or, in CI, fail) the calling test unless ``condition`` holds."""
@@ -40,6 +48,17 @@ def require(condition: bool, reason: str):
     if IN_CI:
         pytest.fail(f"CI requires this test to run: {reason}")
     pytest.skip(reason)
+
+
+def url_exists(name, *args) -> bool:
+    """Whether the URL ``name`` is there yet: for tests that skip what is not built."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse(name, args=args)
+    except NoReverseMatch:
+        return False
+    return True
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -99,6 +118,17 @@ def card(db):
 # Two scenarios of the seed card: a power cut (it has the 2-hour mast timer) and an evacuation.
 POWER = "stromsvigt-aarhus-kommune"
 EVACUATION = "evakuering-dokk1"
+# The seed card's scenarios as the paper card titles them, in its order.
+SEED_SCENARIO_TITLES = [
+    "Evakuering af Dokk1",
+    "Strømsvigt på Dokk1",
+    "Strømsvigt i Aarhus Kommune",
+    "Systemnedbrud af Miralix kontaktcenterløsning",
+    "Nedbrud af andre systemer, der har betydning for telefonien fx mobildata "
+    "(TDC eller anden udbyder)",
+    "Nedbrud af netværk på Dokk1",
+    "Nedbrud af netværk i Aarhus Kommune",
+]
 
 
 @pytest.fixture
@@ -156,3 +186,33 @@ def no_role_user(db):
 def chromium_path():
     require(shutil.which(CHROMIUM) is not None, f"{CHROMIUM} is not installed")
     return CHROMIUM
+
+
+@pytest.fixture
+def allow_orm_next_to_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread; the ORM calls in the test
+    bodies are still synchronous and safe. A fixture, not a module-level assignment, so
+    another module's teardown cannot take it away."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def chromium(chromium_path, allow_orm_next_to_playwright):
+    """Debian's Chromium, driven through Playwright's sync API, for one test.
+
+    Not session-scoped: while Playwright's sync API is running, the thread looks like it
+    has an event loop, so Django keeps the database connection per context instead of
+    per thread. A browser left running across tests would then hide the test database's
+    serialized contents from the next test's setup, which would silently start without
+    the role groups. Closing it at the end of each test avoids that.
+    """
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+        # ORM calls made meanwhile used a connection of their own (see above): close it,
+        # or PostgreSQL refuses to drop the test database at the end of the run.
+        connections.close_all()

@@ -30,7 +30,6 @@ SLOW_3G = {
     "downloadThroughput": 400 * 1000 / 8,  # bytes/s
     "uploadThroughput": 400 * 1000 / 8,
 }
-PHONE = {"width": 360, "height": 740}
 
 NAVIGATION_TIMING = """(() => {
   const nav = performance.getEntriesByType("navigation")[0];
@@ -67,7 +66,8 @@ def slow3g_load(
     """Log in, then load ``path`` once under slow-3G emulation; timings and bytes."""
     from playwright.sync_api import sync_playwright
 
-    # Imported here: tests.conftest needs Django set up, which main() does first.
+    # Imported here: the tests' modules need Django set up, which main() does first.
+    from tests.browser.conftest import phone_context
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
     base_url = base_url.rstrip("/")
@@ -76,13 +76,9 @@ def slow3g_load(
             executable_path=executable_path or CHROMIUM, args=CHROMIUM_ARGS
         )
         try:
-            context = browser.new_context(
-                viewport=PHONE,
-                is_mobile=True,
-                has_touch=True,
-                locale="da-DK",
-                timezone_id="Europe/Copenhagen",
-                service_workers="block",
+            # Playwright's defaults: a single-density screen, and 30 s for the slow link.
+            context = phone_context(
+                browser, device_scale_factor=1, service_workers="block", timeout_ms=30_000
             )
             page = context.new_page()
             page.goto(base_url + login_path)

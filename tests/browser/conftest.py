@@ -1,72 +1,54 @@
 """Chromium on a phone-sized screen, driven through Playwright's sync API."""
 
-import shutil
 import time
 
 import pytest
-from django.db import connections
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require
 from tests.factories import PASSWORD
 
 PHONE = {"width": 360, "height": 740}
-
-
-def url_exists(name, *args):
-    try:
-        reverse(name, args=args)
-    except NoReverseMatch:
-        return False
-    return True
+TALL_PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(autouse=True)
-def allow_orm_next_to_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; the ORM calls in the test
-    bodies are still synchronous and safe. A fixture, not a module-level assignment, so
-    another module's teardown cannot take it away."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def _orm_next_to_playwright(allow_orm_next_to_playwright):
+    """In every browser test, also in those that start Playwright themselves."""
 
 
 @pytest.fixture
-def browser(production_server):
-    """Chromium for one test, against the production-like server (tests/prodserver.py).
+def browser(production_server, chromium):
+    """Chromium for one test (see ``chromium`` in tests/conftest.py), against the
+    production-like server (tests/prodserver.py).
 
     Asks for the server first, so that the browser (and its polls) is gone before the
     test's data is flushed.
-
-    Not session-scoped: while Playwright's sync API is running, the thread looks like it
-    has an event loop, so Django keeps the database connection per context instead of
-    per thread. A browser left running across tests would then hide the test database's
-    serialized contents from the next test's setup, which would silently start without
-    the role groups. Closing it at the end of each test avoids that.
     """
-    require(shutil.which(CHROMIUM) is not None, f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # ORM calls made meanwhile used a connection of their own (see above): close it,
-        # or PostgreSQL refuses to drop the test database at the end of the run.
-        connections.close_all()
+    return chromium
 
 
-def phone_context(browser, viewport=PHONE):
-    """A fresh browser profile on a phone: no service worker, no caches, no cookies."""
-    context = browser.new_context(
+def danish_context(browser, *, timeout_ms=15_000, **options):
+    """A fresh browser profile (no service worker, caches or cookies) in Danish and in
+    Denmark's time zone, as the app's users have it."""
+    context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen", **options)
+    context.set_default_timeout(timeout_ms)
+    return context
+
+
+def phone_context(
+    browser, viewport=PHONE, *, device_scale_factor=2, service_workers="allow", **options
+):
+    """A fresh browser profile on a phone."""
+    return danish_context(
+        browser,
         viewport=viewport,
-        device_scale_factor=2,
+        device_scale_factor=device_scale_factor,
         is_mobile=True,
         has_touch=True,
-        locale="da-DK",
-        timezone_id="Europe/Copenhagen",
-        service_workers="allow",
+        service_workers=service_workers,
+        **options,
     )
-    context.set_default_timeout(15_000)
-    return context
 
 
 @pytest.fixture

@@ -1,18 +1,14 @@
 """A pasted text over a field's limit is not cut (issue 11 §4): a counter warns, the server
 answers with a Danish message, and every word is still in the field."""
 
-import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from incidents import services
 from tests.browser.conftest import log_in, wait_until
-from tests.conftest import POWER
+from tests.conftest import BROWSER_TEST, POWER
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 def test_an_over_long_paste_is_counted_refused_in_danish_and_kept_whole(

@@ -15,21 +15,17 @@ from core.roles import STAFF
 from incidents import services
 from incidents.models import FigureReport, IncidentStep, LogEntry
 from tests.browser.conftest import (
+    TALL_PHONE,
     log_in,
     phone_context,
     wait_for_precache,
     wait_for_service_worker,
     wait_until,
 )
-from tests.conftest import _user_with_role
+from tests.conftest import BROWSER_TEST, _user_with_role
 from tests.factories import UserFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-PHONE = {"width": 390, "height": 844}
+pytestmark = BROWSER_TEST
 ENTRIES = [
     "Testperson 1: alle er ude af Dokk1.",
     "Testperson 2: infobeskeden er slået til.",
@@ -43,7 +39,7 @@ def phones(browser):
     made = []
 
     def make():
-        made.append(phone_context(browser, PHONE))
+        made.append(phone_context(browser, TALL_PHONE))
         return made[-1]
 
     yield make
@@ -69,6 +65,14 @@ def _open_dashboard(context, server, user, incident):
     wait_until(page, "caches.match(location.href, {ignoreVary: true}).then(r => !!r)")
     wait_until(page, f"{UNSENT} === 0")
     return page
+
+
+@pytest.fixture
+def staff_on_the_dashboard(phones, production_server, staff_user, incident):
+    """A phone with the incident's dashboard open as ``staff_user`` and stored for offline
+    use: (phone, page)."""
+    phone = phones()
+    return phone, _open_dashboard(phone, production_server, staff_user, incident)
 
 
 def _go_offline(context, page):
@@ -134,10 +138,9 @@ def _assert_each_once_with_both_times(incident, steps, started):
 
 
 def test_offline_writes_survive_a_reload_and_arrive_once_with_both_times(
-    phones, production_server, staff_user, incident
+    staff_on_the_dashboard, incident
 ):
-    phone = phones()
-    page = _open_dashboard(phone, production_server, staff_user, incident)
+    phone, page = staff_on_the_dashboard
     steps = _tasks(incident, 2)
     started = dt.datetime.now(dt.UTC)
 
@@ -170,10 +173,9 @@ def test_offline_writes_survive_a_reload_and_arrive_once_with_both_times(
 
 
 def test_a_flapping_network_and_lost_answers_still_store_each_write_once(
-    phones, production_server, staff_user, incident
+    staff_on_the_dashboard, incident
 ):
-    phone = phones()
-    page = _open_dashboard(phone, production_server, staff_user, incident)
+    phone, page = staff_on_the_dashboard
     steps = _tasks(incident, 2)
     started = dt.datetime.now(dt.UTC)
     offline_url = reverse("incidents:offline_write", args=[incident.pk])
@@ -206,10 +208,9 @@ def test_a_flapping_network_and_lost_answers_still_store_each_write_once(
 
 
 def test_an_online_post_that_fails_on_the_network_is_queued_not_lost(
-    phones, production_server, staff_user, incident
+    staff_on_the_dashboard, incident
 ):
-    phone = phones()
-    page = _open_dashboard(phone, production_server, staff_user, incident)
+    phone, page = staff_on_the_dashboard
     log_url = reverse("incidents:log_write", args=[incident.pk])
     # navigator.onLine says yes, but the post never arrives (a dead hotspot).
     phone.route(f"**{log_url}", lambda route: route.abort("internetdisconnected"))
@@ -249,9 +250,10 @@ def test_two_phones_ticking_the_same_step_offline_get_one_tick_and_a_message(
     assert ticks.count() == 1
 
 
-def test_the_queue_is_the_signed_in_persons_own(phones, production_server, staff_user, incident):
-    phone = phones()
-    page = _open_dashboard(phone, production_server, staff_user, incident)
+def test_the_queue_is_the_signed_in_persons_own(
+    staff_on_the_dashboard, production_server, incident
+):
+    phone, page = staff_on_the_dashboard
     _go_offline(phone, page)
     _write_log(page, ENTRIES[0])
     # Hold the send back so that the item is still unsent when the person logs out.
@@ -327,10 +329,9 @@ def test_unticking_on_the_step_page_offline_is_queued_with_its_reason(
 
 
 def test_a_session_that_ended_keeps_the_queue_until_the_same_person_logs_in(
-    phones, production_server, staff_user, incident
+    staff_on_the_dashboard, production_server, staff_user, incident
 ):
-    phone = phones()
-    page = _open_dashboard(phone, production_server, staff_user, incident)
+    phone, page = staff_on_the_dashboard
     _go_offline(phone, page)
     _write_log(page, ENTRIES[0])
     phone.clear_cookies()  # the session ended while the phone was offline

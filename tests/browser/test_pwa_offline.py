@@ -12,17 +12,13 @@ from cards.snapshots import CardSnapshot
 from tests.browser.conftest import (
     cache_names,
     log_in,
-    url_exists,
     wait_for_precache,
     wait_for_service_worker,
     wait_until,
 )
-from tests.conftest import CHROMIUM, require
+from tests.conftest import BROWSER_TEST, CHROMIUM, require, url_exists
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 SAVED_COPY = re.compile(
     r"Du er offline\. Dette er en gemt kopi fra kl\. \d\d:\d\d \(for (under 1|\d+) min siden\)\."

@@ -7,22 +7,13 @@ import pytest
 
 from cards.models import Announcement, PhoneLine, Scenario, Step
 from contacts.models import ContactGroupMember, Person, SupportLine
+from tests.conftest import SEED_SCENARIO_TITLES
 
 SEED_TEXT = (Path(__file__).resolve().parents[1] / "data" / "aktionskort-telefoni.txt").read_text(
     encoding="utf-8"
 )
 PHONE_NUMBERS = sorted(set(re.findall(r"(?<!\d)\d{8}(?!\d)", SEED_TEXT)))
 EMAILS = sorted(set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", SEED_TEXT)))
-SCENARIO_TITLES = [
-    "Evakuering af Dokk1",
-    "Strømsvigt på Dokk1",
-    "Strømsvigt i Aarhus Kommune",
-    "Systemnedbrud af Miralix kontaktcenterløsning",
-    "Nedbrud af andre systemer, der har betydning for telefonien fx mobildata "
-    "(TDC eller anden udbyder)",
-    "Nedbrud af netværk på Dokk1",
-    "Nedbrud af netværk i Aarhus Kommune",
-]
 
 
 def structured_sources(value):
@@ -73,11 +64,11 @@ def test_per_ryolf_exists_once_though_the_text_names_him_seven_times(seeded_card
 
 @pytest.mark.django_db
 def test_seven_scenarios_in_the_order_of_the_paper_card(seeded_card):
-    positions = [SEED_TEXT.index(title) for title in SCENARIO_TITLES]
+    positions = [SEED_TEXT.index(title) for title in SEED_SCENARIO_TITLES]
     assert positions == sorted(positions)
 
     titles = list(Scenario.objects.filter(card=seeded_card).values_list("title", flat=True))
-    assert titles == SCENARIO_TITLES
+    assert titles == SEED_SCENARIO_TITLES
 
 
 @pytest.mark.django_db

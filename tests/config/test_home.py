@@ -1,16 +1,7 @@
 import pytest
 from django.urls import reverse
 
-SCENARIO_TITLES = [
-    "Evakuering af Dokk1",
-    "Strømsvigt på Dokk1",
-    "Strømsvigt i Aarhus Kommune",
-    "Systemnedbrud af Miralix kontaktcenterløsning",
-    "Nedbrud af andre systemer, der har betydning for telefonien fx mobildata "
-    "(TDC eller anden udbyder)",
-    "Nedbrud af netværk på Dokk1",
-    "Nedbrud af netværk i Aarhus Kommune",
-]
+from tests.conftest import SEED_SCENARIO_TITLES
 
 
 @pytest.mark.django_db
@@ -19,7 +10,7 @@ def test_home_lists_the_seven_scenarios_in_order(client, staff_user, seeded_card
 
     html = client.get(reverse("home")).text
 
-    positions = [html.index(title) for title in SCENARIO_TITLES]
+    positions = [html.index(title) for title in SEED_SCENARIO_TITLES]
     assert positions == sorted(positions)
 
 

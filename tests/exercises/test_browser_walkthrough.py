@@ -7,30 +7,21 @@ gunicorn runs no Celery beat here: the test plays the beat tick by calling the s
 service the periodic task calls (``injects_due_fire``); the beat itself is tested with a
 real worker in test_tasks.py."""
 
-import pytest
 from django.urls import reverse
 
 from exercises import services
 from exercises.models import ExerciseScript, ProposedChange
 from incidents.models import Incident, LogEntry
-from tests.browser.conftest import allow_orm_next_to_playwright, browser, log_in  # noqa: F401
+from tests.browser.conftest import DESK, TALL_PHONE, browser, danish_context, log_in  # noqa: F401
+from tests.conftest import BROWSER_TEST
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-DESK = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+pytestmark = BROWSER_TEST
 POLL_WAIT_MS = 15_000  # a 5-s poll plus a round trip on a busy machine
 INJECT = "Miralix ringer – serverne er nede"
 
 
 def _page(browser, base, user, viewport, **extra):  # noqa: F811
-    context = browser.new_context(
-        viewport=viewport, locale="da-DK", timezone_id="Europe/Copenhagen", **extra
-    )
-    context.set_default_timeout(20_000)
-    page = context.new_page()
+    page = danish_context(browser, viewport=viewport, timeout_ms=20_000, **extra).new_page()
     log_in(page, base, user)
     return page
 
@@ -90,7 +81,7 @@ def _coordinator_runs_it_on_desk_and_phone(browser, base, coordinator, script): 
         desk.click("#exercise-start button[type=submit]")
     incident = Incident.objects.get()
     assert incident.is_exercise
-    phone = _page(browser, base, coordinator, PHONE, is_mobile=True, has_touch=True)
+    phone = _page(browser, base, coordinator, TALL_PHONE, is_mobile=True, has_touch=True)
     phone.goto(f"{base}{reverse('incidents:dashboard', args=[incident.pk])}")
     assert "ØVELSE" in desk.inner_text("main") and "ØVELSE" in phone.inner_text("main")
     assert INJECT not in desk.inner_text("main")

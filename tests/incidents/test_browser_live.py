@@ -4,20 +4,15 @@ import datetime as dt
 import os
 import time
 
-import pytest
 from django.utils import timezone
 
 from incidents import services
-from tests.conftest import EVACUATION, POWER
+from tests.browser.conftest import DESK, PHONE
+from tests.conftest import BROWSER_TEST, EVACUATION, POWER
 from tests.incidents.browser_steps import dashboard
 from tests.incidents.factories import add_figures, add_log_entries, add_steps
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-DESK = {"width": 1280, "height": 800}
-PHONE = {"width": 360, "height": 740}
+pytestmark = BROWSER_TEST
 POLL_WAIT_MS = 8000  # one 5-s poll plus a round trip on a busy machine
 
 
