@@ -7,7 +7,8 @@ from audit.models import AccessRecord
 from cards.pdf import services as card_pdf_services
 from contacts.models import Person
 from incidents.pdf import views as report_views
-from incidents.services import incident_close, incident_start
+from incidents.services import incident_start
+from tests.incidents.factories import close_with_checklist_done
 
 pytestmark = pytest.mark.django_db
 
@@ -51,14 +52,7 @@ def test_the_incident_report_download_is_logged(
     client, coordinator, seeded_card, monkeypatch, tmp_path
 ):
     incident = incident_start(card=seeded_card, scenario_slug="evakuering-dokk1", user=coordinator)
-    incident_close(
-        incident=incident,
-        user=coordinator,
-        summary="Slut.",
-        announcements_off=True,
-        crisis_team_informed=True,
-        yammer_posted=True,
-    )
+    close_with_checklist_done(incident, user=coordinator, summary="Slut.")
     pdf = tmp_path / "rapport.pdf"
     pdf.write_bytes(b"%PDF-1.7\n")
     # The worker has rendered it: the download serves the stored file.

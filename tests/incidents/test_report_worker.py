@@ -15,8 +15,9 @@ from pypdf import PdfReader
 from incidents import services, tasks
 from incidents.pdf.models import IncidentDocument
 from tests.conftest import POWER
-from tests.incidents.factories import LogEntryFactory
+from tests.incidents.factories import LogEntryFactory, close_with_checklist_done
 from tests.notifications.conftest import broker, postgres_required, redis_server  # noqa: F401
+from tests.prodserver import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -26,11 +27,9 @@ DECIDED = "Testbeslutning: vi lukker skranken kl. 12."
 @pytest.fixture
 def report_worker(broker, tmp_path, settings):  # noqa: F811
     postgres_required()
-    db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}"
-        f":{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": database_url(connection.settings_dict),
         "REDIS_URL": broker.url,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CONN_MAX_AGE": "0",
@@ -71,14 +70,7 @@ def test_the_worker_renders_the_report_on_close_once(
 ):
     incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
     LogEntryFactory(incident=incident, author=coordinator, decision=True, text=DECIDED)
-    services.incident_close(
-        incident=incident,
-        user=coordinator,
-        summary="Testopsummering",
-        announcements_off=True,
-        crisis_team_informed=True,
-        yammer_posted=True,
-    )
+    close_with_checklist_done(incident, user=coordinator, summary="Testopsummering")
 
     doc = _wait_ready(incident, report_worker)
     assert doc.status == "ready", (doc.error, report_worker.read_text()[-3000:])

@@ -22,6 +22,7 @@ from tests.notifications.fakes import (
     free_port,
 )
 from tests.notifications.processes import Worker
+from tests.prodserver import database_url
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -36,20 +37,21 @@ def incident_create(card, *, interval=30, **fields):
     )
 
 
-@pytest.fixture
-def smtp_server():
-    server = SMTPServer()
+def running(server):
+    """``server`` started for the test and stopped after it: ``yield from`` in a fixture."""
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    yield from running(SMTPServer())
 
 
 @pytest.fixture
 def sms_gateway():
-    server = GatewayAPIServer()
-    server.start()
-    yield server
-    server.stop()
+    yield from running(GatewayAPIServer())
 
 
 @pytest.fixture
@@ -74,10 +76,7 @@ def teams_ca(tmp_path_factory):
 
 @pytest.fixture
 def teams_server(teams_ca):
-    server = TeamsWorkflowServer(teams_ca)
-    server.start()
-    yield server
-    server.stop()
+    yield from running(TeamsWorkflowServer(teams_ca))
 
 
 @pytest.fixture
@@ -91,10 +90,7 @@ def teams_settings(settings, teams_server, teams_ca):
 
 @pytest.fixture
 def internal_server():
-    server = InternalServer()
-    server.start()
-    yield server
-    server.stop()
+    yield from running(InternalServer())
 
 
 # --- Real services --------------------------------------------------------------------------
@@ -137,10 +133,7 @@ class RedisServer:
 @pytest.fixture
 def redis_server(tmp_path):
     require(os.path.exists(REDIS_SERVER), "redis-server is not installed")
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+    yield from running(RedisServer(tmp_path))
 
 
 @pytest.fixture
@@ -170,13 +163,11 @@ def postgres_required():
 
 
 def worker_env(*, redis_url, smtp, gateway, **extra):
-    db = connection.settings_dict
     env = dict(os.environ)
     env.update(
         {
             # The worker must see what the test writes: the same (test) database.
-            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}"
-            f":{db['PORT'] or 5432}/{db['NAME']}",
+            "DATABASE_URL": database_url(connection.settings_dict),
             "REDIS_URL": redis_url,
             "EMAIL_URL": smtp.url,
             "EMAIL_TIMEOUT": "5",

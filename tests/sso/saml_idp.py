@@ -186,3 +186,25 @@ def privilege_list(*roles: str, scope="urn:dk:gov:saml:cvrNumberIdentifier:00000
         f'<PrivilegeGroup Scope="{scope}">{items}</PrivilegeGroup></bpp:PrivilegeList>'
     )
     return base64.b64encode(xml.encode()).decode()
+
+
+def idp_trusting_the_app(directory: Path, site: str) -> tuple[SamlIdP, dict]:
+    """A started IdP that trusts the app at ``site`` as its SP, and the settings that make
+    the app that SP (with a key pair of its own in ``directory``)."""
+    from django.test import override_settings
+
+    from sso.saml import sp_config_dict
+
+    sp_key, sp_cert = keypair(directory, "sp")
+    idp = SamlIdP(directory)
+    values = {
+        "SITE_URL": site,
+        "SAML_SP_ENTITY_ID": f"{site}/sso/saml/metadata/",
+        "SAML_SP_KEY_FILE": sp_key,
+        "SAML_SP_CERT_FILE": sp_cert,
+        "SAML_IDP_METADATA_URL": idp.metadata_url,
+    }
+    with override_settings(**values):
+        idp.trust_sp(sp_metadata_file(sp_config_dict(), directory))
+    idp.start()
+    return idp, values

@@ -14,21 +14,21 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection, connections
 
 from core.roles import COORDINATOR, STAFF
 from sso.models import AccountProfile, EmergencyLogin, EmergencyNotice, ExternalIdentity
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require
+from tests.browser.conftest import danish_context
+from tests.conftest import BROWSER_TEST, CHROMIUM, require
 from tests.factories import PASSWORD, UserFactory
 from tests.notifications.conftest import RedisServer
 from tests.notifications.fakes import GatewayAPIServer, SMTPServer
 from tests.prodserver import (
     ROOT,
     ProductionServer,
-    _wait_for_backends_to_end,
-    database_url,
+    after_the_servers,
     free_port,
-    production_env,
+    production_env_for_tests,
+    production_server_required,
 )
 from tests.sso.conftest import (
     CLIENT_ID,
@@ -39,10 +39,7 @@ from tests.sso.conftest import (
     provider_required,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 CELERY = Path(sys.executable).with_name("celery")
 
 
@@ -65,11 +62,8 @@ def _worker(env, log_path):
 @pytest.fixture(scope="module")
 def stack(request, django_db_setup, django_db_blocker, production_static_root):
     """Provider, gunicorn with SSO configured, a worker on a private broker, the fakes."""
-    from django.conf import settings
-
     provider_required()
-    require(connection.vendor == "postgresql", "the server reads the test data (DATABASE_URL)")
-    require(bool(os.environ.get("REDIS_URL")), "the server caches in Redis (REDIS_URL)")
+    cache_url = production_server_required()
     require(os.path.exists(CHROMIUM), f"{CHROMIUM} is not installed")
     workdir = Path(tempfile.mkdtemp(prefix="ak-sso-"))
     app_port = free_port()
@@ -81,13 +75,11 @@ def stack(request, django_db_setup, django_db_blocker, production_static_root):
     smtp, gateway = SMTPServer(), GatewayAPIServer()
     smtp.start()
     gateway.start()
-    env = production_env(
-        database_url=database_url(connection.settings_dict),
-        redis_url=broker.url,
-        secret_key=settings.SECRET_KEY,
+    env = production_env_for_tests(
         static_root=production_static_root,
+        redis_url=broker.url,
         email_url=smtp.url,
-        CACHE_URL=os.environ["REDIS_URL"],
+        CACHE_URL=cache_url,
         OIDC_DISCOVERY_URL=provider.discovery_url,
         OIDC_RP_CLIENT_ID=CLIENT_ID,
         OIDC_RP_CLIENT_SECRET=CLIENT_SECRET,
@@ -112,31 +104,12 @@ def stack(request, django_db_setup, django_db_blocker, production_static_root):
     smtp.stop()
     gateway.stop()
     broker.stop()
-    with django_db_blocker.unblock():
-        _wait_for_backends_to_end(connection)
-    if request.session.testsfailed:
-        print(f"\nSSO test logs: {workdir}")
+    after_the_servers(request, django_db_blocker, logs=workdir, what="SSO test logs")
 
 
 @pytest.fixture
-def browser(stack, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls stay safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-        # ORM calls made meanwhile used a connection of their own: close it, or
-        # PostgreSQL refuses to drop the test database at the end of the run.
-        connections.close_all()
-
-
-def _context(browser, **options):
-    context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen", **options)
-    context.set_default_timeout(15_000)
-    return context
+def browser(stack, chromium):
+    return chromium
 
 
 def _to_provider(page, stack):
@@ -155,7 +128,7 @@ def _provider_login(page, login):
 
 
 def _sso_sign_in(browser, stack, login):
-    context = _context(browser)
+    context = danish_context(browser)
     page = context.new_page()
     _to_provider(page, stack)
     _provider_login(page, login)
@@ -204,7 +177,7 @@ def test_roles_follow_the_provider_groups_at_every_login(browser, stack, django_
 
     # Deactivated in the app: the provider's yes is not enough.
     django_user_model.objects.filter(pk=user.pk).update(is_active=False)
-    context = _context(browser)
+    context = danish_context(browser)
     page = context.new_page()
     _to_provider(page, stack)
     _provider_login(page, "fiktiv.koordinator")
@@ -217,7 +190,7 @@ def test_a_wrong_state_is_refused_and_the_right_one_still_works(browser, stack):
     """The provider sends back the state it was given: one the app never issued (a
     forged authorization request) is refused, and nobody is signed in."""
     stack.provider.account_set("fiktiv.medarbejder", groups=["grp-borgerservice"])
-    context = _context(browser)
+    context = danish_context(browser)
     page = context.new_page()
     page.goto(stack.server.url_of("/login/"))
     # The app's redirect to the provider, read without following it (same cookies).
@@ -290,7 +263,7 @@ def _people_to_announce_to_and_two_who_log_in():
 
 
 def _emergency_login_only_for_emergency_accounts(browser, stack, ordinary, emergency):
-    context = _context(browser)
+    context = danish_context(browser)
     page = context.new_page()
     started = time.monotonic()
     page.goto(stack.server.url_of("/login/"))

@@ -9,21 +9,19 @@ import pytest
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client, override_settings
+from django.test import Client
 from saml2 import time_util
 
 from core.roles import COORDINATOR, EDITOR, STAFF
 from sso.models import SeenAssertion
-from sso.saml import privileges_from_values, sp_config_dict
+from sso.saml import privileges_from_values
 from tests.conftest import require
 from tests.security.conftest import ROLES, users  # noqa: F401 (the matrix's users fixture)
 from tests.sso.saml_idp import (
     ASSERTION_MINUTES,
-    SamlIdP,
     form_fields,
-    keypair,
+    idp_trusting_the_app,
     privilege_list,
-    sp_metadata_file,
 )
 
 pytestmark = pytest.mark.django_db
@@ -38,19 +36,7 @@ SP_ENTITY = "http://testserver/sso/saml/metadata/"
 @pytest.fixture(scope="module")
 def saml_env(tmp_path_factory):
     require(shutil.which("xmlsec1") is not None, "xmlsec1 is not installed (apt-get xmlsec1)")
-    directory = tmp_path_factory.mktemp("saml")
-    sp_key, sp_cert = keypair(directory, "sp")
-    idp = SamlIdP(directory)
-    values = {
-        "SITE_URL": "http://testserver",
-        "SAML_SP_ENTITY_ID": SP_ENTITY,
-        "SAML_SP_KEY_FILE": sp_key,
-        "SAML_SP_CERT_FILE": sp_cert,
-        "SAML_IDP_METADATA_URL": idp.metadata_url,
-    }
-    with override_settings(**values):
-        idp.trust_sp(sp_metadata_file(sp_config_dict(), directory))
-    idp.start()
+    idp, values = idp_trusting_the_app(tmp_path_factory.mktemp("saml"), "http://testserver")
     yield idp, values
     idp.stop()
 

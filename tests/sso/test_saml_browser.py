@@ -4,28 +4,25 @@ binding), and the person lands logged in with the mapped role. The refusal page 
 footer's accessibility link are checked with axe, as every page is."""
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.test import override_settings
 
 from core.roles import COORDINATOR
-from sso.saml import sp_config_dict
 from tests.a11y.test_axe import WIDTHS, axe_violations
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require
-from tests.prodserver import ProductionServer, database_url, free_port, production_env
-from tests.sso.saml_idp import SamlIdP, keypair, privilege_list, sp_metadata_file
+from tests.conftest import BROWSER_TEST, require
+from tests.prodserver import (
+    ProductionServer,
+    free_port,
+    production_env_for_tests,
+    production_server_required,
+)
+from tests.sso.saml_idp import idp_trusting_the_app, privilege_list
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 ATTR = "https://data.gov.dk/model/core/eid/"
 ROLE = "http://aarhus.dk/roller/krisekoordinator"
@@ -36,27 +33,12 @@ STATEMENT = "https://tilgaengelighed.example.invalid/aktionskort"
 def saml_site(request, django_db_setup, django_db_blocker, tmp_path_factory):
     """gunicorn with SAML on, and the IdP that trusts it."""
     require(shutil.which("xmlsec1") is not None, "xmlsec1 is not installed")
-    require(connection.vendor == "postgresql", "the production-like server needs PostgreSQL")
-    require(bool(os.environ.get("REDIS_URL")), "the production-like server needs REDIS_URL")
-    directory = tmp_path_factory.mktemp("saml-browser")
-    sp_key, sp_cert = keypair(directory, "sp")
+    production_server_required()
     port = free_port()
-    site = f"http://127.0.0.1:{port}"
-    idp = SamlIdP(directory)
-    saml = {
-        "SITE_URL": site,
-        "SAML_SP_ENTITY_ID": f"{site}/sso/saml/metadata/",
-        "SAML_SP_KEY_FILE": sp_key,
-        "SAML_SP_CERT_FILE": sp_cert,
-        "SAML_IDP_METADATA_URL": idp.metadata_url,
-    }
-    with override_settings(**saml):
-        idp.trust_sp(sp_metadata_file(sp_config_dict(), directory))
-    idp.start()
-    env = production_env(
-        database_url=database_url(connection.settings_dict),
-        redis_url=os.environ["REDIS_URL"],
-        secret_key=settings.SECRET_KEY,
+    idp, saml = idp_trusting_the_app(
+        tmp_path_factory.mktemp("saml-browser"), f"http://127.0.0.1:{port}"
+    )
+    env = production_env_for_tests(
         static_root=request.getfixturevalue("production_static_root"),
         **{k: v for k, v in saml.items() if k != "SITE_URL"},
         SSO_ROLE_MAP=json.dumps({ROLE: COORDINATOR}),
@@ -69,23 +51,6 @@ def saml_site(request, django_db_setup, django_db_blocker, tmp_path_factory):
     yield server, idp
     server.stop()
     idp.stop()
-
-
-@pytest.fixture
-def chromium(allow_orm_next_to_playwright):
-    require(shutil.which(CHROMIUM) is not None, f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        connection.close()
-
-
-@pytest.fixture
-def allow_orm_next_to_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def _identity(idp):

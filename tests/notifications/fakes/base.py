@@ -1,5 +1,6 @@
 """What the HTTP fakes share: a free port, a quiet handler, a server on its own thread."""
 
+import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,24 @@ class QuietHandler(BaseHTTPRequestHandler):
     @property
     def fake(self):
         return self.server.fake
+
+    def answer(self, status, body=b"", headers=None):
+        """``status`` with ``body`` (JSON when there is one) and ``headers``."""
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if body:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def refuse(self, status, reason, error):
+        """Answer ``error`` (JSON) with ``status``, and record (status, reason) on the fake
+        as a request the real service would have refused."""
+        with self.fake.lock:
+            self.fake.invalid.append((status, reason))
+        self.answer(status, json.dumps(error).encode())
 
 
 class HTTPFake:

@@ -65,17 +65,10 @@ def validate_mtsms(body) -> str | None:
 
 class _GatewayAPIHandler(QuietHandler):
     def _answer(self, status, payload):
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.answer(status, json.dumps(payload).encode())
 
     def _refuse(self, status, reason):
-        with self.fake.lock:
-            self.fake.invalid.append((status, reason))
-        self._answer(status, {"code": "0x0000", "message": reason})
+        self.refuse(status, reason, {"code": "0x0000", "message": reason})
 
     def do_GET(self):
         self._refuse(405, "only POST is used by the adapter")

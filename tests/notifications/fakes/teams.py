@@ -113,21 +113,8 @@ def validate_teams_message(raw: bytes) -> str | None:
 
 
 class _TeamsHandler(QuietHandler):
-    def _answer(self, status, body=b"", headers=None):
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        if body:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
     def _refuse(self, status, reason):
-        with self.fake.lock:
-            self.fake.invalid.append((status, reason))
-        body = json.dumps({"error": {"code": "BadRequest", "message": reason}})
-        self._answer(status, body.encode())
+        self.refuse(status, reason, {"error": {"code": "BadRequest", "message": reason}})
 
     def do_GET(self):
         self._refuse(405, "the trigger only takes POST")
@@ -150,10 +137,10 @@ class _TeamsHandler(QuietHandler):
         if problem:
             return self._refuse(400, problem)
         if fake.answer:
-            return self._answer(*fake.answer)
+            return self.answer(*fake.answer)
         with fake.lock:
             fake.messages.append(json.loads(raw.decode("utf-8")))
-        self._answer(202)
+        self.answer(202)
 
 
 class TeamsWorkflowServer(HTTPFake):
