@@ -36,19 +36,11 @@ def danish_context(browser, *, timeout_ms=15_000, **options):
     return context
 
 
-def phone_context(
-    browser, viewport=PHONE, *, device_scale_factor=2, service_workers="allow", **options
-):
-    """A fresh browser profile on a phone."""
-    return danish_context(
-        browser,
-        viewport=viewport,
-        device_scale_factor=device_scale_factor,
-        is_mobile=True,
-        has_touch=True,
-        service_workers=service_workers,
-        **options,
-    )
+def phone_context(browser, viewport=PHONE, **options):
+    """A fresh browser profile on a phone: a 2× screen and service workers allowed, unless
+    ``options`` say otherwise."""
+    options = {"device_scale_factor": 2, "service_workers": "allow", **options}
+    return danish_context(browser, viewport=viewport, is_mobile=True, has_touch=True, **options)
 
 
 @pytest.fixture
