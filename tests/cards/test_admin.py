@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from cards.models import Block, CardVersion, Scenario, Step
 from cards.snapshots import CardSnapshot
+from tests.factories import change_form_data
 
 NEW_TEXT = "Krisekommunikationsteamet orienteres straks af Testperson 1 (tlf. 00001111)."
 
@@ -15,25 +16,15 @@ def communication_step(card):
 
 def step_form_data(step, **changes):
     """The POST the Step change form sends, with ``changes`` applied."""
-    data = {
-        "block": step.block_id,
-        "order": step.order,
-        "kind": step.kind,
-        "text": step.text,
-        "template": step.template_id or "",
-        "person": step.person_id or "",
-        "contact_group": step.contact_group_id or "",
-        "support_line": step.support_line_id or "",
-        "announcement": step.announcement_id or "",
-        "external_card": step.external_card_id or "",
-        "phone_lines": [line.pk for line in step.phone_lines.all()],
+    fields = ["block", "order", "kind", "text", "template", "person", "contact_group"]
+    fields += ["support_line", "announcement", "external_card", "phone_lines"]
+    no_alternatives = {
         "alternatives-TOTAL_FORMS": "0",
         "alternatives-INITIAL_FORMS": "0",
         "alternatives-MIN_NUM_FORMS": "0",
         "alternatives-MAX_NUM_FORMS": "1000",
     }
-    data.update(changes)
-    return data
+    return change_form_data(step, fields, **no_alternatives, **changes)
 
 
 def publish_through_admin(client, card):
