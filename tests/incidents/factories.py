@@ -12,8 +12,8 @@ from django.utils.text import slugify
 from incidents import services
 from incidents.models import FigureReport, Incident, IncidentScenario, IncidentStep, LogEntry
 
-# One plausible figure report (the API's JSON, the service's keywords): for tests about
-# something else than the figures themselves.
+# One plausible figure report (the API's JSON, the service's keywords): the figures a test
+# does not name.
 GOOD_FIGURES = {
     "agents_on_duty": 10,
     "agents_available": 3,
