@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from incidents import services, tasks
 from incidents.pdf.models import IncidentDocument
 from tests.conftest import POWER
-from tests.incidents.factories import LogEntryFactory
+from tests.incidents.factories import LogEntryFactory, incident_close_ticked
 from tests.notifications.conftest import broker, postgres_required, redis_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -71,14 +71,7 @@ def test_the_worker_renders_the_report_on_close_once(
 ):
     incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
     LogEntryFactory(incident=incident, author=coordinator, decision=True, text=DECIDED)
-    services.incident_close(
-        incident=incident,
-        user=coordinator,
-        summary="Testopsummering",
-        announcements_off=True,
-        crisis_team_informed=True,
-        yammer_posted=True,
-    )
+    incident_close_ticked(incident=incident, user=coordinator, summary="Testopsummering")
 
     doc = _wait_ready(incident, report_worker)
     assert doc.status == "ready", (doc.error, report_worker.read_text()[-3000:])
