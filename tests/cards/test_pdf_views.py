@@ -91,16 +91,17 @@ def test_latest_urls_serve_the_newest_version(client, editor, seeded_card, media
 @pytest.mark.parametrize(
     "url",
     [
-        "/pdf/telefoni/v9/",
+        "/pdf/{card}/v9/",
         "/pdf/ukendt/",
-        "/pdf/telefoni/v1/ukendt-scenarie/",
-        "/pdf/telefoni/scenarie/ukendt-scenarie/",
+        "/pdf/{card}/v1/ukendt-scenarie/",
+        "/pdf/{card}/scenarie/ukendt-scenarie/",
     ],
 )
 def test_unknown_card_version_or_scenario_is_404(
-    client, editor, url, seeded_card, media_root, fake_render
+    client, editor, url, card, media_root, fake_render
 ):
     client.force_login(editor)
+    url = url.format(card=card.slug)
 
     assert client.get(url).status_code == 404
     assert fake_render == []
