@@ -1,7 +1,7 @@
 """Who may see a model in the admin: those who may change it (the views' check is
 core.access.role_required)."""
 
-from django.db import models
+from core.admin import HTTPS_URL_FIELDS
 
 
 class EditorAdminMixin:
@@ -12,8 +12,7 @@ class EditorAdminMixin:
 
     # Names and titles end up in e-mail subjects and recipient names: one line each.
     single_line_fields = ("name", "title", "reason")
-    # A web address typed without its scheme ("leverandor.example") is an https one.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = HTTPS_URL_FIELDS
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         from core.validators import validate_single_line
