@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from alerts.models import Alert, AlertRecipient, Delivery, PushSubscription
+from core.admin import HTTPS_URL_FIELDS
 
 
 @admin.register(Alert)
@@ -32,4 +33,5 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(PushSubscription)
 class PushSubscriptionAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS  # the push service's endpoint
     list_display = ("user", "created_at", "is_active")

@@ -7,7 +7,8 @@ Steps, all against 127.0.0.1 and each bounded in time:
     figure reports, written through the incidents services;
  3. gunicorn as the Dockerfile runs it (config/gunicorn.py: 3 gthread workers × 4
     threads) and a Celery worker (bench/stack.py);
- 4. first-load bytes of the dashboard (HTML + CSS + JS + fonts, gzip-compressed);
+ 4. first-load bytes of the dashboard (HTML + CSS + JS + fonts, compressed as a
+    browser asks: gzip, deflate, br, zstd; the gzip-only figure beside it);
  5. an unchanged poll through Django's test client: status, bytes, queries (bench/measure.py);
  6. the load test (bench/load.py in its own process): 300 viewers polling every 5 s
     and 10 writers, 60 s; then the capacity sweep and the overload run (bench/live.py);

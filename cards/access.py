@@ -1,6 +1,8 @@
 """Who may see a model in the admin: those who may change it (the views' check is
 core.access.role_required)."""
 
+from core.admin import HTTPS_URL_FIELDS
+
 
 class EditorAdminMixin:
     """The admin is for editing. Readers hold ``view_*`` permissions for the staff pages,
@@ -10,6 +12,7 @@ class EditorAdminMixin:
 
     # Names and titles end up in e-mail subjects and recipient names: one line each.
     single_line_fields = ("name", "title", "reason")
+    formfield_overrides = HTTPS_URL_FIELDS
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         from core.validators import validate_single_line

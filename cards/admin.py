@@ -8,7 +8,6 @@ template staff see; "Udgiv ny version" publishes after a confirmation page.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,29 +17,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from cards import models as cards_db
 from cards.access import EditorAdminMixin
-from cards.models import (
-    ActionCard,
-    Announcement,
-    Block,
-    CardVersion,
-    ExternalCard,
-    MessageTemplate,
-    PhoneLine,
-    Scenario,
-    ScenarioBlock,
-    ScenarioLink,
-    ScenarioTimer,
-    Step,
-    StepAlternative,
-)
 from cards.serialization import card_to_data
 from cards.services import card_publish
 from cards.snapshots import CardSnapshot
 
 
 class ScenarioInline(EditorAdminMixin, admin.TabularInline):
-    model = Scenario
+    model = cards_db.Scenario
     fields = ["order", "title", "slug", "reason"]
     prepopulated_fields = {"slug": ["title"]}
     show_change_link = True
@@ -48,31 +33,30 @@ class ScenarioInline(EditorAdminMixin, admin.TabularInline):
 
 
 class PhoneLineInline(EditorAdminMixin, admin.TabularInline):
-    model = PhoneLine
+    model = cards_db.PhoneLine
     fields = ["order", "name", "slug", "number"]
     extra = 0
 
 
 class AnnouncementInline(EditorAdminMixin, admin.StackedInline):
-    model = Announcement
+    model = cards_db.Announcement
     fields = ["name", "slug", "audio_file", "text"]
     extra = 0
 
 
 class MessageTemplateInline(EditorAdminMixin, admin.TabularInline):
-    model = MessageTemplate
+    model = cards_db.MessageTemplate
     fields = ["slug", "kind", "text"]
     extra = 0
 
 
 class ExternalCardInline(EditorAdminMixin, admin.TabularInline):
-    model = ExternalCard
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    model = cards_db.ExternalCard
     fields = ["title", "slug", "url"]
     extra = 0
 
 
-@admin.register(ActionCard)
+@admin.register(cards_db.ActionCard)
 class ActionCardAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "slug", "next_review", "latest_version", "pages"]
     search_fields = ["title", "slug"]
@@ -138,26 +122,26 @@ class ActionCardAdmin(EditorAdminMixin, SimpleHistoryAdmin):
 
 
 class ScenarioBlockInline(EditorAdminMixin, admin.TabularInline):
-    model = ScenarioBlock
+    model = cards_db.ScenarioBlock
     fields = ["order", "block"]
     autocomplete_fields = ["block"]
     extra = 0
 
 
 class ScenarioLinkInline(EditorAdminMixin, admin.TabularInline):
-    model = ScenarioLink
+    model = cards_db.ScenarioLink
     fk_name = "scenario"
     fields = ["order", "text", "target_scenario", "external_card"]
     extra = 0
 
 
 class ScenarioTimerInline(EditorAdminMixin, admin.TabularInline):
-    model = ScenarioTimer
+    model = cards_db.ScenarioTimer
     fields = ["name", "slug", "minutes", "text"]
     extra = 0
 
 
-@admin.register(Scenario)
+@admin.register(cards_db.Scenario)
 class ScenarioAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "card", "order", "reason", "preview_link"]
     list_filter = ["card"]
@@ -185,7 +169,7 @@ class ScenarioAdmin(EditorAdminMixin, SimpleHistoryAdmin):
         """The scenario as staff will see it once published: built from the draft."""
         from cards.views import render_scenario
 
-        scenario = get_object_or_404(Scenario.objects.select_related("card"), pk=object_id)
+        scenario = get_object_or_404(cards_db.Scenario.objects.select_related("card"), pk=object_id)
         if not self.has_view_permission(request, scenario):
             raise PermissionDenied
         snapshot = CardSnapshot(card_to_data(scenario.card))
@@ -195,7 +179,7 @@ class ScenarioAdmin(EditorAdminMixin, SimpleHistoryAdmin):
 
 
 class StepInline(EditorAdminMixin, admin.StackedInline):
-    model = Step
+    model = cards_db.Step
     fields = [
         ("order", "kind"),
         "text",
@@ -208,7 +192,7 @@ class StepInline(EditorAdminMixin, admin.StackedInline):
     extra = 0
 
 
-@admin.register(Block)
+@admin.register(cards_db.Block)
 class BlockAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "card", "is_shared", "footer_order", "use_count"]
     list_filter = ["card", "is_shared"]
@@ -228,12 +212,12 @@ class BlockAdmin(EditorAdminMixin, SimpleHistoryAdmin):
 
 
 class StepAlternativeInline(EditorAdminMixin, admin.TabularInline):
-    model = StepAlternative
+    model = cards_db.StepAlternative
     fields = ["order", "label", "text"]
     extra = 0
 
 
-@admin.register(Step)
+@admin.register(cards_db.Step)
 class StepAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "kind", "block", "order"]
     list_filter = ["kind", "block__card", "block__is_shared"]
@@ -244,36 +228,35 @@ class StepAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     inlines = [StepAlternativeInline]
 
 
-@admin.register(PhoneLine)
+@admin.register(cards_db.PhoneLine)
 class PhoneLineAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "number", "card", "order"]
     list_filter = ["card"]
     search_fields = ["name", "number"]
 
 
-@admin.register(Announcement)
+@admin.register(cards_db.Announcement)
 class AnnouncementAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "audio_file", "card"]
     list_filter = ["card"]
     search_fields = ["name", "audio_file", "text"]
 
 
-@admin.register(MessageTemplate)
+@admin.register(cards_db.MessageTemplate)
 class MessageTemplateAdmin(EditorAdminMixin, SimpleHistoryAdmin):
     list_display = ["slug", "kind", "text", "card"]
     list_filter = ["card", "kind"]
     search_fields = ["slug", "text"]
 
 
-@admin.register(ExternalCard)
+@admin.register(cards_db.ExternalCard)
 class ExternalCardAdmin(EditorAdminMixin, SimpleHistoryAdmin):
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "url", "card"]
     list_filter = ["card"]
     search_fields = ["title", "url"]
 
 
-@admin.register(CardVersion)
+@admin.register(cards_db.CardVersion)
 class CardVersionAdmin(EditorAdminMixin, admin.ModelAdmin):
     """Versions are snapshots: read only, made by "Udgiv ny version"."""
 

@@ -223,11 +223,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT = "core.broker:Transport"  # kombu's, that survives losing Redis
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Longer than any countdown we use (retries ≤ 30 s; the report is never re-checked),
         # so a task waiting for its ETA in a live worker is never handed to a second one.
-        # Recovery after a dead worker does not wait for this: the outbox sweep re-enqueues
-        # from the lease in seconds (notifications/README.md); this is only the backstop.
+        # A dead worker's work is re-enqueued by the outbox sweep in seconds, not this.
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=120),
         "socket_connect_timeout": 2,
         "socket_timeout": 5,

@@ -1,7 +1,6 @@
 """Contacts in the admin, for Redaktører. Django's admin checks the group permissions."""
 
 from django.contrib import admin
-from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.models import AccessRecord
@@ -12,7 +11,6 @@ from contacts.models import ContactGroup, ContactGroupMember, Organisation, Pers
 
 @admin.register(Organisation)
 class OrganisationAdmin(EditorAdminMixin, SimpleHistoryAdmin):
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "kind", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]

@@ -8,6 +8,10 @@ Every staff page answers these cases the same way, in this order:
 - logged in without a role: 403 with the no-role page (templates/no_role.html), which
   tells a new user whom to ask;
 - a role without the permission: 403 (templates/403.html).
+
+A view that answers a script's fetch() rather than a person (the service worker's precache
+list) names its own refusal, ``refused=``, so that the script gets JSON it can read; who
+is refused stays decided here.
 """
 
 import functools
@@ -33,11 +37,12 @@ def has_role(request) -> bool:
     return request.user.is_superuser or bool(roles_of(request))
 
 
-def role_required(*any_of: str):
+def role_required(*any_of: str, refused=None):
     """A view for users with a role or, when permissions are named, one of them.
 
     ``@role_required()`` lets every role in; ``@role_required("incidents.work_incident")``
-    only those who hold that permission.
+    only those who hold that permission. ``refused(request)``, when given, answers a
+    logged-in user who may not in, instead of the 403 pages.
     """
 
     def decorator(view):
@@ -52,11 +57,13 @@ def role_required(*any_of: str):
                 return redirect_to_login(request.get_full_path())
             if any_of and any(user.has_perm(perm) for perm in any_of):
                 return view(request, *args, **kwargs)
+            if has_role(request) and not any_of:
+                return view(request, *args, **kwargs)
+            if refused is not None:
+                return refused(request)
             if not has_role(request):
                 return render(request, "no_role.html", status=403)
-            if any_of:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
+            raise PermissionDenied
 
         return wrapped
 

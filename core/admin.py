@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.db import models
 
 from core.roles import may_use_admin
+
+# Every admin with a web-address field: one typed without its scheme ("leverandor.example")
+# is an https one (Django 6.0's default; 5.2 still assumes http and warns).
+HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class AktionskortAdminSite(admin.AdminSite):

@@ -96,22 +96,31 @@ def _step_reopened(d, step=short):
     }
 
 
-def _step_assigned(d, step=short):
-    if d.get("assignee_name"):
-        return _("»%(step)s« tildelt %(name)s") % {
-            "step": step(d["step_text"]),
-            "name": d["assignee_name"],
-        }
-    return _("Tildeling fjernet fra »%(step)s«") % {"step": step(d["step_text"])}
+def _step_value(key, placeholder, set_text, removed_text):
+    """The renderer for a step's value (its assignee, its note): set, or removed when blank.
+    The sentences are lazy, so each is translated when an entry is rendered."""
+
+    def render(d, step=short):
+        values = {"step": step(d["step_text"])}
+        if d.get(key):
+            return set_text % {**values, placeholder: d[key]}
+        return removed_text % values
+
+    return render
 
 
-def _step_note(d, step=short):
-    if d.get("note"):
-        return _("Note til »%(step)s«: %(note)s") % {
-            "step": step(d["step_text"]),
-            "note": d["note"],
-        }
-    return _("Note fjernet fra »%(step)s«") % {"step": step(d["step_text"])}
+_step_assigned = _step_value(
+    "assignee_name",
+    "name",
+    gettext_lazy("»%(step)s« tildelt %(name)s"),
+    gettext_lazy("Tildeling fjernet fra »%(step)s«"),
+)
+_step_note = _step_value(
+    "note",
+    "note",
+    gettext_lazy("Note til »%(step)s«: %(note)s"),
+    gettext_lazy("Note fjernet fra »%(step)s«"),
+)
 
 
 def _figures(d):

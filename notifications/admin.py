@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from core.admin import HTTPS_URL_FIELDS
 from notifications.models import OutboxMessage, Recipient, StatusUpdate
 
 
 @admin.register(Recipient)
 class RecipientAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS  # the Teams webhook
     list_display = ["name", "incident", "channels", "source", "receives_updates", "is_active"]
     list_filter = ["source", "is_active"]
     search_fields = ["name", "email", "phone"]

@@ -117,44 +117,52 @@ def _lock_running(incident_id: int) -> Incident:
     return incident_lock_running(incident_id)
 
 
+def _recipients_add(*, incident: Incident, people, source: str, user) -> list[Recipient]:
+    """Add (or widen) recipients of a running incident: ``people`` are (key, name, e-mail,
+    phone), read only once the incident is locked."""
+    _lock_running(incident.pk)
+    recipients = [
+        _recipient_upsert(
+            incident=incident,
+            key=key,
+            name=name,
+            email=email,
+            phone=phone,
+            source=source,
+            added_by=user,
+        )
+        for key, name, email, phone in people
+    ]
+    incident_touch(incident_id=incident.pk, groups=("notifications",))
+    return recipients
+
+
 @transaction.atomic
 def recipient_add_person(*, incident: Incident, person, user=None) -> Recipient:
-    _lock_running(incident.pk)
-    recipient = _recipient_upsert(
+    (recipient,) = _recipients_add(
         incident=incident,
-        key=f"person:{person.slug}",
-        name=person.name,
-        email=person.email,
-        phone=person.phone,
+        people=[(f"person:{person.slug}", person.name, person.email, person.phone)],
         source=Recipient.Source.PERSON,
-        added_by=user,
+        user=user,
     )
-    incident_touch(incident_id=incident.pk, groups=("notifications",))
     return recipient
 
 
-@transaction.atomic
-def recipient_add_group(*, incident: Incident, group, user=None) -> list[Recipient]:
-    _lock_running(incident.pk)
-    recipients = []
+def _group_people(group):
+    """A contact group's members: a person keyed by their slug, a bare address by itself."""
     for member in group.members.select_related("person"):
         if member.person_id:
             key, name = f"person:{member.person.slug}", member.person.name
         else:
             key, name = f"email:{member.email}", member.email
-        recipients.append(
-            _recipient_upsert(
-                incident=incident,
-                key=key,
-                name=name,
-                email=member.email_address,
-                phone=member.phone,
-                source=Recipient.Source.GROUP,
-                added_by=user,
-            )
-        )
-    incident_touch(incident_id=incident.pk, groups=("notifications",))
-    return recipients
+        yield key, name, member.email_address, member.phone
+
+
+@transaction.atomic
+def recipient_add_group(*, incident: Incident, group, user=None) -> list[Recipient]:
+    return _recipients_add(
+        incident=incident, people=_group_people(group), source=Recipient.Source.GROUP, user=user
+    )
 
 
 @transaction.atomic

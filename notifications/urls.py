@@ -1,11 +1,17 @@
-from django.urls import path
+from django.urls import include, path
 
 from notifications import views
 
 app_name = "notifications"
+
+# The panel on one incident's dashboard: /notifikationer/haendelse/<incident_id>/…
+incident_patterns = [
+    path("", views.incident_panel, name="incident-panel"),
+    path("send/", views.status_update_send, name="send-now"),
+    path("modtagere/", views.recipient_add, name="recipient-add"),
+]
+
 urlpatterns = [
-    path("haendelse/<int:incident_id>/", views.incident_panel, name="incident-panel"),
-    path("haendelse/<int:incident_id>/send/", views.status_update_send, name="send-now"),
-    path("haendelse/<int:incident_id>/modtagere/", views.recipient_add, name="recipient-add"),
+    path("haendelse/<int:incident_id>/", include(incident_patterns)),
     path("modtager/<int:recipient_id>/fjern/", views.recipient_remove, name="recipient-remove"),
 ]

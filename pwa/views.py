@@ -19,7 +19,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core.roles import has_any_role
+from core.access import role_required
 from pwa.selectors import (
     PAGE_PREFIXES,
     cache_version,
@@ -110,18 +110,22 @@ def service_worker(request):
     return response
 
 
+def _precache_refused(request):
+    """The service worker reads JSON: an empty list, and why, instead of the no-role page."""
+    return JsonResponse(
+        {
+            "detail": _("Din bruger har ingen rolle, så intet gemmes til offline brug."),
+            "pages": [],
+            "static": [],
+        },
+        status=403,
+    )
+
+
 @require_GET
+@role_required(refused=_precache_refused)
 def precache(request):
     """The pages and static files the service worker stores right after login."""
-    if not has_any_role(request.user):
-        return JsonResponse(
-            {
-                "detail": _("Din bruger har ingen rolle, så intet gemmes til offline brug."),
-                "pages": [],
-                "static": [],
-            },
-            status=403,
-        )
     payload = json.dumps(
         {
             "version": cache_version(),

@@ -20,11 +20,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.formatting import duration_hours_min
 from core.names import person_name
 from incidents.events import clock, report_text
 from incidents.metrics import response_metrics
 from incidents.models import Incident, LogEntry
-from incidents.selectors import checklist_sections, duration_label, figure_series
+from incidents.selectors import checklist_sections, figure_series
 from notifications.content import REASONS
 from notifications.models import OutboxMessage, StatusUpdate
 
@@ -237,7 +238,7 @@ def incident_report(*, incident: Incident, now=None) -> dict:
         "version": incident.card_version,
         "language": get_language(),
         "generated_at": now,
-        "duration": duration_label(end - incident.started_at),
+        "duration": duration_hours_min(end - incident.started_at),
         "scenarios": scenarios,
         "sections": checklist_sections(scenarios=scenarios, steps=steps),
         "tasks_total": len(tasks),

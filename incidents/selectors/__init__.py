@@ -25,7 +25,7 @@ from incidents.selectors.dashboard import (
     timer_views,
     yammer_normal_text,
 )
-from incidents.selectors.labels import age_label, duration_label, wait_label
+from incidents.selectors.labels import age_label
 from incidents.selectors.lists import (
     CLOSED_INCIDENTS_PAGE,
     incident_get,
@@ -77,7 +77,6 @@ __all__ = [
     "dashboard_steps",
     "dashboard_steps_since",
     "dashboard_timers",
-    "duration_label",
     "escalation_options",
     "figure_series",
     "full_log",
@@ -99,7 +98,6 @@ __all__ = [
     "state_token",
     "steps_progress",
     "timer_views",
-    "wait_label",
     "wall_open_steps",
     "wall_overview",
     "yammer_normal_text",

@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 
 from cards.placeholders import fill_template
 from cards.snapshots import CardSnapshot
+from core.formatting import duration_hours_min
 from incidents.models import Incident
 from incidents.selectors.charts import figure_series
 from incidents.selectors.common import guarded, readable_figures
 from incidents.selectors.contacts import contacts_panel
-from incidents.selectors.labels import age_label, duration_label
+from incidents.selectors.labels import age_label
 from incidents.selectors.live_state import LIVE_GROUPS, live_token
 from incidents.selectors.logbook import dashboard_log
 
@@ -37,12 +38,12 @@ def timer_views(timers, *, now, running=True, closed_at=None):
                 }
             else:
                 label = _("Stoppet ved afslutningen, %(d)s før fristen") % {
-                    "d": duration_label(ends - stopped)
+                    "d": duration_hours_min(ends - stopped)
                 }
         elif overdue:
-            label = _("Overskredet med %(d)s") % {"d": duration_label(now - ends)}
+            label = _("Overskredet med %(d)s") % {"d": duration_hours_min(now - ends)}
         else:
-            label = _("%(d)s tilbage") % {"d": duration_label(ends - now)}
+            label = _("%(d)s tilbage") % {"d": duration_hours_min(ends - now)}
         views.append(
             SimpleNamespace(
                 timer=timer,
@@ -113,9 +114,9 @@ def dashboard_clock(*, incident, now: dt.datetime) -> dict:
     schedule = update_schedule(incident=incident, now=now) if running else None
     due = schedule[1] if schedule else None
     return {
-        "elapsed": duration_label((incident.closed_at or now) - incident.started_at),
+        "elapsed": duration_hours_min((incident.closed_at or now) - incident.started_at),
         "next_update_at": due,
-        "next_update_in": duration_label(due - now) if due else "",
+        "next_update_in": duration_hours_min(due - now) if due else "",
     }
 
 

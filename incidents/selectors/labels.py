@@ -1,15 +1,11 @@
-"""Durations, ages and wait times as the dashboard and the wall say them."""
+"""Ages as the dashboard and the wall say them ("for 5 min siden")."""
 
 import datetime as dt
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.formatting import duration_hours_min, min_sec
-
-
-def duration_label(delta: dt.timedelta) -> str:
-    return duration_hours_min(delta)
+from core.formatting import duration_hours_min
 
 
 def age_label(when: dt.datetime, now: dt.datetime) -> str:
@@ -18,8 +14,4 @@ def age_label(when: dt.datetime, now: dt.datetime) -> str:
         return _("lige nu")
     if minutes < 60:
         return ngettext("for %(n)d min siden", "for %(n)d min siden", minutes) % {"n": minutes}
-    return _("for %(d)s siden") % {"d": duration_label(now - when)}
-
-
-def wait_label(seconds: int) -> str:
-    return min_sec(seconds)
+    return _("for %(d)s siden") % {"d": duration_hours_min(now - when)}

@@ -7,10 +7,11 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.formatting import duration_hours_min
 from incidents.models import Incident, IncidentStep
 from incidents.selectors.common import guarded, readable_figures
 from incidents.selectors.dashboard import timer_views
-from incidents.selectors.labels import age_label, duration_label
+from incidents.selectors.labels import age_label
 
 
 def wall_open_steps(*, incident_id: int, limit: int = 3) -> list:
@@ -64,7 +65,7 @@ def _wall_item(*, incident, now):
     return SimpleNamespace(
         incident=incident,
         broken=False,
-        elapsed=duration_label(now - incident.started_at),
+        elapsed=duration_hours_min(now - incident.started_at),
         timers=timer_views(list(incident.timers.all()), now=now),
         figures=latest,
         figures_age=age_label(latest.reported_at, now) if latest else "",

@@ -1,5 +1,6 @@
 """What every write to an incident shares: the row lock, the replay of a post sent
-twice, the card snapshot the incident started from, the name a log entry gives a person.
+twice, the card snapshot the incident started from, the name a log entry gives a person,
+and the system's log entry that records the change.
 """
 
 from django.utils.translation import gettext as _
@@ -7,7 +8,12 @@ from django.utils.translation import gettext as _
 from cards.models import CardVersion
 from cards.snapshots import CardSnapshot
 from core.names import person_name
-from incidents.log import IncidentClosedError, incident_lock_running
+from incidents.log import (
+    IncidentClosedError,
+    incident_lock_running,
+    incident_touch,
+    log_entry_create,
+)
 from incidents.models import Incident, LogEntry
 
 SYSTEM = LogEntry.Kind.SYSTEM
@@ -46,4 +52,26 @@ _lock_running = incident_lock_running
 def _snapshot(incident: Incident) -> CardSnapshot:
     return CardSnapshot(
         CardVersion.objects.values_list("snapshot", flat=True).get(pk=incident.card_version_id)
+    )
+
+
+def _system_entry(
+    *,
+    incident: Incident,
+    user,
+    event: str,
+    data: dict,
+    groups=(),
+    **offline,
+) -> LogEntry:
+    """The system's log entry for a change ``user`` made, after marking the dashboard
+    ``groups`` the change touched (none: the caller has marked them already). ``offline``:
+    the ``idempotency_key`` and ``device_written_at`` of a change a phone queued offline.
+
+    Call while holding the incident row: the revisions and the entry's sequence number
+    are taken under the same lock as the change."""
+    if groups:
+        incident_touch(incident_id=incident.pk, groups=groups)
+    return log_entry_create(
+        incident=incident, author=user, kind=SYSTEM, event=event, data=data, **offline
     )

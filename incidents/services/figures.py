@@ -8,9 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.log import incident_touch, log_entry_create
 from incidents.models import FigureReport, Incident, LogEntry
-from incidents.services.common import SYSTEM, _replay_under_lock
+from incidents.services.common import _replay_under_lock, _system_entry
 from incidents.services.times import _device_time_check, incident_time_check
 
 
@@ -41,36 +40,31 @@ def figure_report_create(
         incident_time_check(incident=incident, when=reported_at)
     if agents_available > agents_on_duty:
         raise ValidationError(_("Der kan ikke være flere ledige end medarbejdere på vagt."))
+    # The five figures as the form, the model and the log entry's facts all name them.
+    figures = {
+        "agents_on_duty": agents_on_duty,
+        "agents_available": agents_available,
+        "calls_in_queue": calls_in_queue,
+        "longest_wait_seconds": longest_wait_seconds,
+        "average_wait_seconds": average_wait_seconds,
+    }
     report = FigureReport(
         incident_id=incident.pk,
         reported_by=user,
         source=source,
-        agents_on_duty=agents_on_duty,
-        agents_available=agents_available,
-        calls_in_queue=calls_in_queue,
-        longest_wait_seconds=longest_wait_seconds,
-        average_wait_seconds=average_wait_seconds,
         reported_at=reported_at or timezone.now(),
         idempotency_key=idempotency_key,
         device_written_at=device_written_at,
+        **figures,
     )
     report.full_clean(exclude=["incident", "idempotency_key"])
     report.save()
-    incident_touch(incident_id=incident.pk, groups=("figures",))
-    log_entry_create(
+    _system_entry(
         incident=incident,
-        author=user,
-        kind=SYSTEM,
+        user=user,
         event=LogEntry.Event.FIGURES_REPORTED,
-        data={
-            "figure_id": report.pk,
-            "agents_on_duty": agents_on_duty,
-            "agents_available": agents_available,
-            "calls_in_queue": calls_in_queue,
-            "longest_wait_seconds": longest_wait_seconds,
-            "average_wait_seconds": average_wait_seconds,
-            "source": source,
-        },
+        groups=("figures",),
+        data={"figure_id": report.pk, **figures, "source": source},
         device_written_at=device_written_at,
     )
     return report

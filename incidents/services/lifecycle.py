@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from cards.models import ActionCard, CardVersion
 from cards.selectors import published_version
 from cards.snapshots import CardSnapshot
-from incidents.log import incident_touch, log_entry_create
+from incidents.log import ALL_GROUPS, incident_touch
 from incidents.models import (
     Incident,
     IncidentScenario,
@@ -21,7 +21,13 @@ from incidents.models import (
     LogEntry,
     PhoneLineState,
 )
-from incidents.services.common import SYSTEM, _lock_running, _replayed, _snapshot, user_label
+from incidents.services.common import (
+    _lock_running,
+    _replayed,
+    _snapshot,
+    _system_entry,
+    user_label,
+)
 from notifications import services as notification_services
 
 
@@ -135,10 +141,9 @@ def _phone_lines_copy(*, incident: Incident, snapshot: CardSnapshot) -> None:
 
 
 def _started_log(*, incident: Incident, version: CardVersion, scenario_slug: str, user) -> None:
-    log_entry_create(
+    _system_entry(
         incident=incident,
-        author=user,
-        kind=SYSTEM,
+        user=user,
         event=LogEntry.Event.INCIDENT_STARTED,
         data={
             "scenario_slug": scenario_slug,
@@ -211,10 +216,9 @@ def incident_scenario_add(*, incident: Incident, scenario_slug: str, user) -> In
         user=user,
         now=timezone.now(),
     )
-    log_entry_create(
+    _system_entry(
         incident=incident,
-        author=user,
-        kind=SYSTEM,
+        user=user,
         event=LogEntry.Event.SCENARIO_ADDED,
         data={
             "scenario_slug": joined.scenario_slug,
@@ -273,12 +277,11 @@ def incident_close(
     incident.save(
         update_fields=["status", "closed_at", "closed_by", "summary", "closing_checklist"]
     )
-    incident_touch(incident_id=incident.pk)  # read-only from now: every fragment changes
-    log_entry_create(
+    _system_entry(
         incident=incident,
-        author=user,
-        kind=SYSTEM,
+        user=user,
         event=LogEntry.Event.INCIDENT_CLOSED,
+        groups=ALL_GROUPS,  # read-only from now: every fragment changes
         data={"summary": incident.summary, "actor_name": user_label(user)},
     )
     notification_services.status_update_create(incident=incident, reason="closed", user=user)

@@ -5,9 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.log import incident_touch, log_entry_create
 from incidents.models import LogEntry, PhoneLineState
-from incidents.services.common import SYSTEM, _lock_running, _snapshot
+from incidents.services.common import _lock_running, _snapshot, _system_entry
 
 
 @transaction.atomic
@@ -29,12 +28,11 @@ def phone_line_switch(*, line: PhoneLineState, user, announcement_slug: str) -> 
     line.switched_at = timezone.now()
     line.switched_by = user
     line.save()
-    incident_touch(incident_id=incident.pk, groups=("lines",))
-    log_entry_create(
+    _system_entry(
         incident=incident,
-        author=user,
-        kind=SYSTEM,
+        user=user,
         event=LogEntry.Event.LINE_SWITCHED,
+        groups=("lines",),
         data={
             "line_slug": line.line_slug,
             "line_name": line.name,

@@ -13,9 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.events import short
-from incidents.log import incident_touch, log_entry_create
 from incidents.models import IncidentStep, LogEntry
-from incidents.services.common import SYSTEM, _lock_running, _replayed, user_label
+from incidents.services.common import _lock_running, _replayed, _system_entry, user_label
 from incidents.services.times import _device_time_check
 
 
@@ -41,50 +40,59 @@ class StaleStepError(Exception):
         )
 
 
-def _lock_step(*, step: IncidentStep, version: int, idempotency_key=None) -> IncidentStep:
+def _lock_step(step: IncidentStep, version: int, idempotency_key=None, device_written_at=None):
+    """The step row, locked after its incident's, at the ``version`` the change was posted
+    against (else ``StaleStepError``).
+
+    ``idempotency_key``/``device_written_at``: a change from a phone's offline queue. A
+    resend of one already written answers the step with ``replayed`` set; otherwise both
+    are kept on the step for the log entry ``_step_changed`` writes."""
     incident = _lock_running(step.incident_id)
     locked = (
         IncidentStep.objects.select_for_update(of=("self",))
         .select_related("changed_by")
         .get(pk=step.pk)
     )
+    locked.incident = incident
     # A phone's queued tick sent again (its answer was lost): the log entry that the first
     # send wrote carries the key, so the replay is answered even if the step moved on since.
     if (
         idempotency_key is not None
         and incident.log_entries.filter(idempotency_key=idempotency_key).exists()
     ):
-        locked.incident = incident
         return _replayed(locked)
     if locked.version != version:
         raise StaleStepError(locked)
-    locked.incident = incident
+    _device_time_check(incident, device_written_at)
+    locked.offline = {"idempotency_key": idempotency_key, "device_written_at": device_written_at}
     return locked
 
 
-def _step_facts(step, **facts) -> dict:
-    return {"step_id": step.pk, "step_key": step.key, "step_text": step.text, **facts}
+# The log's event for each thing a person can do to a step.
+_EVENTS = {
+    IncidentStep.Action.DONE: LogEntry.Event.STEP_DONE,
+    IncidentStep.Action.REOPENED: LogEntry.Event.STEP_REOPENED,
+    IncidentStep.Action.ASSIGNED: LogEntry.Event.STEP_ASSIGNED,
+    IncidentStep.Action.NOTE: LogEntry.Event.STEP_NOTE,
+}
 
 
-def _step_changed(
-    step, *, user, action, now, event, data, idempotency_key=None, device_written_at=None
-):
+def _step_changed(step, *, user, action, now=None, **facts) -> IncidentStep:
+    """Save the step as changed by ``user`` and log it with ``facts`` about the change."""
     # _lock_step holds the incident row: no one else can take this steps revision.
     step.revision = step.incident.rev_steps + 1
-    incident_touch(incident_id=step.incident_id, groups=("steps",))
     step.version += 1
-    step.changed_at = now
+    step.changed_at = now or timezone.now()
     step.changed_by = user
     step.last_action = action
     step.save()
-    log_entry_create(
+    _system_entry(
         incident=step.incident,
-        author=user,
-        kind=SYSTEM,
-        event=event,
-        data=data,
-        idempotency_key=idempotency_key,
-        device_written_at=device_written_at,
+        user=user,
+        event=_EVENTS[action],
+        groups=("steps",),
+        data={"step_id": step.pk, "step_key": step.key, "step_text": step.text, **facts},
+        **step.offline,
     )
     return step
 
@@ -101,10 +109,9 @@ def step_complete(
 ) -> IncidentStep:
     """Tick a step. ``idempotency_key``/``device_written_at``: a tick from a phone's offline
     queue (the key makes a resend a replay; the phone's time is kept on the log entry)."""
-    step = _lock_step(step=step, version=version, idempotency_key=idempotency_key)
+    step = _lock_step(step, version, idempotency_key, device_written_at)
     if getattr(step, "replayed", False):
         return step
-    _device_time_check(step.incident, device_written_at)
     if not step.is_task:
         raise ValidationError(_("Dette trin er en oplysning og kan ikke afkrydses."))
     if step.is_done:
@@ -119,20 +126,13 @@ def step_complete(
     step.done_by = user
     step.chosen_alternative = alternative if step.kind == "decision" else ""
     chosen = next((a for a in step.alternatives if a["label"] == step.chosen_alternative), {})
-    data = _step_facts(
-        step,
-        alternative=chosen.get("slug", chosen.get("label", "")),
-        alternative_label=step.chosen_alternative,
-    )
     return _step_changed(
         step,
         user=user,
         action=step.Action.DONE,
         now=now,
-        event=LogEntry.Event.STEP_DONE,
-        data=data,
-        idempotency_key=idempotency_key,
-        device_written_at=device_written_at,
+        alternative=chosen.get("slug", chosen.get("label", "")),
+        alternative_label=step.chosen_alternative,
     )
 
 
@@ -147,10 +147,9 @@ def step_reopen(
     device_written_at: dt.datetime | None = None,
 ) -> IncidentStep:
     """Untick a step, with a reason; the offline queue's arguments as in ``step_complete``."""
-    step = _lock_step(step=step, version=version, idempotency_key=idempotency_key)
+    step = _lock_step(step, version, idempotency_key, device_written_at)
     if getattr(step, "replayed", False):
         return step
-    _device_time_check(step.incident, device_written_at)
     if not step.is_done:
         raise ValidationError(_("Trinnet er ikke udført, så det kan ikke fortrydes."))
     if not reason.strip():
@@ -158,16 +157,7 @@ def step_reopen(
     step.done_at = None
     step.done_by = None
     step.chosen_alternative = ""
-    return _step_changed(
-        step,
-        user=user,
-        action=step.Action.REOPENED,
-        now=timezone.now(),
-        event=LogEntry.Event.STEP_REOPENED,
-        data=_step_facts(step, reason=reason.strip()),
-        idempotency_key=idempotency_key,
-        device_written_at=device_written_at,
-    )
+    return _step_changed(step, user=user, action=step.Action.REOPENED, reason=reason.strip())
 
 
 @transaction.atomic
@@ -181,32 +171,21 @@ def step_assign(
     person_name: str = "",
 ) -> IncidentStep:
     """Assign to a user with a login, or to a person from the card; neither unassigns."""
-    step = _lock_step(step=step, version=version)
+    step = _lock_step(step, version)
     step.assigned_user = assignee
     step.assigned_person_slug = "" if assignee else person_slug
     step.assigned_person_name = "" if assignee else person_name
-    data = _step_facts(
-        step, assignee_name=step.assignee_name or "", person_slug=step.assigned_person_slug
-    )
     return _step_changed(
         step,
         user=user,
         action=step.Action.ASSIGNED,
-        now=timezone.now(),
-        event=LogEntry.Event.STEP_ASSIGNED,
-        data=data,
+        assignee_name=step.assignee_name or "",
+        person_slug=step.assigned_person_slug,
     )
 
 
 @transaction.atomic
 def step_note_set(*, step: IncidentStep, user, version: int, note: str) -> IncidentStep:
-    step = _lock_step(step=step, version=version)
+    step = _lock_step(step, version)
     step.note = note.strip()
-    return _step_changed(
-        step,
-        user=user,
-        action=step.Action.NOTE,
-        now=timezone.now(),
-        event=LogEntry.Event.STEP_NOTE,
-        data=_step_facts(step, note=step.note),
-    )
+    return _step_changed(step, user=user, action=step.Action.NOTE, note=step.note)

@@ -4,9 +4,8 @@ import datetime as dt
 
 from django.db import transaction
 
-from incidents.log import incident_touch, log_entry_create
 from incidents.models import Incident, IncidentTimer, LogEntry
-from incidents.services.common import SYSTEM, _lock_running
+from incidents.services.common import _lock_running, _system_entry
 from incidents.services.times import incident_time_check
 
 
@@ -24,12 +23,11 @@ def timer_start_set(*, timer: IncidentTimer, user, started_at: dt.datetime) -> I
     timer.started_at = started_at
     timer.changed_by = user
     timer.save()
-    incident_touch(incident_id=incident.pk, groups=("timers",))
-    log_entry_create(
+    _system_entry(
         incident=incident,
-        author=user,
-        kind=SYSTEM,
+        user=user,
         event=LogEntry.Event.TIMER_MOVED,
+        groups=("timers",),
         data={
             "timer_id": timer.pk,
             "timer_name": timer.name,

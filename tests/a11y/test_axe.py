@@ -46,20 +46,13 @@ PAGES = {
 @pytest.fixture
 def objects(seeded_card, coordinator):
     """The Koordinator sees the most: every control of the dashboard is checked."""
-    from incidents.services import figure_report_create, incident_log_write, incident_start
+    from incidents.services import incident_log_write, incident_start
+    from tests.incidents.factories import figures_report
 
     scenario = seeded_card.scenarios.order_by("order", "pk").first()
     incident = incident_start(card=seeded_card, scenario_slug=scenario.slug, user=coordinator)
     incident_log_write(incident=incident, text="Testindlæg i loggen", author=coordinator)
-    figure_report_create(
-        incident=incident,
-        user=coordinator,
-        agents_on_duty=12,
-        agents_available=4,
-        calls_in_queue=9,
-        longest_wait_seconds=390,
-        average_wait_seconds=120,
-    )
+    figures_report(incident=incident, user=coordinator)
     from audit.models import AccessRecord
     from audit.services import access_record
     from contacts.models import Person

@@ -8,7 +8,7 @@ from cards.pdf import services as card_pdf_services
 from contacts.models import Person
 from incidents.pdf import views as report_views
 from incidents.services import incident_start
-from tests.incidents.factories import close_with_checklist_done
+from tests.incidents.factories import incident_close_ticked
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_the_incident_report_download_is_logged(
     client, coordinator, seeded_card, monkeypatch, tmp_path
 ):
     incident = incident_start(card=seeded_card, scenario_slug="evakuering-dokk1", user=coordinator)
-    close_with_checklist_done(incident, user=coordinator, summary="Slut.")
+    incident_close_ticked(incident=incident, user=coordinator, summary="Slut.")
     pdf = tmp_path / "rapport.pdf"
     pdf.write_bytes(b"%PDF-1.7\n")
     # The worker has rendered it: the download serves the stored file.

@@ -27,6 +27,19 @@ def located_problems(data, marker):
     return line, [p.format("x.yaml") for p in problems]
 
 
+def made_up_scenario(i, shared_block, step_texts):
+    """Made-up scenario number ``i``: the shared block, then its own action steps."""
+    return {
+        "slug": f"testscenarie-{i}",
+        "title": f"Testscenarie {i}",
+        "reason": "test",
+        "blocks": [
+            {"shared": shared_block},
+            {"steps": [{"kind": "action", "text": text} for text in step_texts]},
+        ],
+    }
+
+
 def large_card_text(size=1024 * 1024):
     """A card file of at least ``size`` bytes: the seed with made-up scenarios added.
 
@@ -35,23 +48,15 @@ def large_card_text(size=1024 * 1024):
     data = seed_data()
     base = len(dump(data).encode())
     step_text = "Testtrin: ring til vagten og skriv i loggen, hvad der er sket. " * 4
-
-    def scenario(i):
-        return {
-            "slug": f"testscenarie-{i}",
-            "title": f"Testscenarie {i}",
-            "reason": "test",
-            "blocks": [
-                {"shared": data["shared_blocks"][0]["slug"]},
-                {"steps": [{"kind": "action", "text": f"{step_text}{n}"} for n in range(6)]},
-            ],
-        }
+    shared = data["shared_blocks"][0]["slug"]
+    step_texts = [f"{step_text}{n}" for n in range(6)]
 
     # Dumping once per scenario would take minutes; measure one and add them all.
-    one = len(dump({"scenarios": [scenario(10_000)]}).encode())
+    one = len(dump({"scenarios": [made_up_scenario(10_000, shared, step_texts)]}).encode())
     count = (size - base) // one + 1
     while True:
-        text = dump({**data, "scenarios": data["scenarios"] + [scenario(i) for i in range(count)]})
+        added = [made_up_scenario(i, shared, step_texts) for i in range(count)]
+        text = dump({**data, "scenarios": data["scenarios"] + added})
         if len(text.encode()) >= size:
             return text
         count += count // 20 + 1
@@ -62,18 +67,10 @@ def card_with_entries(entries):
     data = seed_data()
     base = 122  # the seed's own entries
     per_scenario = 8  # scenario, 2 block uses, 5 steps
+    shared = data["shared_blocks"][0]["slug"]
+    step_texts = [f"Testtrin {n}" for n in range(5)]
     for i in range(max(0, (entries - base) // per_scenario)):
-        data["scenarios"].append(
-            {
-                "slug": f"testscenarie-{i}",
-                "title": f"Testscenarie {i}",
-                "reason": "test",
-                "blocks": [
-                    {"shared": data["shared_blocks"][0]["slug"]},
-                    {"steps": [{"kind": "action", "text": f"Testtrin {n}"} for n in range(5)]},
-                ],
-            }
-        )
+        data["scenarios"].append(made_up_scenario(i, shared, step_texts))
     return dump(data)
 
 

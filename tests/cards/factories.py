@@ -7,7 +7,15 @@ version. Made-up content only; a test about the seed's own content uses ``seeded
 
 import factory
 
-from cards.models import ActionCard, Block, CardVersion, Scenario, ScenarioBlock, Step
+from cards.models import (
+    ActionCard,
+    Block,
+    CardVersion,
+    MessageTemplate,
+    Scenario,
+    ScenarioBlock,
+    Step,
+)
 
 
 class ActionCardFactory(factory.django.DjangoModelFactory):
@@ -86,6 +94,18 @@ class StepFactory(factory.django.DjangoModelFactory):
         responsibility = factory.Trait(kind=Step.Kind.RESPONSIBILITY)
         note = factory.Trait(kind=Step.Kind.NOTE)
         decision = factory.Trait(kind=Step.Kind.DECISION)
+
+
+class MessageTemplateFactory(factory.django.DjangoModelFactory):
+    """A Yammer text with the scenario's reason filled in."""
+
+    class Meta:
+        model = MessageTemplate
+
+    card = factory.SubFactory(ActionCardFactory)
+    slug = factory.Sequence(lambda n: f"testskabelon-{n}")
+    kind = MessageTemplate.Kind.YAMMER
+    text = "Vi kan ikke tage vagter pga. {reason}."
 
 
 def published_version(card, **kwargs) -> CardVersion:

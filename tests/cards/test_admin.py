@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from cards.models import Block, CardVersion, Scenario, Step
+from cards.models import Block, CardVersion, Step
 from cards.snapshots import CardSnapshot
+from tests.factories import change_form_data
 
 NEW_TEXT = "Krisekommunikationsteamet orienteres straks af Testperson 1 (tlf. 00001111)."
 
@@ -15,25 +16,15 @@ def communication_step(card):
 
 def step_form_data(step, **changes):
     """The POST the Step change form sends, with ``changes`` applied."""
-    data = {
-        "block": step.block_id,
-        "order": step.order,
-        "kind": step.kind,
-        "text": step.text,
-        "template": step.template_id or "",
-        "person": step.person_id or "",
-        "contact_group": step.contact_group_id or "",
-        "support_line": step.support_line_id or "",
-        "announcement": step.announcement_id or "",
-        "external_card": step.external_card_id or "",
-        "phone_lines": [line.pk for line in step.phone_lines.all()],
+    fields = ["block", "order", "kind", "text", "template", "person", "contact_group"]
+    fields += ["support_line", "announcement", "external_card", "phone_lines"]
+    no_alternatives = {
         "alternatives-TOTAL_FORMS": "0",
         "alternatives-INITIAL_FORMS": "0",
         "alternatives-MIN_NUM_FORMS": "0",
         "alternatives-MAX_NUM_FORMS": "1000",
     }
-    data.update(changes)
-    return data
+    return change_form_data(step, fields, **no_alternatives, **changes)
 
 
 def publish_through_admin(client, card):
@@ -69,22 +60,20 @@ def test_editing_the_shared_block_in_the_admin_changes_all_seven_scenarios(
 
 
 @pytest.mark.django_db
-def test_publish_asks_before_publishing(client, admin_editor, seeded_card):
+def test_publish_asks_before_publishing(client, admin_editor, card):
     client.force_login(admin_editor)
 
     client.post(
         reverse("admin:cards_actioncard_changelist"),
-        {"action": "publish", "_selected_action": [seeded_card.pk]},
+        {"action": "publish", "_selected_action": [card.pk]},
     )
 
-    assert CardVersion.objects.filter(card=seeded_card).count() == 1
+    assert CardVersion.objects.filter(card=card).count() == 1
 
 
 @pytest.mark.django_db
-def test_medarbejder_gets_403_in_the_admin_and_cannot_change_a_step(
-    client, admin_staff_user, seeded_card
-):
-    step = communication_step(seeded_card)
+def test_medarbejder_gets_403_in_the_admin_and_cannot_change_a_step(client, admin_staff_user, card):
+    step = Step.objects.get(block__card=card)
     url = reverse("admin:cards_step_change", args=[step.pk])
     client.force_login(admin_staff_user)
 
@@ -95,12 +84,12 @@ def test_medarbejder_gets_403_in_the_admin_and_cannot_change_a_step(
 
 
 @pytest.mark.django_db
-def test_medarbejder_cannot_publish(client, admin_staff_user, seeded_card):
+def test_medarbejder_cannot_publish(client, admin_staff_user, card):
     client.force_login(admin_staff_user)
 
-    publish_through_admin(client, seeded_card)
+    publish_through_admin(client, card)
 
-    assert CardVersion.objects.filter(card=seeded_card).count() == 1
+    assert CardVersion.objects.filter(card=card).count() == 1
 
 
 @pytest.mark.django_db
@@ -113,12 +102,12 @@ def test_medarbejder_cannot_publish(client, admin_staff_user, seeded_card):
         "admin:cards_step_change",
     ],
 )
-def test_editor_can_open_the_change_pages(client, admin_editor, seeded_card, url_name):
+def test_editor_can_open_the_change_pages(client, admin_editor, card, url_name):
     model = {
-        "actioncard": lambda: seeded_card,
-        "scenario": lambda: Scenario.objects.first(),
-        "block": lambda: Block.objects.get(slug="kommunikation"),
-        "step": lambda: Step.objects.first(),
+        "actioncard": lambda: card,
+        "scenario": lambda: card.scenarios.get(),
+        "block": lambda: card.blocks.get(),
+        "step": lambda: Step.objects.get(block__card=card),
     }[url_name.split("_")[1]]()
     client.force_login(admin_editor)
 
@@ -147,17 +136,15 @@ def test_admin_search(client, admin_editor, seeded_card, model, query, expected)
 
 
 @pytest.mark.django_db
-def test_preview_renders_the_unpublished_draft_with_the_staff_template(
-    client, admin_editor, seeded_card
-):
-    step = communication_step(seeded_card)
+def test_preview_renders_the_unpublished_draft_with_the_staff_template(client, admin_editor, card):
+    step = Step.objects.get(block__card=card)
     step.text = "Kladde: <b>ny</b> tekst"
     step.save()
-    scenario = Scenario.objects.get(slug="evakuering-dokk1")
+    scenario = card.scenarios.get()
     client.force_login(admin_editor)
 
     response = client.get(reverse("admin:cards_scenario_preview", args=[scenario.pk]))
-    staff_page = client.get(reverse("cards:scenario", args=["telefoni", scenario.slug]))
+    staff_page = client.get(reverse("cards:scenario", args=[card.slug, scenario.slug]))
 
     assert response.status_code == 200
     assert "cards/scenario.html" in [t.name for t in response.templates]
@@ -167,8 +154,8 @@ def test_preview_renders_the_unpublished_draft_with_the_staff_template(
 
 
 @pytest.mark.django_db
-def test_preview_is_for_editors_only(client, admin_staff_user, seeded_card):
-    scenario = Scenario.objects.first()
+def test_preview_is_for_editors_only(client, admin_staff_user, card):
+    scenario = card.scenarios.get()
     client.force_login(admin_staff_user)
 
     response = client.get(reverse("admin:cards_scenario_preview", args=[scenario.pk]))

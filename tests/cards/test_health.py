@@ -8,11 +8,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from cards import health
-from cards.models import ActionCard, Block, Scenario, ScenarioBlock, Step
+from cards.models import ActionCard, Block, Step
 from cards.pdf.services import ensure_bundle
 from cards.services import card_publish
-from contacts.models import SupportLine
-from tests.contacts.factories import ContactGroupMemberFactory, PersonFactory
+from tests.cards.factories import ActionCardFactory, ScenarioBlockFactory, published_version
 
 
 def messages(card, check):
@@ -52,18 +51,10 @@ def test_the_seed_has_exactly_these_problems(seeded_card):
 
 
 @pytest.mark.django_db
-def test_a_healthy_card_passes(seeded_card):
-    ActionCard.objects.filter(pk=seeded_card.pk).update(
-        next_review=timezone.localdate() + dt.timedelta(days=30)
-    )
-    lene = seeded_card.blocks.get(slug="kommunikation").steps.first().contact_group
-    lene.members.filter(person__slug="lene").update(person=PersonFactory())
-    aarhus_dk = seeded_card.blocks.get(slug="aarhus-dk-nedbrud").steps.get().contact_group
-    ContactGroupMemberFactory(group=aarhus_dk, email="")
-    SupportLine.objects.filter(slug="miralix-helpdesk").update(
-        opens_at=dt.time(8), closes_at=dt.time(16)
-    )
-    version = card_publish(card=ActionCard.objects.get(pk=seeded_card.pk))
+def test_a_healthy_card_passes():
+    card = ActionCardFactory(next_review=timezone.localdate() + dt.timedelta(days=30))
+    ScenarioBlockFactory(scenario__card=card, block__card=card, block__steps__responsibility=True)
+    version = published_version(card)
     ensure_bundle(version=version)
     _closed_exercise(version, closed_at=timezone.now() - dt.timedelta(days=30))
 
@@ -87,56 +78,53 @@ def _closed_exercise(version, *, closed_at):
 
 
 @pytest.mark.django_db
-def test_a_card_not_tested_within_the_period_is_flagged(seeded_card, settings):
+def test_a_card_not_tested_within_the_period_is_flagged(card, settings):
     settings.CARD_TEST_MAX_MONTHS = 12
-    version = seeded_card.versions.get(number=1)
+    version = card.versions.get(number=1)
 
-    assert messages(seeded_card, health.not_tested_recently) == [
+    assert messages(card, health.not_tested_recently) == [
         "Kortet er aldrig afprøvet i en øvelse eller hændelse."
     ]
     _closed_exercise(version, closed_at=timezone.now() - dt.timedelta(days=400))
-    assert messages(seeded_card, health.not_tested_recently)[0].startswith(
+    assert messages(card, health.not_tested_recently)[0].startswith(
         "Kortet er ikke afprøvet i 12 måneder"
     )
     _closed_exercise(version, closed_at=timezone.now() - dt.timedelta(days=10))
-    assert messages(seeded_card, health.not_tested_recently) == []
+    assert messages(card, health.not_tested_recently) == []
     settings.CARD_TEST_MAX_MONTHS = 0
-    assert messages(seeded_card, health.not_tested_recently) != []
+    assert messages(card, health.not_tested_recently) != []
 
 
 @pytest.mark.django_db
-def test_scenario_without_responsible(seeded_card):
-    scenario = Scenario.objects.get(slug="nedbrud-mobildata")
-    ScenarioBlock.objects.filter(scenario=scenario, block__slug="ansvarlige").delete()
+def test_scenario_without_responsible(card):
+    scenario = card.scenarios.get()  # its one step is an action: nobody is responsible
 
-    assert messages(seeded_card, health.scenario_without_responsible) == [
+    assert messages(card, health.scenario_without_responsible) == [
         f"Scenariet »{scenario.title}« har intet trin med en ansvarlig."
     ]
 
 
 @pytest.mark.django_db
-def test_review_date_past_and_missing(seeded_card):
-    assert messages(seeded_card, health.review_date) == [
-        "Kortet har ingen dato for næste gennemgang."
-    ]
+def test_review_date_past_and_missing(card):
+    assert messages(card, health.review_date) == ["Kortet har ingen dato for næste gennemgang."]
 
-    seeded_card.next_review = timezone.localdate() - dt.timedelta(days=1)
-    [problem] = health.review_date(seeded_card)
+    card.next_review = timezone.localdate() - dt.timedelta(days=1)
+    [problem] = health.review_date(card)
 
     assert problem.severity == health.ERROR
     assert problem.message.startswith("Kortet skulle have været gennemgået")
 
 
 @pytest.mark.django_db
-def test_unpublished_changes_are_reported_until_published(seeded_card):
-    assert health.unpublished_changes(seeded_card) == []
+def test_unpublished_changes_are_reported_until_published(card):
+    assert health.unpublished_changes(card) == []
 
-    Step.objects.filter(block__slug="kommunikation", order=1).update(text="Ny kladde")
-    [problem] = health.unpublished_changes(seeded_card)
+    Step.objects.filter(block__card=card).update(text="Ny kladde")
+    [problem] = health.unpublished_changes(card)
     assert "ikke er udgivet" in problem.message and "version: 1" in problem.message
 
-    card_publish(card=seeded_card)
-    assert health.unpublished_changes(seeded_card) == []
+    card_publish(card=card)
+    assert health.unpublished_changes(card) == []
 
 
 @pytest.mark.django_db
@@ -150,10 +138,10 @@ def test_a_card_never_published_is_an_error():
 
 
 @pytest.mark.django_db
-def test_health_reports_a_stale_printed_card(seeded_card):
-    card_publish(card=seeded_card)
+def test_health_reports_a_stale_printed_card(card):
+    card_publish(card=card)
 
-    found = [p.message for p in health.card_problems(seeded_card)]
+    found = [p.message for p in health.card_problems(card)]
 
     assert any("trykt PDF" in message for message in found)
 

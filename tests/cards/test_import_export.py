@@ -40,8 +40,9 @@ def import_errors(tmp_path, text):
 
 
 def db_state():
-    card = ActionCard.objects.get(slug="telefoni")
-    return card_to_data(card), CardVersion.objects.count(), Step.objects.count()
+    """Every card's content, and how many versions and steps there are."""
+    cards = [card_to_data(card) for card in ActionCard.objects.order_by("pk")]
+    return cards, CardVersion.objects.count(), Step.objects.count()
 
 
 @pytest.mark.django_db
@@ -74,14 +75,14 @@ def test_export_uses_the_documented_dump_options(seeded_card):
 
 
 @pytest.mark.django_db
-def test_import_publishes_only_with_publish(seeded_card, tmp_path):
-    text = export()
+def test_import_publishes_only_with_publish(card, tmp_path):
+    text = export(card.slug)
 
     import_file(tmp_path, text)
-    assert seeded_card.versions.count() == 1
+    assert card.versions.count() == 1
 
     import_file(tmp_path, text, "--publish")
-    assert list(seeded_card.versions.values_list("number", flat=True)) == [2, 1]
+    assert list(card.versions.values_list("number", flat=True)) == [2, 1]
 
 
 @pytest.mark.django_db
@@ -136,7 +137,7 @@ def test_bad_file_reports_every_problem_with_line_and_path(seeded_card, tmp_path
 
 
 @pytest.mark.django_db
-def test_bad_yaml_reports_the_parsers_line(seeded_card, tmp_path):
+def test_bad_yaml_reports_the_parsers_line(card, tmp_path):
     before = db_state()
 
     errors = import_errors(tmp_path, "card:\n  slug: telefoni\n  title: [x\npeople: []\n")
@@ -171,8 +172,8 @@ def test_duplicate_key_and_top_level_shape_are_reported():
 
 
 @pytest.mark.django_db
-def test_failure_while_writing_rolls_everything_back(seeded_card, tmp_path):
-    data = yaml.safe_load(export())
+def test_failure_while_writing_rolls_everything_back(card, tmp_path):
+    data = yaml.safe_load(export(card.slug))
     data["people"].append({"slug": "testperson-1", "name": "Testperson 1", "phone": "00000001"})
     before = db_state()
 

@@ -35,8 +35,8 @@ def test_bundle_path_is_per_card_and_version_under_media_root(seeded_card, media
 
 
 @pytest.mark.django_db
-def test_ensure_bundle_renders_once_and_then_serves_the_file(seeded_card, media_root, renders):
-    version = _version(seeded_card)
+def test_ensure_bundle_renders_once_and_then_serves_the_file(card, media_root, renders):
+    version = _version(card)
 
     first = services.ensure_bundle(version=version)
     mtime = first.stat().st_mtime_ns
@@ -49,12 +49,12 @@ def test_ensure_bundle_renders_once_and_then_serves_the_file(seeded_card, media_
 
 
 @pytest.mark.django_db
-def test_a_failed_render_writes_no_file(seeded_card, media_root, monkeypatch):
+def test_a_failed_render_writes_no_file(card, media_root, monkeypatch):
     def broken(*, version):
         raise RuntimeError("layout exploded")
 
     monkeypatch.setattr(services, "render_card_bundle", broken)
-    version = _version(seeded_card)
+    version = _version(card)
 
     with pytest.raises(RuntimeError):
         services.ensure_bundle(version=version)
@@ -63,13 +63,13 @@ def test_a_failed_render_writes_no_file(seeded_card, media_root, monkeypatch):
 
 @pytest.mark.django_db
 def test_a_failed_write_leaves_neither_the_file_nor_a_temporary_one(
-    seeded_card, media_root, renders, monkeypatch
+    card, media_root, renders, monkeypatch
 ):
     def disk_full(src, dst):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(files.os, "replace", disk_full)
-    version = _version(seeded_card)
+    version = _version(card)
 
     with pytest.raises(OSError, match="No space"):
         services.ensure_bundle(version=version)
@@ -110,12 +110,10 @@ def test_task_for_a_deleted_version_does_nothing(media_root, renders):
 
 
 @pytest.mark.django_db
-def test_schedule_enqueues_only_after_commit(
-    seeded_card, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_schedule_enqueues_only_after_commit(card, monkeypatch, django_capture_on_commit_callbacks):
     queued = []
     monkeypatch.setattr(tasks.card_bundle_render, "delay", queued.append)
-    version = _version(seeded_card)
+    version = _version(card)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.card_bundle_schedule(version=version)
@@ -128,7 +126,7 @@ def test_schedule_enqueues_only_after_commit(
 
 @pytest.mark.django_db
 def test_schedule_survives_a_broker_that_is_down(
-    seeded_card, monkeypatch, django_capture_on_commit_callbacks
+    card, monkeypatch, django_capture_on_commit_callbacks
 ):
     def down(version_id):
         raise ConnectionRefusedError("broker down")
@@ -136,44 +134,42 @@ def test_schedule_survives_a_broker_that_is_down(
     monkeypatch.setattr(tasks.card_bundle_render, "delay", down)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.card_bundle_schedule(version=_version(seeded_card))
+        services.card_bundle_schedule(version=_version(card))
 
     assert len(callbacks) == 1  # ran, logged, did not raise
 
 
 @pytest.mark.django_db
-def test_printed_version_and_health_follow_the_files(seeded_card, media_root, renders):
-    assert printed_version_number(seeded_card) is None
-    assert check_printed_pdf_is_current(seeded_card) == [
+def test_printed_version_and_health_follow_the_files(card, media_root, renders):
+    assert printed_version_number(card) is None
+    assert check_printed_pdf_is_current(card) == [
         {
             "severity": "warning",
             "message": "Der er endnu ingen trykt PDF af kortet; version 1 er udgivet.",
         }
     ]
 
-    services.ensure_bundle(version=_version(seeded_card))
-    assert printed_version_number(seeded_card) == 1
-    assert check_printed_pdf_is_current(seeded_card) == []
+    services.ensure_bundle(version=_version(card))
+    assert printed_version_number(card) == 1
+    assert check_printed_pdf_is_current(card) == []
 
-    card_publish(card=seeded_card)
-    assert printed_version_number(seeded_card) == 1
-    assert check_printed_pdf_is_current(seeded_card) == [
+    card_publish(card=card)
+    assert printed_version_number(card) == 1
+    assert check_printed_pdf_is_current(card) == [
         {"severity": "warning", "message": "Den trykte PDF er version 1, men version 2 er udgivet."}
     ]
 
-    services.ensure_bundle(version=_version(seeded_card, 2))
-    assert printed_version_number(seeded_card) == 2
-    assert check_printed_pdf_is_current(seeded_card) == []
+    services.ensure_bundle(version=_version(card, 2))
+    assert printed_version_number(card) == 2
+    assert check_printed_pdf_is_current(card) == []
 
 
 @pytest.mark.django_db
-def test_a_version_folder_without_its_bundle_does_not_count_as_printed(
-    seeded_card, media_root, renders
-):
-    version = _version(seeded_card)
-    services.ensure_scenario_card(version=version, scenario_slug="evakuering-dokk1")
+def test_a_version_folder_without_its_bundle_does_not_count_as_printed(card, media_root, renders):
+    version = _version(card)
+    services.ensure_scenario_card(version=version, scenario_slug=card.scenarios.get().slug)
 
-    assert printed_version_number(seeded_card) is None
+    assert printed_version_number(card) is None
 
 
 @pytest.mark.django_db
@@ -184,24 +180,24 @@ def test_a_card_without_versions_has_no_health_problem(media_root):
 
 
 @pytest.mark.django_db
-def test_command_writes_the_bundle_to_output(seeded_card, media_root, renders, tmp_path):
-    out = tmp_path / "ud" / "telefoni.pdf"
+def test_command_writes_the_bundle_to_output(card, media_root, renders, tmp_path):
+    out = tmp_path / "ud" / f"{card.slug}.pdf"
 
-    call_command("cardpdf", "telefoni", "--output", str(out), stdout=io.StringIO())
+    call_command("cardpdf", card.slug, "--output", str(out), stdout=io.StringIO())
 
     assert out.read_bytes() == FAKE_PDF + b"v1"
-    assert not services.bundle_path_for(_version(seeded_card)).exists()
+    assert not services.bundle_path_for(_version(card)).exists()
 
 
 @pytest.mark.django_db
-def test_command_picks_a_version_and_refreshes_the_stored_file(seeded_card, media_root, renders):
-    card_publish(card=seeded_card)
+def test_command_picks_a_version_and_refreshes_the_stored_file(card, media_root, renders):
+    card_publish(card=card)
 
-    call_command("cardpdf", "telefoni", "--version", "1", stdout=io.StringIO())
+    call_command("cardpdf", card.slug, "--version", "1", stdout=io.StringIO())
 
     assert renders == [("bundle", 1)]
-    assert services.bundle_path_for(_version(seeded_card, 1)).is_file()
-    assert printed_version_number(seeded_card) == 1
+    assert services.bundle_path_for(_version(card, 1)).is_file()
+    assert printed_version_number(card) == 1
 
 
 @pytest.mark.django_db

@@ -25,6 +25,10 @@ SCENARIO = reverse(
 )
 
 
+def bundle_url(card):
+    return reverse("cards_pdf:bundle", kwargs={"card_slug": card.slug, "number": 1})
+
+
 def test_urls_are_under_pdf():
     assert BUNDLE == "/pdf/telefoni/v1/"
     assert SCENARIO == "/pdf/telefoni/v1/evakuering-dokk1/"
@@ -48,11 +52,11 @@ def test_every_role_that_reads_the_card_downloads_it(
 
 @pytest.mark.django_db
 def test_a_user_without_a_role_sees_the_no_role_page(
-    client, no_role_user, seeded_card, media_root, fake_render
+    client, no_role_user, card, media_root, fake_render
 ):
     client.force_login(no_role_user)
 
-    response = client.get(BUNDLE)
+    response = client.get(bundle_url(card))
 
     assert response.status_code == 403  # issue 17: as on every other page (was 200)
     assert "no_role.html" in [t.name for t in response.templates]
@@ -60,8 +64,8 @@ def test_a_user_without_a_role_sees_the_no_role_page(
 
 
 @pytest.mark.django_db
-def test_anonymous_is_sent_to_login(client, seeded_card, media_root, fake_render):
-    response = client.get(BUNDLE)
+def test_anonymous_is_sent_to_login(client, card, media_root, fake_render):
+    response = client.get(bundle_url(card))
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
@@ -87,26 +91,27 @@ def test_latest_urls_serve_the_newest_version(client, editor, seeded_card, media
 @pytest.mark.parametrize(
     "url",
     [
-        "/pdf/telefoni/v9/",
+        "/pdf/{card}/v9/",
         "/pdf/ukendt/",
-        "/pdf/telefoni/v1/ukendt-scenarie/",
-        "/pdf/telefoni/scenarie/ukendt-scenarie/",
+        "/pdf/{card}/v1/ukendt-scenarie/",
+        "/pdf/{card}/scenarie/ukendt-scenarie/",
     ],
 )
 def test_unknown_card_version_or_scenario_is_404(
-    client, editor, url, seeded_card, media_root, fake_render
+    client, editor, url, card, media_root, fake_render
 ):
     client.force_login(editor)
+    url = url.format(card=card.slug)
 
     assert client.get(url).status_code == 404
     assert fake_render == []
 
 
 @pytest.mark.django_db
-def test_post_is_not_allowed(client, editor, seeded_card, media_root, fake_render):
+def test_post_is_not_allowed(client, editor, card, media_root, fake_render):
     client.force_login(editor)
 
-    assert client.post(BUNDLE).status_code == 405
+    assert client.post(bundle_url(card)).status_code == 405
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ from cards.placeholders import fill_template, template_problems
 from cards.snapshots import CardSnapshot
 from incidents.selectors import yammer_normal_text
 from tests.cards.card_files import located_problems, seed_data
+from tests.cards.factories import ActionCardFactory, MessageTemplateFactory, published_version
 
 HOSTILE = [
     "pga. {reason:>5000000}",
@@ -40,8 +41,12 @@ def test_the_fill_replaces_the_named_placeholders_and_unescapes_braces():
     )
 
 
-def test_a_padding_spec_does_not_make_a_five_megabyte_text(seeded_card):
-    snapshot_data = copy.deepcopy(seeded_card.versions.get(number=1).snapshot)
+@pytest.mark.django_db
+def test_a_padding_spec_does_not_make_a_five_megabyte_text():
+    card = ActionCardFactory(scenarios=1)
+    MessageTemplateFactory(card=card)
+    published_version(card)
+    snapshot_data = copy.deepcopy(card.versions.get(number=1).snapshot)
     for template in snapshot_data["message_templates"]:
         template["text"] = "Vi kan ikke tage vagter pga. {reason:>5000000}"
     snapshot = CardSnapshot(snapshot_data)
@@ -83,15 +88,15 @@ def test_the_seed_templates_still_fill():
 
 
 @pytest.mark.django_db
-def test_the_admin_refuses_a_format_spec_and_changes_nothing(client, admin_editor, seeded_card):
-    template = MessageTemplate.objects.filter(card=seeded_card).first()
+def test_the_admin_refuses_a_format_spec_and_changes_nothing(client, admin_editor, card):
+    template = MessageTemplateFactory(card=card)
     before = template.text
     client.force_login(admin_editor)
 
     response = client.post(
         reverse("admin:cards_messagetemplate_change", args=[template.pk]),
         {
-            "card": seeded_card.pk,
+            "card": card.pk,
             "slug": template.slug,
             "kind": template.kind,
             "text": "pga. {reason:>5000000}",

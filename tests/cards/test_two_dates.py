@@ -24,16 +24,17 @@ def pdf_text(data):
 
 
 @pytest.fixture
-def tested_card(seeded_card, editor):
+def tested_card(card, editor):
     """Published again by a named Redaktør; last tested in an exercise a named
     Koordinator ran on 14 October 2026."""
     editor.first_name, editor.last_name = "Testredaktør", "Testesen"
     editor.save()
     coordinator = UserFactory(first_name="Testkoordinator", last_name="Testsen")
-    closed_incident(seeded_card, started_at=TESTED - dt.timedelta(days=40), user=coordinator)
-    closed_incident(seeded_card, started_at=TESTED, is_exercise=True, user=coordinator)
-    card_publish(card=seeded_card, user=editor)
-    return seeded_card
+    slug = card.scenarios.get().slug
+    closed_incident(card, started_at=TESTED - dt.timedelta(days=40), user=coordinator, slug=slug)
+    closed_incident(card, started_at=TESTED, is_exercise=True, user=coordinator, slug=slug)
+    card_publish(card=card, user=editor)
+    return card
 
 
 def test_the_card_page_shows_both_dates(client, tested_card, staff_user):
@@ -48,9 +49,9 @@ def test_the_card_page_shows_both_dates(client, tested_card, staff_user):
     assert "(øvelse)" in tested
 
 
-def test_a_card_never_tested_says_so(client, seeded_card, staff_user):
+def test_a_card_never_tested_says_so(client, card, staff_user):
     client.force_login(staff_user)
-    html = client.get(reverse("cards:card", args=[seeded_card.slug])).content.decode()
+    html = client.get(reverse("cards:card", args=[card.slug])).content.decode()
 
     assert re.search(r'data-date="tested">aldrig afprøvet<', html)
 
@@ -67,5 +68,7 @@ def test_the_pdf_header_and_the_bundle_cover_show_both_dates(tested_card):
     for page in pages[1:]:
         assert "Senest afprøvet: 14.10.2026, Testkoordinator Testsen" in page, page[:300]
         assert "Senest ajourført:" in page
-    scenario = pdf_text(render_scenario_card(version=version, scenario_slug="stromsvigt-dokk1"))
+    scenario = pdf_text(
+        render_scenario_card(version=version, scenario_slug=tested_card.scenarios.get().slug)
+    )
     assert all("Senest afprøvet: 14.10.2026" in page for page in scenario)

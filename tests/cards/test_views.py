@@ -12,26 +12,32 @@ from tests.cards.drafts import step_text_set
 SCENARIO = "systemnedbrud-miralix"
 
 
-def scenario_url(slug=SCENARIO):
-    return reverse("cards:scenario", args=["telefoni", slug])
+def scenario_url(slug=SCENARIO, card_slug="telefoni"):
+    return reverse("cards:scenario", args=[card_slug, slug])
 
 
+# Every staff page, given a card's slug, one of its scenarios and a word to search for.
 PAGES = [
-    lambda: reverse("home"),
-    lambda: reverse("cards:card", args=["telefoni"]),
-    scenario_url,
-    lambda: reverse("cards:search") + "?q=Miralix",
-    lambda: reverse("contacts:list"),
+    lambda card_slug, scenario_slug, word: reverse("home"),
+    lambda card_slug, scenario_slug, word: reverse("cards:card", args=[card_slug]),
+    lambda card_slug, scenario_slug, word: scenario_url(scenario_slug, card_slug),
+    lambda card_slug, scenario_slug, word: reverse("cards:search") + f"?q={word}",
+    lambda card_slug, scenario_slug, word: reverse("contacts:list"),
 ]
+
+
+def page_of(page, card):
+    """The page for a made-up card: its one scenario, and a word of its step text."""
+    return page(card.slug, card.scenarios.get().slug, "Testtrin")
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["editor", "coordinator", "staff_user"])
 @pytest.mark.parametrize("page", PAGES)
-def test_every_role_can_read_every_page(client, request, seeded_card, role, page):
+def test_every_role_can_read_every_page(client, request, card, role, page):
     client.force_login(request.getfixturevalue(role))
 
-    response = client.get(page())
+    response = client.get(page_of(page, card))
 
     assert response.status_code == 200
     assert "Aktionskort" in response.text
@@ -39,8 +45,8 @@ def test_every_role_can_read_every_page(client, request, seeded_card, role, page
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", PAGES)
-def test_anonymous_is_sent_to_login(client, seeded_card, page):
-    response = client.get(page())
+def test_anonymous_is_sent_to_login(client, card, page):
+    response = client.get(page_of(page, card))
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
@@ -51,7 +57,7 @@ def test_anonymous_is_sent_to_login(client, seeded_card, page):
 def test_user_without_role_gets_the_no_role_page(client, no_role_user, seeded_card, page):
     client.force_login(no_role_user)
 
-    response = client.get(page())
+    response = client.get(page("telefoni", SCENARIO, "Miralix"))
 
     assert "ingen rolle" in response.text
     assert "76410979" not in response.text
@@ -103,13 +109,13 @@ def test_scenario_page_shows_alternatives_links_and_timers(client, staff_user, s
 
 
 @pytest.mark.django_db
-def test_step_text_is_escaped(client, staff_user, seeded_card):
-    step = Step.objects.get(text__startswith="Pose med oplader")
+def test_step_text_is_escaped(client, staff_user, card):
+    step = Step.objects.get(block__card=card)
     step_text_set(step=step, text='<script>alert("x")</script> ring 00001234')
-    card_publish(card=seeded_card)
+    card_publish(card=card)
     client.force_login(staff_user)
 
-    html = client.get(scenario_url("stromsvigt-dokk1")).text
+    html = client.get(scenario_url(card.scenarios.get().slug, card.slug)).text
 
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
@@ -145,10 +151,10 @@ def test_scenario_page_query_count_does_not_grow_with_the_scenario(
 
 
 @pytest.mark.django_db
-def test_unknown_scenario_is_404(client, staff_user, seeded_card):
+def test_unknown_scenario_is_404(client, staff_user, card):
     client.force_login(staff_user)
 
-    assert client.get(scenario_url("findes-ikke")).status_code == 404
+    assert client.get(scenario_url("findes-ikke", card.slug)).status_code == 404
 
 
 @pytest.mark.django_db
@@ -205,7 +211,7 @@ def test_search_finds_scenarios_steps_and_contacts(
 
 
 @pytest.mark.django_db
-def test_empty_search_asks_for_a_word(client, staff_user, seeded_card):
+def test_empty_search_asks_for_a_word(client, staff_user, card):
     client.force_login(staff_user)
 
     html = client.get(reverse("cards:search"), {"q": "  "}).text
@@ -214,7 +220,7 @@ def test_empty_search_asks_for_a_word(client, staff_user, seeded_card):
 
 
 @pytest.mark.django_db
-def test_search_query_is_escaped(client, staff_user, seeded_card):
+def test_search_query_is_escaped(client, staff_user, card):
     client.force_login(staff_user)
 
     html = client.get(reverse("cards:search"), {"q": "<b>x</b>"}).text

@@ -9,7 +9,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, change_form_data
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -41,21 +41,11 @@ def _assert_logged_out(client, url, token):
 
 
 def _change_form_data(user, **changes):
-    data = {
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "is_active": "on" if user.is_active else "",
-        "is_staff": "on" if user.is_staff else "",
-        "groups": [g.pk for g in user.groups.all()],
-        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
-        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
-        "initial-date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
-        "initial-date_joined_1": user.date_joined.strftime("%H:%M:%S"),
-    }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v != ""}
+    fields = ["username", "first_name", "last_name", "email", "is_active", "is_staff", "groups"]
+    day, time = user.date_joined.strftime("%Y-%m-%d"), user.date_joined.strftime("%H:%M:%S")
+    joined = {"date_joined_0": day, "date_joined_1": time}
+    joined |= {"initial-date_joined_0": day, "initial-date_joined_1": time}
+    return change_form_data(user, fields, **joined, **changes)
 
 
 def test_unticking_active_in_the_admin_ends_the_users_sessions(incident, staff_user, superuser):
@@ -65,7 +55,7 @@ def test_unticking_active_in_the_admin_ends_the_users_sessions(incident, staff_u
 
     response = admin.post(
         reverse("admin:auth_user_change", args=[staff_user.pk]),
-        _change_form_data(staff_user, is_active=""),
+        _change_form_data(staff_user, is_active=False),
     )
 
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -28,9 +28,8 @@ PUBLISHED = re.compile(r"card_bundle_render\[[^\]]+\] (succeeded|raised|retry)")
 
 def _wait_for_the_publish_tasks(worker, timeout=60):
     """The seed card's publish queued its PDF bundle (seconds to render). A worker that
-    loses Redis while it holds that unacknowledged task dies in kombu's restore_unacked
-    ("Unrecoverable error", a worker restart brings it back); this test is about beat's
-    ticks during an outage, so the outage starts once the worker is idle."""
+    loses Redis while it holds that task is test_worker_redis_loss's subject; this test is
+    about beat's ticks during an outage, so the outage starts once the worker is idle."""
     deadline = time.monotonic() + timeout
     while not PUBLISHED.search(worker.log_path.read_text(errors="replace")):
         assert time.monotonic() < deadline, "the card's PDF bundle was never rendered"

@@ -9,7 +9,18 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
+from incidents import services
 from incidents.models import FigureReport, Incident, IncidentScenario, IncidentStep, LogEntry
+
+# One plausible figure report (the API's JSON, the service's keywords): the figures a test
+# does not name.
+GOOD_FIGURES = {
+    "agents_on_duty": 10,
+    "agents_available": 3,
+    "calls_in_queue": 25,
+    "longest_wait_seconds": 400,
+    "average_wait_seconds": 120,
+}
 
 
 class IncidentScenarioFactory(factory.django.DjangoModelFactory):
@@ -93,6 +104,27 @@ def add_figures(incident, n, user=None):
             average_wait_seconds=30 + i // 2,
         )
         for i in range(n)
+    )
+
+
+def figures_report(*, incident, user=None, **figures):
+    """Figures reported through ``figure_report_create`` (so the log event and the revisions
+    follow): ``GOOD_FIGURES`` but for the ``figures`` the test is about."""
+    return services.figure_report_create(
+        incident=incident, user=user, **{**GOOD_FIGURES, **figures}
+    )
+
+
+def incident_close_ticked(*, incident, user, **fields):
+    """Close ``incident`` through ``incident_close`` with the three checks of the close form
+    ticked (announcements off, crisis team informed, Yammer posted)."""
+    services.incident_close(
+        incident=incident,
+        user=user,
+        announcements_off=True,
+        crisis_team_informed=True,
+        yammer_posted=True,
+        **fields,
     )
 
 
@@ -214,18 +246,3 @@ class LogEntryFactory(factory.django.DjangoModelFactory):
 
 def _step_data(step) -> dict:
     return {"step_id": step.pk, "step_key": step.key, "step_text": step.text}
-
-
-def close_with_checklist_done(incident, *, user, summary="Slut."):
-    """``incident_close`` as a coordinator closes a finished incident: every point of the
-    closing checklist ticked."""
-    from incidents.services import incident_close
-
-    return incident_close(
-        incident=incident,
-        user=user,
-        summary=summary,
-        announcements_off=True,
-        crisis_team_informed=True,
-        yammer_posted=True,
-    )

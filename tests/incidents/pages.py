@@ -19,3 +19,21 @@ def first_task(incident, kind="action"):
 
 def log_url(incident):
     return reverse("incidents:log_write", args=[incident.pk])
+
+
+# The figures form as a person types it (waits as min:sec).
+FIGURES = {
+    "agents_on_duty": "12",
+    "agents_available": "4",
+    "calls_in_queue": "17",
+    "longest_wait_seconds": "3:30",
+    "average_wait_seconds": "1:15",
+}
+
+
+def timer_post(client, incident, started_at):
+    """Set the start of the incident's one timer through its form."""
+    timer = incident.timers.get()
+    return client.post(
+        reverse("incidents:timer", args=[incident.pk, timer.pk]), {"started_at": started_at}
+    )

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from incidents import services
 from notifications import services as notification_services
 from notifications.models import OutboxMessage
-from tests.incidents.factories import LogEntryFactory
+from tests.incidents.factories import LogEntryFactory, incident_close_ticked
 
 HTML_TEXT = "<b>fed</b> & <script>alert(1)</script>"
 SUMMARY = "Strømmen kom tilbage kl. 11.40; ingen opkald gik tabt."
@@ -40,14 +40,7 @@ def _work_and_close(incident, *, coordinator, staff_user):
     _report_figures(incident, staff_user=staff_user)
     _move_the_timer_and_switch_a_line(incident, coordinator=coordinator, staff_user=staff_user)
     _send_updates_some_failed(incident, coordinator=coordinator)
-    services.incident_close(
-        incident=incident,
-        user=coordinator,
-        summary=SUMMARY,
-        announcements_off=True,
-        crisis_team_informed=True,
-        yammer_posted=True,
-    )
+    incident_close_ticked(incident=incident, user=coordinator, summary=SUMMARY)
     incident.refresh_from_db()
     return incident
 

@@ -10,20 +10,13 @@ from django.urls import reverse
 
 from incidents import services
 from incidents.models import FigureReport, IntegrationToken
-
-GOOD = {
-    "agents_on_duty": 10,
-    "agents_available": 3,
-    "calls_in_queue": 25,
-    "longest_wait_seconds": 400,
-    "average_wait_seconds": 120,
-}
+from tests.incidents.factories import GOOD_FIGURES
 
 
 def post(client, incident, raw, body=None, content_type="application/json"):
     return client.post(
         reverse("incidents:figures_api", args=[incident.pk]),
-        json.dumps(GOOD) if body is None else body,
+        json.dumps(GOOD_FIGURES) if body is None else body,
         content_type=content_type,
         headers={"Authorization": f"Bearer {raw}"},
     )
@@ -94,7 +87,7 @@ def test_json_with_charset_is_fine(client, incident):
 
 def test_a_big_body_is_413_in_danish(client, incident, settings):
     _t, raw = services.integration_token_create(name="Script")
-    body = json.dumps({**GOOD, "padding": "x" * settings.FIGURES_API_MAX_BODY_BYTES})
+    body = json.dumps({**GOOD_FIGURES, "padding": "x" * settings.FIGURES_API_MAX_BODY_BYTES})
     response = post(client, incident, raw, body=body)
     assert response.status_code == 413
     assert "Kroppen er for stor" in response.json()["errors"]["__all__"][0]

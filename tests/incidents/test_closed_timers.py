@@ -6,20 +6,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import services
 from incidents.models import Incident
+from tests.incidents.factories import incident_close_ticked
 
 pytestmark = pytest.mark.django_db
 
 
 def _close(incident, user, *, minutes_after_start):
-    services.incident_close(
-        incident=incident,
-        user=user,
-        announcements_off=True,
-        crisis_team_informed=True,
-        yammer_posted=True,
-    )
+    incident_close_ticked(incident=incident, user=user)
     closed_at = incident.started_at + dt.timedelta(minutes=minutes_after_start)
     Incident.objects.filter(pk=incident.pk).update(closed_at=closed_at)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import FigureReport, Incident, IncidentStep, LogEntry
+from tests.incidents.pages import FIGURES
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -191,14 +192,6 @@ def test_a_log_correction_refused_by_a_closed_incident_comes_back(
 
 
 # --- figures, timers, close ----------------------------------------------------------------
-
-FIGURES = {
-    "agents_on_duty": "12",
-    "agents_available": "4",
-    "calls_in_queue": "17",
-    "longest_wait_seconds": "3:30",
-    "average_wait_seconds": "1:15",
-}
 
 
 def test_figures_typed_as_the_incident_closed_come_back(client, incident, staff_user, coordinator):

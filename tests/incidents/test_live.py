@@ -14,7 +14,12 @@ from django.urls import reverse
 from incidents import services
 from incidents.selectors import live_token
 from tests.conftest import EVACUATION
-from tests.incidents.factories import add_figures, add_log_entries, add_steps
+from tests.incidents.factories import (
+    add_figures,
+    add_log_entries,
+    add_steps,
+    incident_close_ticked,
+)
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -128,13 +133,7 @@ def test_the_minute_changes_the_token_so_countdowns_move(incident):
 def test_poll_of_a_closed_incident_stops_polling(client, incident, staff_user, coordinator):
     client.force_login(staff_user)
     token = _token_from(client.get(_url(incident)).text)
-    services.incident_close(
-        incident=incident,
-        user=coordinator,
-        announcements_off=True,
-        crisis_team_informed=True,
-        yammer_posted=True,
-    )
+    incident_close_ticked(incident=incident, user=coordinator)
 
     changed = client.get(_url(incident), {"rev": token}, **HX)
     assert changed.status_code == 286

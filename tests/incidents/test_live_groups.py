@@ -15,7 +15,7 @@ from incidents import selectors, services
 from incidents.models import Incident
 from tests.conftest import EVACUATION
 from tests.factories import UserFactory
-from tests.incidents.factories import add_figures, add_log_entries, add_steps
+from tests.incidents.factories import add_figures, add_log_entries, add_steps, figures_report
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -92,15 +92,7 @@ def test_each_write_bumps_only_its_groups(incident, coordinator):
     changed = {k for k in before if before[k] != after[k]}
     assert changed == {"rev_lines", "last_log_sequence"}
 
-    services.figure_report_create(
-        incident=incident,
-        user=coordinator,
-        agents_on_duty=10,
-        agents_available=2,
-        calls_in_queue=5,
-        longest_wait_seconds=100,
-        average_wait_seconds=50,
-    )
+    figures_report(incident=incident, user=coordinator)
     again = _revisions(incident)
     assert {k for k in after if after[k] != again[k]} == {"rev_figures", "last_log_sequence"}
 

@@ -18,6 +18,7 @@ from incidents import services
 from incidents.events import entry_text
 from incidents.models import FigureReport, LogEntry
 from tests.factories import UserFactory
+from tests.incidents.pages import FIGURES
 
 pytestmark = pytest.mark.django_db
 
@@ -45,15 +46,6 @@ def _post(client, incident, kind, *, key=None, written=None, **fields):
         **fields,
     }
     return client.post(_url(incident), data)
-
-
-FIGURES = {
-    "agents_on_duty": "12",
-    "agents_available": "4",
-    "calls_in_queue": "17",
-    "longest_wait_seconds": "3:30",
-    "average_wait_seconds": "1:15",
-}
 
 
 def test_a_log_entry_is_stored_once_by_its_key_with_both_times(incident, staff_user):

@@ -9,10 +9,11 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import services, tasks
+from incidents import tasks
 from incidents.pdf import services as report_services
 from incidents.pdf.models import IncidentDocument
 from notifications.models import OutboxMessage
+from tests.incidents.factories import incident_close_ticked
 from tests.incidents.report_world import (
     _text,
 )
@@ -42,13 +43,7 @@ def _render_on_close(incident):
 
 
 def _close(incident, coordinator):
-    services.incident_close(
-        incident=incident,
-        user=coordinator,
-        announcements_off=True,
-        crisis_team_informed=True,
-        yammer_posted=True,
-    )
+    incident_close_ticked(incident=incident, user=coordinator)
 
 
 def test_closing_requests_the_report_after_commit(

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from incidents import services, tasks
 from incidents.pdf.models import IncidentDocument
 from tests.conftest import POWER
-from tests.incidents.factories import LogEntryFactory, close_with_checklist_done
+from tests.incidents.factories import LogEntryFactory, incident_close_ticked
 from tests.notifications.conftest import broker, postgres_required, redis_server  # noqa: F401
 from tests.prodserver import database_url
 
@@ -70,7 +70,7 @@ def test_the_worker_renders_the_report_on_close_once(
 ):
     incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
     LogEntryFactory(incident=incident, author=coordinator, decision=True, text=DECIDED)
-    close_with_checklist_done(incident, user=coordinator, summary="Testopsummering")
+    incident_close_ticked(incident=incident, user=coordinator, summary="Testopsummering")
 
     doc = _wait_ready(incident, report_worker)
     assert doc.status == "ready", (doc.error, report_worker.read_text()[-3000:])

@@ -12,6 +12,7 @@ from incidents import services
 from incidents.events import entry_text
 from incidents.models import Incident, IncidentStep, LogEntry
 from tests.conftest import EVACUATION, POWER
+from tests.incidents.factories import figures_report
 
 pytestmark = pytest.mark.django_db
 
@@ -198,27 +199,11 @@ def test_log_correction_points_at_the_corrected_entry(incident, staff_user):
 
 def test_figures_refuse_more_available_than_on_duty(incident, staff_user):
     with pytest.raises(ValidationError, match="flere ledige"):
-        services.figure_report_create(
-            incident=incident,
-            user=staff_user,
-            agents_on_duty=3,
-            agents_available=5,
-            calls_in_queue=0,
-            longest_wait_seconds=0,
-            average_wait_seconds=0,
-        )
+        figures_report(incident=incident, user=staff_user, agents_on_duty=3, agents_available=5)
 
 
 def test_figures_are_logged(incident, staff_user):
-    services.figure_report_create(
-        incident=incident,
-        user=staff_user,
-        agents_on_duty=12,
-        agents_available=4,
-        calls_in_queue=17,
-        longest_wait_seconds=210,
-        average_wait_seconds=75,
-    )
+    figures_report(incident=incident, user=staff_user, calls_in_queue=17, longest_wait_seconds=210)
     assert incident.figures.get().calls_in_queue == 17
     text = entry_text(incident.log_entries.order_by("-sequence").first())
     assert "17 i kø" in text and "3:30" in text

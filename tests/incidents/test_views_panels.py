@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from incidents import services
 from incidents.models import Incident
-from tests.incidents.pages import HX, dash, first_task, log_url, step_url
+from tests.incidents.pages import HX, dash, first_task, log_url, step_url, timer_post
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +42,7 @@ def test_timer_counts_down_and_overdue_is_unmistakable(client, incident, staff_u
 
 def test_timer_start_in_the_future_is_refused_in_danish(client, incident, staff_user):
     client.force_login(staff_user)
-    timer = incident.timers.get()
-    response = client.post(
-        reverse("incidents:timer", args=[incident.pk, timer.pk]), {"started_at": "2999-01-01T10:00"}
-    )
+    response = timer_post(client, incident, "2999-01-01T10:00")
     assert response.status_code == 400
     assert "Starttidspunktet kan ikke ligge i fremtiden." in response.text
 

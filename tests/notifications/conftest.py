@@ -37,6 +37,13 @@ def incident_create(card, *, interval=30, **fields):
     )
 
 
+@pytest.fixture
+def locmem_mail(settings):
+    """Mail into ``django.core.mail.outbox`` and SMS to files: a delivery with no server."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SMS_BACKEND = "notifications.channels.FileSMSBackend"
+
+
 def running(server):
     """``server`` started for the test and stopped after it: ``yield from`` in a fixture."""
     server.start()

@@ -18,13 +18,8 @@ from incidents.models import LogEntry
 from notifications import channels, delivery, services
 from notifications.models import OutboxMessage, StatusUpdate, WorkerHeartbeat
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def locmem_mail(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.SMS_BACKEND = "notifications.channels.FileSMSBackend"
+# Mail in memory and SMS to files (``locmem_mail``), for every test here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("locmem_mail")]
 
 
 def _read_elsewhere(pk):

@@ -12,13 +12,8 @@ from notifications.models import OutboxMessage, Recipient, StatusUpdate
 from tests.notifications.conftest import incident_create
 from tests.notifications.factories import RecipientFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def locmem_mail(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.SMS_BACKEND = "notifications.channels.FileSMSBackend"
+# Mail in memory and SMS to files (``locmem_mail``), for every test here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("locmem_mail")]
 
 
 def test_started_update_goes_to_the_cards_crisis_team(bare_incident):

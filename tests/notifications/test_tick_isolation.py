@@ -41,12 +41,6 @@ def two_incidents(seeded_card):
     return poisoned, healthy
 
 
-@pytest.fixture
-def locmem_mail(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.SMS_BACKEND = "notifications.channels.FileSMSBackend"
-
-
 @pytest.mark.django_db
 def test_a_poisoned_incident_does_not_stop_the_others_updates(two_incidents, locmem_mail):
     poisoned, healthy = two_incidents

@@ -76,22 +76,21 @@ def _exercise_world(card, closed, coordinator):
         card=card, scenario_slug=card.scenarios.order_by("order", "pk").first().slug, title="Test"
     )
     inject = services.inject_add(script=script, offset_seconds=60, text="Testinject")
-    finding = services.finding_add(
-        incident=closed,
-        text="Testfund",
-        target_type="scenario",
-        target_key=script.scenario_slug,
-        user=coordinator,
+
+    def finding_add(text):
+        return services.finding_add(
+            incident=closed,
+            text=text,
+            target_type="scenario",
+            target_key=script.scenario_slug,
+            user=coordinator,
+        )
+
+    # The change is proposed on the first finding; the URLs that propose one get the second.
+    change = services.proposed_change_create(
+        finding=finding_add("Testfund"), field="title", new_value="Ny"
     )
-    change = services.proposed_change_create(finding=finding, field="title", new_value="Ny")
-    finding2 = services.finding_add(
-        incident=closed,
-        text="Testfund 2",
-        target_type="scenario",
-        target_key=script.scenario_slug,
-        user=coordinator,
-    )
-    return script, inject, finding2, change
+    return script, inject, finding_add("Testfund 2"), change
 
 
 @pytest.fixture
@@ -101,6 +100,7 @@ def world(seeded_card, users):
     log entry and a notification recipient; and a closed incident (its report)."""
     from incidents import services
     from notifications.services import recipient_add_adhoc
+    from tests.incidents.factories import incident_close_ticked
 
     coordinator = users[COORDINATOR]
     incident = incident_for(seeded_card, coordinator)
@@ -115,13 +115,7 @@ def world(seeded_card, users):
 
     alert = alert_send(incident=incident, user=coordinator, text="Testalarm", group=None)
     closed = incident_for(seeded_card, coordinator)
-    services.incident_close(
-        incident=closed,
-        user=coordinator,
-        announcements_off=True,
-        crisis_team_informed=True,
-        yammer_posted=True,
-    )
+    incident_close_ticked(incident=closed, user=coordinator)
     script, inject, finding, change = _exercise_world(seeded_card, closed, coordinator)
     return {
         "script": script,
