@@ -52,8 +52,8 @@ def _post_in_threads(user, url, data, n=3, **extra):
     return codes
 
 
-def _start_data(key):
-    return {"card": "telefoni", "scenario": POWER, "confirm": "1", "idempotency_key": key}
+def _start_data(key, card="telefoni", scenario=POWER):
+    return {"card": card, "scenario": scenario, "confirm": "1", "idempotency_key": key}
 
 
 def _started_messages(incident):
@@ -102,25 +102,27 @@ def test_a_replayed_start_answers_the_incident_it_started(client, seeded_card, c
 
 
 def test_start_forms_carry_a_new_key_per_render_and_the_confirmation_keeps_it(
-    client, seeded_card, coordinator
+    client, card, coordinator
 ):
     client.force_login(coordinator)
-    url = reverse("cards:scenario", args=["telefoni", POWER])
+    scenario = card.scenarios.get().slug
+    url = reverse("cards:scenario", args=[card.slug, scenario])
     keys = [KEY.search(client.get(url).text)[1] for _ in range(2)]
     assert keys[0] != keys[1]
 
     confirm = client.post(
         reverse("incidents:start"),
-        {"card": "telefoni", "scenario": POWER, "idempotency_key": keys[0]},
+        {"card": card.slug, "scenario": scenario, "idempotency_key": keys[0]},
     )
 
     assert KEY.search(confirm.text)[1] == keys[0]
 
 
-def test_a_malformed_key_is_refused_in_danish_and_starts_nothing(client, seeded_card, coordinator):
+def test_a_malformed_key_is_refused_in_danish_and_starts_nothing(client, card, coordinator):
     client.force_login(coordinator)
+    data = _start_data("ikke-en-nøgle", card.slug, card.scenarios.get().slug)
 
-    response = client.post(reverse("incidents:start"), _start_data("ikke-en-nøgle"))
+    response = client.post(reverse("incidents:start"), data)
 
     assert response.status_code == 400 and "Genindlæs siden" in response.text
     assert not Incident.objects.exists()
@@ -130,9 +132,10 @@ def test_a_malformed_key_is_refused_in_danish_and_starts_nothing(client, seeded_
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_three_parallel_log_posts_with_one_key_write_one_entry(seeded_card, coordinator):
+def test_three_parallel_log_posts_with_one_key_write_one_entry(card, coordinator):
     _postgres()
-    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+    slug = card.scenarios.get().slug
+    incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
     data = {"text": "TDC siger 20 minutter", "idempotency_key": str(uuid.uuid4())}
 
     codes = _post_in_threads(coordinator, reverse("incidents:log_write", args=[incident.pk]), data)
@@ -188,9 +191,10 @@ def test_replayed_figures_are_stored_once(client, incident, staff_user):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_three_parallel_figure_posts_with_one_key_store_one_report(seeded_card, coordinator):
+def test_three_parallel_figure_posts_with_one_key_store_one_report(card, coordinator):
     _postgres()
-    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+    slug = card.scenarios.get().slug
+    incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
     data = {
         "agents_on_duty": 9,
         "agents_available": 2,
