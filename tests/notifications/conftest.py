@@ -37,6 +37,14 @@ def incident_create(card, *, interval=30, **fields):
 
 
 @pytest.fixture
+def team_card(db):
+    """A made-up published card with a log keeper and a crisis team of one (its recipients)."""
+    from tests.cards.factories import card_with_crisis_team
+
+    return card_with_crisis_team()
+
+
+@pytest.fixture
 def smtp_server():
     server = SMTPServer()
     server.start()
