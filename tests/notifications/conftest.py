@@ -1,6 +1,7 @@
-"""Fixtures for notifications: incidents on the seed card (``incident_create``; the
-``bare_incident`` fixture is one), the fake servers, and for the delivery tests a private
-Redis and a real Celery worker (with embedded beat)."""
+"""Fixtures for notifications: incident rows on a card's version 1 (``incident_create``;
+the ``bare_incident`` fixture is one on the seed card), a made-up card whose incidents have
+recipients (``team_card``), the fake servers, and for the delivery tests a private Redis and
+a real Celery worker (with embedded beat)."""
 
 import os
 import shutil
