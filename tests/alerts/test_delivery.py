@@ -28,10 +28,10 @@ def all_sent(alert):
 
 
 def test_alert_by_email_sms_and_push_then_acked_by_link_and_by_sms(
-    seeded_card, employees, coordinator, alert_worker, smtp_server, sms_gateway, push_server,
+    card, employees, coordinator, alert_worker, smtp_server, sms_gateway, push_server,
     smsin_settings, live_server,
 ):  # fmt: skip
-    incident = incident_create(seeded_card, is_exercise=True)
+    incident = incident_create(card, is_exercise=True)
     endpoint, browser = push_server.subscribe("phone-1")
     services.push_subscription_save(user=employees[0], endpoint=endpoint,
                                     p256dh=browser.p256dh, auth=browser.auth)  # fmt: skip
@@ -85,9 +85,9 @@ def test_alert_by_email_sms_and_push_then_acked_by_link_and_by_sms(
 
 
 def test_figures_by_sms_through_the_fake_provider_with_replies(
-    seeded_card, employees, alert_worker, sms_gateway, smsin_settings, live_server
+    card, employees, alert_worker, sms_gateway, smsin_settings, live_server
 ):
-    incident = incident_create(seeded_card)
+    incident = incident_create(card)
     person = employees[0]
     webhook = f"{live_server.url}/sms/gatewayapi/"
     assert sms_gateway.post_incoming(webhook, msisdn=person.msisdn, message="TAL 12 3 17 7:45 3:20",
@@ -110,9 +110,9 @@ def test_figures_by_sms_through_the_fake_provider_with_replies(
 
 
 def test_a_gone_push_subscription_is_deactivated(
-    seeded_card, employees, coordinator, alert_worker, push_server
+    card, employees, coordinator, alert_worker, push_server
 ):
-    incident = incident_create(seeded_card)
+    incident = incident_create(card)
     endpoint, browser = push_server.subscribe("old-phone")
     push_server.gone.add("/push/old-phone")
     services.push_subscription_save(user=employees[0], endpoint=endpoint,

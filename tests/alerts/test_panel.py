@@ -5,12 +5,10 @@ from django.urls import reverse
 
 from incidents.services import incident_start
 
-POWER = "stromsvigt-aarhus-kommune"
-
 
 @pytest.fixture
-def dashboard(client, seeded_card, coordinator):
-    incident = incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+def dashboard(client, card, coordinator):
+    incident = incident_start(card=card, scenario_slug=card.scenarios.get().slug, user=coordinator)
     client.force_login(coordinator)
     return lambda: client.get(reverse("incidents:dashboard", args=[incident.pk])).content.decode()
 

@@ -6,15 +6,16 @@ from playwright.sync_api import expect
 
 from incidents import services
 from tests.browser.conftest import log_in, wait_until
-from tests.conftest import BROWSER_TEST, POWER
+from tests.conftest import BROWSER_TEST
 
 pytestmark = BROWSER_TEST
 
 
 def test_an_over_long_paste_is_counted_refused_in_danish_and_kept_whole(
-    phone, live_server, staff_user, seeded_card, coordinator
+    phone, live_server, staff_user, card, coordinator
 ):
-    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+    slug = card.scenarios.get().slug
+    incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
     text = ("Borgerne venter længe i køen. " * 70).strip()  # 2,099 characters
     page = phone.new_page()
     log_in(page, live_server.url, staff_user)

@@ -112,7 +112,7 @@ def test_never_opened_scenario_and_the_contact_list_are_there_offline(
 
 
 def test_incident_dashboard_offline_shows_its_last_state_and_age(
-    phone, production_server, coordinator, seeded_card
+    phone, production_server, coordinator, card
 ):
     from incidents import services
 
@@ -121,7 +121,7 @@ def test_incident_dashboard_offline_shows_its_last_state_and_age(
         "the incident dashboard (incidents:dashboard) is not merged yet",
     )
     incident = services.incident_start(
-        card=seeded_card, scenario_slug="evakuering-dokk1", user=coordinator
+        card=card, scenario_slug=card.scenarios.get().slug, user=coordinator
     )
     dashboard = f"{production_server.url}{reverse('incidents:dashboard', args=[incident.pk])}"
     page = phone.new_page()
@@ -168,13 +168,13 @@ def test_incident_dashboard_offline_shows_its_last_state_and_age(
 
 
 def test_dashboard_does_not_say_it_updates_itself_while_offline(
-    phone, production_server, coordinator, seeded_card
+    phone, production_server, coordinator, card
 ):
     """Issue 11 §7: under the offline banner the page said "Siden opdateres af sig selv."."""
     from incidents import services
 
     incident = services.incident_start(
-        card=seeded_card, scenario_slug="evakuering-dokk1", user=coordinator
+        card=card, scenario_slug=card.scenarios.get().slug, user=coordinator
     )
     page = phone.new_page()
     log_in(page, production_server.url, coordinator)
@@ -194,9 +194,7 @@ def test_dashboard_does_not_say_it_updates_itself_while_offline(
     expect(live).to_be_visible()
 
 
-def test_slow3g_benchmark_measures_a_throttled_first_load(
-    production_server, coordinator, seeded_card
-):
+def test_slow3g_benchmark_measures_a_throttled_first_load(production_server, coordinator, card):
     """Not a budget (that is `make bench`): the function works and the link is slow."""
     from incidents import services
     from tests.browser.bench_slow3g import SLOW_3G, slow3g_load
@@ -204,7 +202,7 @@ def test_slow3g_benchmark_measures_a_throttled_first_load(
 
     require(shutil.which(CHROMIUM) is not None, f"{CHROMIUM} is not installed")
     incident = services.incident_start(
-        card=seeded_card, scenario_slug="evakuering-dokk1", user=coordinator
+        card=card, scenario_slug=card.scenarios.get().slug, user=coordinator
     )
     result = slow3g_load(
         base_url=production_server.url,
@@ -222,7 +220,7 @@ def test_slow3g_benchmark_measures_a_throttled_first_load(
     assert result.html_bytes > 0
 
 
-def test_forms_say_they_cannot_be_sent_offline(phone, production_server, staff_user, seeded_card):
+def test_forms_say_they_cannot_be_sent_offline(phone, production_server, staff_user, card):
     page = phone.new_page()
     log_in(page, production_server.url, staff_user)
     wait_for_precache(page)
@@ -251,7 +249,7 @@ def test_forms_say_they_cannot_be_sent_offline(phone, production_server, staff_u
 
 
 def test_a_server_that_does_not_answer_in_3_s_gets_the_saved_copy(
-    phone, production_server, staff_user, seeded_card
+    phone, production_server, staff_user, card
 ):
     page = phone.new_page()
     log_in(page, production_server.url, staff_user)
@@ -282,7 +280,7 @@ def test_a_server_that_does_not_answer_in_3_s_gets_the_saved_copy(
 
 
 def test_next_login_on_the_same_phone_drops_the_previous_users_pages(
-    phone, production_server, staff_user, coordinator, seeded_card
+    phone, production_server, staff_user, coordinator, card
 ):
     page = phone.new_page()
     log_in(page, production_server.url, staff_user)

@@ -113,3 +113,20 @@ def published_version(card, **kwargs) -> CardVersion:
     from cards.services import card_publish
 
     return card_publish(card=card, **kwargs)
+
+
+def card_with_crisis_team(**kwargs) -> ActionCard:
+    """A published made-up card (one scenario) whose version names a log keeper and a crisis
+    communication team of one person: an incident on it has recipients for its updates (the
+    team member, e-mail then SMS) and its reminders (the log keeper, SMS only)."""
+    from contacts.models import ContactGroup
+    from notifications.services import CRISIS_TEAM_GROUP
+    from tests.contacts.factories import ContactGroupMemberFactory, PersonFactory
+
+    group, _ = ContactGroup.objects.get_or_create(
+        slug=CRISIS_TEAM_GROUP, defaults={"name": "Testkriseteam"}
+    )
+    ContactGroupMemberFactory(group=group)
+    card = ActionCardFactory(scenarios=1, log_keeper=PersonFactory(email=""), **kwargs)
+    published_version(card)
+    return card

@@ -33,13 +33,13 @@ def test_login_with_wrong_password_says_so_in_danish(client, staff_user):
 
 
 @pytest.mark.django_db
-def test_login_then_home(client, staff_user, seeded_card):
+def test_login_then_home(client, staff_user, card):
     response = client.post(
         reverse("login"), {"username": staff_user.username, "password": PASSWORD}, follow=True
     )
 
     assert response.status_code == 200
-    assert seeded_card.title in response.text
+    assert card.title in response.text
 
 
 @pytest.mark.django_db

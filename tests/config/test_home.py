@@ -15,7 +15,7 @@ def test_home_lists_the_seven_scenarios_in_order(client, staff_user, seeded_card
 
 
 @pytest.mark.django_db
-def test_home_is_built_for_phones(client, staff_user, seeded_card):
+def test_home_is_built_for_phones(client, staff_user, card):
     client.force_login(staff_user)
 
     html = client.get(reverse("home")).text

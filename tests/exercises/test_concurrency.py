@@ -15,9 +15,9 @@ from tests.exercises.factories import ExerciseScriptFactory, InjectFactory, Part
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_concurrent_ticks_fire_each_inject_once(seeded_card, coordinator):
+def test_concurrent_ticks_fire_each_inject_once(card, coordinator):
     require(connection.vendor == "postgresql", "row locks need PostgreSQL (set DATABASE_URL)")
-    script = ExerciseScriptFactory(card=seeded_card)
+    script = ExerciseScriptFactory(card=card, scenario_slug=card.scenarios.get().slug)
     participant = ParticipantFactory(script=script)
     for offset in (0, 30, 60):
         InjectFactory(script=script, offset_seconds=offset).recipients.set([participant])

@@ -38,8 +38,8 @@ def values(metrics):
     return {m["key"]: (m["seconds"], m["display"]) for m in metrics}
 
 
-def test_the_metrics_of_a_scripted_incident_exactly(seeded_card):
-    assert values(response_metrics(incident=scripted(seeded_card))) == {
+def test_the_metrics_of_a_scripted_incident_exactly(card):
+    assert values(response_metrics(incident=scripted(card))) == {
         "first_update": (195, "3:15"),
         "announcement_on": (270, "4:30"),  # switching back to normal at 2:00 does not count
         "first_figures": (720, "12:00"),
@@ -48,20 +48,20 @@ def test_the_metrics_of_a_scripted_incident_exactly(seeded_card):
     }
 
 
-def test_all_acknowledged_once_the_alerts_app_logs_it(seeded_card):
-    metrics = values(response_metrics(incident=scripted(seeded_card, acked=True)))
+def test_all_acknowledged_once_the_alerts_app_logs_it(card):
+    metrics = values(response_metrics(incident=scripted(card, acked=True)))
     assert metrics["all_acknowledged"] == (425, "7:05")
 
 
-def test_an_incident_with_no_events_has_only_dashes(seeded_card):
-    incident = closed_incident(seeded_card, started_at=START)
+def test_an_incident_with_no_events_has_only_dashes(card):
+    incident = closed_incident(card, started_at=START)
     assert {m["display"] for m in response_metrics(incident=incident)} == {"—"}
 
 
-def test_statistics_keep_exercises_and_incidents_apart(seeded_card):
-    scripted(seeded_card, is_exercise=True)
-    scripted(seeded_card, start=START + dt.timedelta(days=30), is_exercise=True)
-    scripted(seeded_card, start=START + dt.timedelta(days=40))
+def test_statistics_keep_exercises_and_incidents_apart(card):
+    scripted(card, is_exercise=True)
+    scripted(card, start=START + dt.timedelta(days=30), is_exercise=True)
+    scripted(card, start=START + dt.timedelta(days=40))
 
     stats = scenario_statistics(scenario_slug="stromsvigt-dokk1")
 

@@ -122,9 +122,9 @@ def test_inject_bounds(script):
         services.inject_add(script=script, offset_seconds=-1, text="For tidligt")
 
 
-def test_script_needs_a_published_scenario(seeded_card):
+def test_script_needs_a_published_scenario(card):
     with pytest.raises(ValidationError):
-        services.script_create(card=seeded_card, scenario_slug="findes-ikke", title="Test")
+        services.script_create(card=card, scenario_slug="findes-ikke", title="Test")
 
 
 def test_finding_to_proposed_change_to_accepted_to_new_version_with_link_back(

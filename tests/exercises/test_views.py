@@ -6,17 +6,17 @@ from django.urls import reverse
 from cards.services import card_publish
 from exercises.models import ExerciseScript, Finding, Inject, ProposedChange
 from incidents.models import Incident
-from tests.exercises.conftest import SCENARIO
 from tests.exercises.factories import closed_incident
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_redaktoer_writes_a_script_with_an_inject(client, seeded_card, editor):
+def test_a_redaktoer_writes_a_script_with_an_inject(client, card, editor):
     client.force_login(editor)
+    scenario = f"{card.slug}/{card.scenarios.get().slug}"
     response = client.post(
         reverse("exercises:script_create"),
-        {"scenario": f"telefoni/{SCENARIO}", "title": "Øvelse strømsvigt", "description": ""},
+        {"scenario": scenario, "title": "Øvelse strømsvigt", "description": ""},
     )
     script = ExerciseScript.objects.get()
     assert response.status_code == 302
@@ -67,9 +67,11 @@ def test_a_koordinator_starts_the_exercise_once_per_form(client, script, coordin
 
 
 @pytest.mark.parametrize("who", ["staff_user", "editor"])
-def test_only_a_koordinator_starts_and_evaluates(client, script, who, request, seeded_card):
+def test_only_a_koordinator_starts_and_evaluates(client, script, who, request, card):
     client.force_login(request.getfixturevalue(who))
-    incident = closed_incident(seeded_card, started_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
+    incident = closed_incident(
+        card, started_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC), slug=card.scenarios.get().slug
+    )
 
     assert client.post(reverse("exercises:start", args=[script.pk])).status_code == 403
     save = reverse("exercises:evaluation_save", args=[incident.pk])
@@ -77,9 +79,10 @@ def test_only_a_koordinator_starts_and_evaluates(client, script, who, request, s
     assert client.get(reverse("exercises:evaluation", args=[incident.pk])).status_code == 200
 
 
-def test_evaluate_find_propose_accept_publish(client, seeded_card, coordinator, editor):
+def test_evaluate_find_propose_accept_publish(client, card, coordinator, editor):
+    scenario = card.scenarios.get().slug
     incident = closed_incident(
-        seeded_card, started_at=dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC), is_exercise=True
+        card, started_at=dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC), is_exercise=True, slug=scenario
     )
     client.force_login(coordinator)
     client.post(
@@ -88,7 +91,7 @@ def test_evaluate_find_propose_accept_publish(client, seeded_card, coordinator, 
     )
     client.post(
         reverse("exercises:finding_add", args=[incident.pk]),
-        {"text": "Scenariets titel er uklar", "target": f"scenario:{SCENARIO}"},
+        {"text": "Scenariets titel er uklar", "target": f"scenario:{scenario}"},
     )
     finding = Finding.objects.get()
     client.post(
@@ -104,28 +107,32 @@ def test_evaluate_find_propose_accept_publish(client, seeded_card, coordinator, 
     assert client.post(url, {"new_value": "x"}).status_code == 403  # a Koordinator
     client.force_login(editor)
     client.post(url, {"new_value": "Strømsvigt i Dokk1"})
-    assert seeded_card.scenarios.get(slug=SCENARIO).title == "Strømsvigt i Dokk1"
-    card_publish(card=seeded_card, user=editor)
-    history = client.get(reverse("cards:history", args=[seeded_card.slug])).content.decode()
+    assert card.scenarios.get(slug=scenario).title == "Strømsvigt i Dokk1"
+    card_publish(card=card, user=editor)
+    history = client.get(reverse("cards:history", args=[card.slug])).content.decode()
     link = reverse("exercises:evaluation", args=[incident.pk]) + f"#fund-{finding.pk}"
     version_2 = history.split('data-version="2"')[1].split("</li>\n  \n")[0]
     assert link in version_2
 
 
-def test_the_statistics_page_draws_both_series(client, seeded_card, staff_user):
+def test_the_statistics_page_draws_both_series(client, card, staff_user):
     from incidents.models import LogEntry
     from tests.exercises.factories import log_event
 
     start = dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC)
+    scenario = card.scenarios.get().slug
     for n, is_exercise in enumerate([True, False, True]):
         incident = closed_incident(
-            seeded_card, started_at=start + dt.timedelta(days=10 * n), is_exercise=is_exercise
+            card,
+            started_at=start + dt.timedelta(days=10 * n),
+            is_exercise=is_exercise,
+            slug=scenario,
         )
         log_event(
             incident, LogEntry.Event.UPDATE_SENT, at=incident.started_at + dt.timedelta(minutes=3)
         )
     client.force_login(staff_user)
-    html = client.get(reverse("exercises:statistics"), {"scenario": SCENARIO}).content.decode()
+    html = client.get(reverse("exercises:statistics"), {"scenario": scenario}).content.decode()
 
     assert 'class="series-exercise"' in html and 'class="series-incident"' in html
     assert html.count("<svg") >= 1

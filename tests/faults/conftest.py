@@ -23,6 +23,7 @@ from tests.notifications.conftest import (  # noqa: F401
     redis_server,
     sms_gateway,
     smtp_server,
+    team_card,
     worker,
     worker_factory,
 )

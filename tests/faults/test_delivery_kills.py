@@ -97,14 +97,12 @@ def another_update(incident, n):
 
 
 @pytest.mark.parametrize("seed", [1801, 1802])
-def test_pool_children_killed_at_random_moments(
-    seed, background, seeded_card, smtp_server, sms_gateway
-):
+def test_pool_children_killed_at_random_moments(seed, background, card, smtp_server, sms_gateway):
     rng = random.Random(seed)
     smtp_server.handler.rcpt_delay = 0.02  # a realistic server: the send takes a while
     background.beat()
     worker = background.worker()
-    incident = incident_create(seeded_card, interval=30)
+    incident = incident_create(card, interval=30)
     add_recipients(incident, 45)
     services.status_update_create(incident=incident, reason="started")
 
@@ -125,13 +123,13 @@ def test_pool_children_killed_at_random_moments(
 
 
 def test_whole_worker_killed_at_random_moments_and_restarted(
-    background, seeded_card, smtp_server, sms_gateway
+    background, card, smtp_server, sms_gateway
 ):
     rng = random.Random(1803)
     smtp_server.handler.rcpt_delay = 0.02
     background.beat()
     worker = background.worker()
-    incident = incident_create(seeded_card, interval=30)
+    incident = incident_create(card, interval=30)
     add_recipients(incident, 30)
     services.status_update_create(incident=incident, reason="started")
     recoveries = []
@@ -150,13 +148,13 @@ def test_whole_worker_killed_at_random_moments_and_restarted(
     assert max(recoveries) <= RECOVERY_SECONDS, recoveries
 
 
-def test_two_workers_one_killed(background, seeded_card, smtp_server, sms_gateway):
+def test_two_workers_one_killed(background, card, smtp_server, sms_gateway):
     rng = random.Random(1804)
     smtp_server.handler.rcpt_delay = 0.02
     background.beat()
     doomed = background.worker("doomed")
     background.worker("survivor")
-    incident = incident_create(seeded_card, interval=30)
+    incident = incident_create(card, interval=30)
     add_recipients(incident, 60)
     services.status_update_create(incident=incident, reason="started")
 
@@ -169,10 +167,10 @@ def test_two_workers_one_killed(background, seeded_card, smtp_server, sms_gatewa
     assert recovered <= RECOVERY_SECONDS, f"{recovered:.1f} s after the kill"
 
 
-def test_smtp_down_then_back(background, seeded_card, smtp_server, sms_gateway):
+def test_smtp_down_then_back(background, card, smtp_server, sms_gateway):
     background.beat()
     background.worker()
-    incident = incident_create(seeded_card, interval=30)
+    incident = incident_create(card, interval=30)
     add_recipients(incident, 12)
     smtp_server.stop()
     services.status_update_create(incident=incident, reason="started")

@@ -35,7 +35,7 @@ def _workers(master_pid):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_app_recovers_from_a_postgresql_restart_by_itself(
-    private_postgres, gunicorn_factory, seeded_card, staff_user
+    private_postgres, gunicorn_factory, card, staff_user
 ):
     client = Client()
     client.force_login(staff_user)  # the session row goes along with the copy
@@ -46,7 +46,7 @@ def test_app_recovers_from_a_postgresql_restart_by_itself(
     )
     web.start()
     status, body = _get(web.url_of("/"), session_key)
-    assert (status, seeded_card.title in body) == (200, True), web.log()
+    assert (status, card.title in body) == (200, True), web.log()
     workers = _workers(web.process.pid)
 
     private_postgres.restart()
@@ -58,6 +58,6 @@ def test_app_recovers_from_a_postgresql_restart_by_itself(
     # the worker only recovers after that request failed).
     assert first == 200, web.log()
     assert [s for s, _ in after] == [200, 200, 200], web.log()
-    assert all(seeded_card.title in b for _, b in after)
+    assert all(card.title in b for _, b in after)
     # Recovered by reconnecting, not by gunicorn replacing a crashed worker.
     assert _workers(web.process.pid) == workers

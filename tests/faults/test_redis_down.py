@@ -71,18 +71,18 @@ def test_pages_and_the_log_keep_working_while_redis_is_down(
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_incident_started_while_redis_is_down_informs_the_team_when_it_is_back(
-    client, worker, broker, smtp_server, sms_gateway, seeded_card, coordinator
+    client, worker, broker, smtp_server, sms_gateway, team_card, coordinator
 ):
     """Starting an incident sends the first status update: with the broker gone the
     start succeeds at once and the update waits in the outbox until Redis is back."""
     client.force_login(coordinator)
-    scenario = seeded_card.scenarios.order_by("order", "pk").first()
+    scenario = team_card.scenarios.order_by("order", "pk").first()
     broker.stop()
 
     response, seconds = _timed(
         lambda: client.post(
             reverse("incidents:start"),
-            {"card": seeded_card.slug, "scenario": scenario.slug, "confirm": "True"},
+            {"card": team_card.slug, "scenario": scenario.slug, "confirm": "True"},
         )
     )
 

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from incidents import services
-from tests.conftest import CHROMIUM_ARGS, POWER
+from tests.conftest import CHROMIUM_ARGS
 from tests.incidents.browser_steps import login
 
 pytestmark = [
@@ -29,11 +29,12 @@ def _seen_within(page, selector, **kwargs):
 
 
 def test_two_phones_see_each_others_tick_and_log_entry(
-    production_server, chromium_path, allow_orm_in_playwright, seeded_card, coordinator, staff_user
+    production_server, chromium_path, allow_orm_in_playwright, card, coordinator, staff_user
 ):
     from playwright.sync_api import sync_playwright
 
-    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+    slug = card.scenarios.get().slug
+    incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
     step = incident.steps.filter(kind="action").order_by("order").first()
     url = f"{production_server.url}/haendelser/{incident.pk}/"
 

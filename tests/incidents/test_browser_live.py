@@ -194,9 +194,10 @@ def test_phone_is_one_column_with_a_jump_bar_to_every_section(
 
 
 def test_a_hidden_tab_pauses_and_retry_after_slows_the_polls(
-    live_server, chromium_path, allow_orm_in_playwright, seeded_card, coordinator
+    live_server, chromium_path, allow_orm_in_playwright, card, coordinator
 ):
-    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+    slug = card.scenarios.get().slug
+    incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
     with dashboard(live_server.url, chromium_path, coordinator, incident, DESK) as page:
         page.wait_for_function("window.htmx !== undefined")
         polls = []

@@ -7,7 +7,8 @@ from django.db import connection
 
 from incidents import services
 from incidents.models import IncidentStep, LogEntry
-from tests.conftest import POWER, require
+from tests.cards.factories import ActionCardFactory, ScenarioBlockFactory, published_version
+from tests.conftest import require
 
 WRITERS = 20
 ENTRIES_EACH = 50
@@ -38,10 +39,16 @@ def _postgres():
     require(connection.vendor == "postgresql", "row locks need PostgreSQL (set DATABASE_URL)")
 
 
+def _start(card, coordinator):
+    """An incident on the made-up card's one scenario, started as the app does."""
+    slug = card.scenarios.get().slug
+    return services.incident_start(card=card, scenario_slug=slug, user=coordinator)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_20_writers_x_50_entries_give_sequence_1_to_1000_without_gaps(seeded_card, coordinator):
+def test_20_writers_x_50_entries_give_sequence_1_to_1000_without_gaps(card, coordinator):
     _postgres()
-    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+    incident = _start(card, coordinator)
     LogEntry.objects.filter(incident=incident).delete()
     type(incident).objects.filter(pk=incident.pk).update(last_log_sequence=0)
 
@@ -63,11 +70,12 @@ def test_20_writers_x_50_entries_give_sequence_1_to_1000_without_gaps(seeded_car
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_people_ticking_different_steps_at_once_both_count(
-    seeded_card, coordinator, staff_user
-):
+def test_two_people_ticking_different_steps_at_once_both_count(coordinator, staff_user):
     _postgres()
-    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+    card = ActionCardFactory()
+    ScenarioBlockFactory(scenario__card=card, block__card=card, block__steps=2)
+    published_version(card)
+    incident = _start(card, coordinator)
     steps = list(incident.steps.filter(kind="action").order_by("order")[:2])
     users = [coordinator, staff_user]
 
@@ -81,11 +89,9 @@ def test_two_people_ticking_different_steps_at_once_both_count(
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_people_ticking_the_same_step_one_is_told_it_is_stale(
-    seeded_card, coordinator, staff_user
-):
+def test_two_people_ticking_the_same_step_one_is_told_it_is_stale(card, coordinator, staff_user):
     _postgres()
-    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+    incident = _start(card, coordinator)
     step = incident.steps.filter(kind="action").order_by("order").first()
     users = [coordinator, staff_user]
 

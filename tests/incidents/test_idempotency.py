@@ -17,7 +17,8 @@ from django.urls import reverse
 from incidents import services
 from incidents.models import FigureReport, Incident, LogEntry
 from notifications.models import OutboxMessage, StatusUpdate
-from tests.conftest import POWER, require
+from tests.cards.factories import card_with_crisis_team
+from tests.conftest import require
 
 HX = {"HTTP_HX_REQUEST": "true"}
 KEY = re.compile(r'name="idempotency_key" value="([0-9a-f-]{36})"')
@@ -52,8 +53,10 @@ def _post_in_threads(user, url, data, n=3, **extra):
     return codes
 
 
-def _start_data(key):
-    return {"card": "telefoni", "scenario": POWER, "confirm": "1", "idempotency_key": key}
+def _start_data(card, key):
+    """The confirmed start form for the card's first scenario."""
+    scenario = card.scenarios.order_by("order", "pk").first().slug
+    return {"card": card.slug, "scenario": scenario, "confirm": "1", "idempotency_key": key}
 
 
 def _started_messages(incident):
@@ -64,13 +67,12 @@ def _started_messages(incident):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_three_parallel_starts_with_one_key_make_one_incident_and_one_mail_each(
-    seeded_card, coordinator
-):
+def test_three_parallel_starts_with_one_key_make_one_incident_and_one_mail_each(coordinator):
     _postgres()
+    card = card_with_crisis_team()
     key = str(uuid.uuid4())
 
-    codes = _post_in_threads(coordinator, reverse("incidents:start"), _start_data(key))
+    codes = _post_in_threads(coordinator, reverse("incidents:start"), _start_data(card, key))
 
     assert codes == [302, 302, 302]  # every tap lands on the dashboard, none gets a 500
     incidents = list(Incident.objects.all())
@@ -83,12 +85,13 @@ def test_three_parallel_starts_with_one_key_make_one_incident_and_one_mail_each(
     assert incident.log_entries.filter(event=LogEntry.Event.INCIDENT_STARTED).count() == 1
 
 
-def test_a_replayed_start_answers_the_incident_it_started(client, seeded_card, coordinator):
+def test_a_replayed_start_answers_the_incident_it_started(client, coordinator):
+    card = card_with_crisis_team()
     client.force_login(coordinator)
     key = str(uuid.uuid4())
 
-    first = client.post(reverse("incidents:start"), _start_data(key))
-    again = client.post(reverse("incidents:start"), _start_data(key), follow=True)
+    first = client.post(reverse("incidents:start"), _start_data(card, key))
+    again = client.post(reverse("incidents:start"), _start_data(card, key), follow=True)
 
     incident = Incident.objects.get()
     assert first.status_code == 302
@@ -97,30 +100,31 @@ def test_a_replayed_start_answers_the_incident_it_started(client, seeded_card, c
     assert "Hændelsen var allerede startet" in again.text
     assert _started_messages(incident).count() == 1
     # A different form (another key) is a deliberate second start.
-    client.post(reverse("incidents:start"), _start_data(str(uuid.uuid4())))
+    client.post(reverse("incidents:start"), _start_data(card, str(uuid.uuid4())))
     assert Incident.objects.count() == 2
 
 
 def test_start_forms_carry_a_new_key_per_render_and_the_confirmation_keeps_it(
-    client, seeded_card, coordinator
+    client, card, coordinator
 ):
     client.force_login(coordinator)
-    url = reverse("cards:scenario", args=["telefoni", POWER])
+    scenario = card.scenarios.get().slug
+    url = reverse("cards:scenario", args=[card.slug, scenario])
     keys = [KEY.search(client.get(url).text)[1] for _ in range(2)]
     assert keys[0] != keys[1]
 
     confirm = client.post(
         reverse("incidents:start"),
-        {"card": "telefoni", "scenario": POWER, "idempotency_key": keys[0]},
+        {"card": card.slug, "scenario": scenario, "idempotency_key": keys[0]},
     )
 
     assert KEY.search(confirm.text)[1] == keys[0]
 
 
-def test_a_malformed_key_is_refused_in_danish_and_starts_nothing(client, seeded_card, coordinator):
+def test_a_malformed_key_is_refused_in_danish_and_starts_nothing(client, card, coordinator):
     client.force_login(coordinator)
 
-    response = client.post(reverse("incidents:start"), _start_data("ikke-en-nøgle"))
+    response = client.post(reverse("incidents:start"), _start_data(card, "ikke-en-nøgle"))
 
     assert response.status_code == 400 and "Genindlæs siden" in response.text
     assert not Incident.objects.exists()
@@ -130,9 +134,10 @@ def test_a_malformed_key_is_refused_in_danish_and_starts_nothing(client, seeded_
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_three_parallel_log_posts_with_one_key_write_one_entry(seeded_card, coordinator):
+def test_three_parallel_log_posts_with_one_key_write_one_entry(card, coordinator):
     _postgres()
-    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+    slug = card.scenarios.get().slug
+    incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
     data = {"text": "TDC siger 20 minutter", "idempotency_key": str(uuid.uuid4())}
 
     codes = _post_in_threads(coordinator, reverse("incidents:log_write", args=[incident.pk]), data)
@@ -188,9 +193,10 @@ def test_replayed_figures_are_stored_once(client, incident, staff_user):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_three_parallel_figure_posts_with_one_key_store_one_report(seeded_card, coordinator):
+def test_three_parallel_figure_posts_with_one_key_store_one_report(card, coordinator):
     _postgres()
-    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+    slug = card.scenarios.get().slug
+    incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
     data = {
         "agents_on_duty": 9,
         "agents_available": 2,
@@ -251,9 +257,11 @@ def test_a_replayed_send_now_sends_nothing_again(client, incident, coordinator):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_three_parallel_send_nows_with_one_key_queue_one_update(seeded_card, coordinator):
+def test_three_parallel_send_nows_with_one_key_queue_one_update(coordinator):
     _postgres()
-    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+    card = card_with_crisis_team()
+    slug = card.scenarios.get().slug
+    incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
     url = reverse("notifications:send-now", args=[incident.pk])
 
     codes = _post_in_threads(coordinator, url, {"idempotency_key": str(uuid.uuid4())})

@@ -41,9 +41,9 @@ def list_page(client, page=None):
 
 @pytest.mark.parametrize("closed", [10, 200])
 def test_query_count_does_not_grow_with_the_incidents(
-    client, staff_user, seeded_card, django_assert_num_queries, closed
+    client, staff_user, card, django_assert_num_queries, closed
 ):
-    make_incidents(seeded_card, closed=closed)
+    make_incidents(card, closed=closed)
     client.force_login(staff_user)
     list_page(client)  # warm up: session, content types, permission cache
     # user, roles, user and group permissions, running, closed count, closed page (the
@@ -53,8 +53,8 @@ def test_query_count_does_not_grow_with_the_incidents(
     assert response.status_code == 200
 
 
-def test_running_first_then_closed_paged_with_danish_controls(client, staff_user, seeded_card):
-    make_incidents(seeded_card, closed=CLOSED_INCIDENTS_PAGE + 5)
+def test_running_first_then_closed_paged_with_danish_controls(client, staff_user, card):
+    make_incidents(card, closed=CLOSED_INCIDENTS_PAGE + 5)
     client.force_login(staff_user)
 
     first = list_page(client).text
@@ -76,8 +76,8 @@ def test_running_first_then_closed_paged_with_danish_controls(client, staff_user
     assert list_page(client, "x").status_code == 200
 
 
-def test_5000_incidents_make_a_small_page(client, staff_user, seeded_card):
-    make_incidents(seeded_card, closed=5000)
+def test_5000_incidents_make_a_small_page(client, staff_user, card):
+    make_incidents(card, closed=5000)
     client.force_login(staff_user)
     response = list_page(client)
     assert response.status_code == 200

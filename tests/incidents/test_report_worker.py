@@ -14,7 +14,6 @@ from pypdf import PdfReader
 
 from incidents import services, tasks
 from incidents.pdf.models import IncidentDocument
-from tests.conftest import POWER
 from tests.incidents.factories import LogEntryFactory, incident_close_ticked
 from tests.notifications.conftest import broker, postgres_required, redis_server  # noqa: F401
 from tests.prodserver import database_url
@@ -65,10 +64,9 @@ def _wait_ready(incident, log=None, timeout=120):
     )
 
 
-def test_the_worker_renders_the_report_on_close_once(
-    report_worker, seeded_card, coordinator, client
-):
-    incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+def test_the_worker_renders_the_report_on_close_once(report_worker, card, coordinator, client):
+    slug = card.scenarios.get().slug
+    incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
     LogEntryFactory(incident=incident, author=coordinator, decision=True, text=DECIDED)
     incident_close_ticked(incident=incident, user=coordinator, summary="Testopsummering")
 

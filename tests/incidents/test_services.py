@@ -53,23 +53,24 @@ def test_start_creates_timers_and_phone_lines(incident):
     ]
 
 
-def test_exercise_is_said_in_the_log(seeded_card, coordinator):
+def test_exercise_is_said_in_the_log(card, coordinator):
     incident = services.incident_start(
-        card=seeded_card, scenario_slug=POWER, user=coordinator, is_exercise=True
+        card=card, scenario_slug=card.scenarios.get().slug, user=coordinator, is_exercise=True
     )
     assert incident.is_exercise
     assert entry_text(incident.log_entries.get()).startswith("ØVELSE")
 
 
-def test_start_tells_notifications(seeded_card, coordinator):
+def test_start_tells_notifications(card, coordinator):
+    slug = card.scenarios.get().slug
     with mock.patch.object(services.notification_services, "status_update_create") as notify:
-        incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+        incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
     notify.assert_called_once_with(incident=incident, reason="started", user=coordinator)
 
 
-def test_unknown_scenario_is_refused(seeded_card, coordinator):
+def test_unknown_scenario_is_refused(card, coordinator):
     with pytest.raises(ValidationError, match="findes ikke"):
-        services.incident_start(card=seeded_card, scenario_slug="findes-ikke", user=coordinator)
+        services.incident_start(card=card, scenario_slug="findes-ikke", user=coordinator)
 
 
 def test_escalation_adds_steps_without_duplicating_shared_ones(incident, coordinator):

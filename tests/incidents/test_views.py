@@ -61,9 +61,9 @@ def test_staff_cannot_start_escalate_or_close(client, incident, staff_user, seed
 # --- start ---------------------------------------------------------------------------------
 
 
-def test_start_asks_for_confirmation_first(client, seeded_card, coordinator):
+def test_start_asks_for_confirmation_first(client, card, coordinator):
     client.force_login(coordinator)
-    data = {"card": "telefoni", "scenario": POWER, "is_exercise": "on"}
+    data = {"card": card.slug, "scenario": card.scenarios.get().slug, "is_exercise": "on"}
 
     confirm = client.post(reverse("incidents:start"), data)
     assert confirm.status_code == 200
@@ -76,10 +76,10 @@ def test_start_asks_for_confirmation_first(client, seeded_card, coordinator):
     assert incident.is_exercise
 
 
-def test_start_form_template_has_a_no_js_confirmation(rf_user_request, seeded_card):
+def test_start_form_template_has_a_no_js_confirmation(rf_user_request, card):
     html = Template(
-        '{% include "incidents/_start_form.html" with card=card scenario_slug="evakuering-dokk1" %}'
-    ).render(Context({"card": seeded_card, **rf_user_request}))
+        '{% include "incidents/_start_form.html" with card=card scenario_slug=scenario.slug %}'
+    ).render(Context({"card": card, "scenario": card.scenarios.get(), **rf_user_request}))
     assert 'action="/haendelser/start/"' in html
     assert "<details>" in html and 'name="confirm" value="1"' in html
     assert 'name="is_exercise"' in html and 'name="update_interval_minutes"' in html
@@ -94,9 +94,9 @@ def rf_user_request(coordinator):
     return {"perms": PermWrapper(coordinator), "request": request, "csrf_token": "t"}
 
 
-def test_running_banner_works_on_any_page(incident, seeded_card, coordinator):
+def test_running_banner_works_on_any_page(incident, card, coordinator):
     exercise = services.incident_start(
-        card=seeded_card, scenario_slug=EVACUATION, user=coordinator, is_exercise=True
+        card=card, scenario_slug=card.scenarios.get().slug, user=coordinator, is_exercise=True
     )
     html = Template('{% include "incidents/_running_banner.html" %}').render(Context({}))
     assert dash(incident) in html and dash(exercise) in html
@@ -104,9 +104,9 @@ def test_running_banner_works_on_any_page(incident, seeded_card, coordinator):
     assert html.count("badge--exercise") == 1
 
 
-def test_exercise_is_marked_on_every_page(client, seeded_card, coordinator):
+def test_exercise_is_marked_on_every_page(client, card, coordinator):
     incident = services.incident_start(
-        card=seeded_card, scenario_slug=POWER, user=coordinator, is_exercise=True
+        card=card, scenario_slug=card.scenarios.get().slug, user=coordinator, is_exercise=True
     )
     client.force_login(coordinator)
     step = first_task(incident)

@@ -1,6 +1,7 @@
-"""Fixtures for notifications: incidents on the seed card (``incident_create``; the
-``bare_incident`` fixture is one), the fake servers, and for the delivery tests a private
-Redis and a real Celery worker (with embedded beat)."""
+"""Fixtures for notifications: incident rows on a card's version 1 (``incident_create``;
+the ``bare_incident`` fixture is one on the seed card), a made-up card whose incidents have
+recipients (``team_card``), the fake servers, and for the delivery tests a private Redis and
+a real Celery worker (with embedded beat)."""
 
 import os
 import shutil
@@ -35,6 +36,14 @@ def incident_create(card, *, interval=30, **fields):
         scenario__scenario_slug="stroemsvigt-dokk1",
         **fields,
     )
+
+
+@pytest.fixture
+def team_card(db):
+    """A made-up published card with a log keeper and a crisis team of one (its recipients)."""
+    from tests.cards.factories import card_with_crisis_team
+
+    return card_with_crisis_team()
 
 
 @pytest.fixture

@@ -142,9 +142,9 @@ def test_email_falls_back_to_sms_when_the_smtp_server_rejects_the_domain(
     assert len(smtp_server.to("testperson0@example.invalid")) == 1
 
 
-def test_worker_killed_during_delivery(seeded_card, worker, smtp_server, sms_gateway):
+def test_worker_killed_during_delivery(card, worker, smtp_server, sms_gateway):
     smtp_server.handler.rcpt_delay = 0.4
-    incident = incident_create(seeded_card, interval=30)
+    incident = incident_create(card, interval=30)
     add_recipients(incident, 15)
     services.status_update_create(incident=incident, reason="started")
     # Strike when both pool processes are in the middle of an SMTP conversation. (A kill
@@ -165,8 +165,8 @@ def test_worker_killed_during_delivery(seeded_card, worker, smtp_server, sms_gat
     assert_exactly_once(incident, smtp_server, sms_gateway)
 
 
-def test_smtp_server_down_for_a_while(seeded_card, worker, smtp_server, sms_gateway):
-    incident = incident_create(seeded_card, interval=30)
+def test_smtp_server_down_for_a_while(card, worker, smtp_server, sms_gateway):
+    incident = incident_create(card, interval=30)
     add_recipients(incident, 6)
     smtp_server.stop()
     services.status_update_create(incident=incident, reason="started")
@@ -185,8 +185,8 @@ def test_smtp_server_down_for_a_while(seeded_card, worker, smtp_server, sms_gate
     assert not OutboxMessage.objects.filter(status=OutboxMessage.Status.SUPERSEDED).exists()
 
 
-def test_redis_stopped_and_restarted(seeded_card, worker, broker, smtp_server, sms_gateway):
-    incident = incident_create(seeded_card, interval=30)
+def test_redis_stopped_and_restarted(team_card, worker, broker, smtp_server, sms_gateway):
+    incident = incident_create(team_card, interval=30)
     add_recipients(incident, 6)
     broker.stop()
 

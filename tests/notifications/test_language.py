@@ -19,7 +19,6 @@ from notifications.models import StatusUpdate
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
-POWER = "stromsvigt-aarhus-kommune"
 
 
 def english_ui_phrases() -> set[str]:
@@ -61,6 +60,10 @@ def _sent(update: StatusUpdate, sms_gateway) -> str:
     )
 
 
+def _start(card, coordinator):
+    return incident_start(card=card, scenario_slug=card.scenarios.get().slug, user=coordinator)
+
+
 def _assert_danish(text: str):
     found = sorted(p for p in english_ui_phrases() if p in text)
     assert found == [], f"English UI strings in a message: {found}"
@@ -77,10 +80,10 @@ def test_the_phrase_list_would_catch_english():
 
 
 def test_an_update_sent_from_an_english_ui_is_wholly_danish(
-    client, seeded_card, coordinator, gatewayapi_settings, sms_gateway
+    client, team_card, coordinator, gatewayapi_settings, sms_gateway
 ):
     with translation.override("en"):
-        incident = incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+        incident = _start(team_card, coordinator)
     client.force_login(coordinator)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     dashboard = client.get(reverse("incidents:dashboard", args=[incident.pk])).text
@@ -107,11 +110,11 @@ def test_an_update_sent_from_an_english_ui_is_wholly_danish(
 
 
 def test_a_reminder_made_while_the_english_ui_is_active_is_danish(
-    seeded_card, coordinator, gatewayapi_settings, sms_gateway
+    team_card, coordinator, gatewayapi_settings, sms_gateway
 ):
     now = timezone.now()
     with translation.override("en"):
-        incident = incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
+        incident = _start(team_card, coordinator)
         type(incident).objects.filter(pk=incident.pk).update(
             started_at=now - dt.timedelta(minutes=26)
         )

@@ -60,9 +60,9 @@ def test_a_broker_outage_does_not_break_the_request(bare_incident, settings):
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.QUEUED
 
 
-def test_tick_creates_each_interval_update_once(seeded_card):
+def test_tick_creates_each_interval_update_once(card):
     now = timezone.now()
-    incident = incident_create(seeded_card, interval=1, started_at=now - dt.timedelta(seconds=130))
+    incident = incident_create(card, interval=1, started_at=now - dt.timedelta(seconds=130))
 
     first = services.status_updates_due_create(now=now)
     again = services.status_updates_due_create(now=now)
@@ -102,9 +102,9 @@ def test_log_keeper_is_reminded_when_no_figures_came_since_the_last_update(seede
     assert "Påmindelse" in reminders[0].subject
 
 
-def test_no_reminder_when_figures_were_entered(seeded_card):
+def test_no_reminder_when_figures_were_entered(team_card):
     now = timezone.now()
-    incident = incident_create(seeded_card, interval=30, started_at=now - dt.timedelta(minutes=26))
+    incident = incident_create(team_card, interval=30, started_at=now - dt.timedelta(minutes=26))
     services.status_update_create(incident=incident, reason="started")
     StatusUpdate.objects.update(created_at=now - dt.timedelta(minutes=26))
     FigureReport.objects.create(
@@ -117,9 +117,9 @@ def test_no_reminder_when_figures_were_entered(seeded_card):
     assert [u for u in created if u.kind == "reminder"] == []
 
 
-def test_no_reminder_long_before_the_next_update(seeded_card):
+def test_no_reminder_long_before_the_next_update(team_card):
     now = timezone.now()
-    incident = incident_create(seeded_card, interval=30, started_at=now - dt.timedelta(minutes=10))
+    incident = incident_create(team_card, interval=30, started_at=now - dt.timedelta(minutes=10))
     services.status_update_create(incident=incident, reason="started")
 
     assert services.status_updates_due_create(now=now) == []

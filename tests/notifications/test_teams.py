@@ -13,6 +13,7 @@ from incidents.models import FigureReport
 from notifications import services
 from notifications.models import OutboxMessage
 from notifications.teams import as_text, teams_fallback_card, teams_message
+from tests.cards.factories import ActionCardFactory
 from tests.notifications.conftest import incident_create, wait_for
 from tests.notifications.fakes import validate_teams_message
 
@@ -62,8 +63,8 @@ def test_the_card_has_the_updates_facts_in_danish_whatever_the_senders_language(
 
 
 @pytest.mark.django_db
-def test_the_final_card_says_no_more_updates_and_an_exercise_says_so(seeded_card):
-    incident = incident_create(seeded_card, is_exercise=True)
+def test_the_final_card_says_no_more_updates_and_an_exercise_says_so():
+    incident = incident_create(ActionCardFactory(scenarios=1, published=True), is_exercise=True)
     update = _webhook_update(incident, "https://x.logic.azure.com/w", reason="closed")
 
     card = update.teams_card
@@ -131,7 +132,7 @@ def test_an_update_without_a_stored_card_still_sends_a_valid_card(
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_delivers_the_card_to_teams_and_refuses_an_internal_address(
-    seeded_card, worker_factory, teams_server, teams_ca, internal_server
+    worker_factory, teams_server, teams_ca, internal_server
 ):
     worker = worker_factory(
         DJANGO_SETTINGS_MODULE="tests.notifications.worker_settings",
@@ -139,7 +140,7 @@ def test_a_worker_delivers_the_card_to_teams_and_refuses_an_internal_address(
         WEBHOOK_CA_BUNDLE=teams_ca.bundle_path,
     )
     worker.start()
-    incident = incident_create(seeded_card, interval=30)
+    incident = incident_create(ActionCardFactory(scenarios=1, published=True), interval=30)
     figures(incident)
     services.recipient_add_adhoc(
         incident=incident, name="Krisekanal i Teams", webhook_url=teams_server.url

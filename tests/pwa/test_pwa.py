@@ -67,7 +67,7 @@ def test_manifest_colours_are_the_stylesheets():
 
 
 @pytest.mark.django_db
-def test_every_page_links_the_manifest_and_the_script(client, staff_user, seeded_card):
+def test_every_page_links_the_manifest_and_the_script(client, staff_user, card):
     client.force_login(staff_user)
 
     html = client.get(reverse("home")).text
@@ -176,7 +176,7 @@ def test_precache_lists_every_scenario_of_the_card_and_the_contacts(staff_user, 
 
 
 @pytest.mark.django_db
-def test_precache_lists_the_real_scenario_pages(client, staff_user, seeded_card):
+def test_precache_lists_the_real_scenario_pages(client, staff_user, card):
     require(
         url_exists("cards:scenario", "telefoni", "x") and url_exists("contacts:list"),
         "the staff pages (cards:scenario, contacts:list) are not merged yet",
@@ -185,15 +185,15 @@ def test_precache_lists_the_real_scenario_pages(client, staff_user, seeded_card)
 
     listed = client.get(reverse("pwa-precache")).json()["pages"]
 
-    for slug in CardSnapshot(seeded_card.versions.latest().snapshot).scenario_slugs():
-        url = reverse("cards:scenario", args=["telefoni", slug])
+    for slug in CardSnapshot(card.versions.latest().snapshot).scenario_slugs():
+        url = reverse("cards:scenario", args=[card.slug, slug])
         assert url in listed
         assert client.get(url).status_code == 200, url
     assert reverse("contacts:list") in listed
 
 
 @pytest.mark.django_db
-def test_precache_json_for_a_role_user(client, coordinator, seeded_card):
+def test_precache_json_for_a_role_user(client, coordinator, card):
     client.force_login(coordinator)
 
     response = client.get(reverse("pwa-precache"))
@@ -210,7 +210,7 @@ def test_precache_json_for_a_role_user(client, coordinator, seeded_card):
 
 
 @pytest.mark.django_db
-def test_precache_unchanged_is_a_304(client, staff_user, seeded_card):
+def test_precache_unchanged_is_a_304(client, staff_user, card):
     client.force_login(staff_user)
     first = client.get(reverse("pwa-precache"))
 
@@ -222,7 +222,7 @@ def test_precache_unchanged_is_a_304(client, staff_user, seeded_card):
 
 
 @pytest.mark.django_db
-def test_precache_is_refused_without_a_role(client, no_role_user, seeded_card):
+def test_precache_is_refused_without_a_role(client, no_role_user, card):
     client.force_login(no_role_user)
 
     response = client.get(reverse("pwa-precache"))
@@ -235,7 +235,7 @@ def test_precache_is_refused_without_a_role(client, no_role_user, seeded_card):
 
 
 @pytest.mark.django_db
-def test_precache_needs_login(client, seeded_card):
+def test_precache_needs_login(client, card):
     response = client.get(reverse("pwa-precache"))
 
     assert response.status_code == 302

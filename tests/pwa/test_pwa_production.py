@@ -54,7 +54,7 @@ def _not_200(http, base, urls, cookies=None):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_every_url_the_service_worker_precaches_answers_200_as_shipped(
-    production_server, seeded_card, editor, coordinator, staff_user
+    production_server, card, editor, coordinator, staff_user
 ):
     base = production_server.url
     http = requests.Session()

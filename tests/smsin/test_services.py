@@ -77,9 +77,9 @@ def test_replay_of_the_same_message_id_records_and_answers_once(provider, sender
     assert len(replies_to(sender.msisdn)) == 1
 
 
-def test_two_incidents_newest_by_default_number_selects(provider, sender, seeded_card):
-    older = incident_create(seeded_card, started_at=timezone.now() - timezone.timedelta(hours=1))
-    newer = incident_create(seeded_card, is_exercise=True)
+def test_two_incidents_newest_by_default_number_selects(provider, sender, card):
+    older = incident_create(card, started_at=timezone.now() - timezone.timedelta(hours=1))
+    newer = incident_create(card, is_exercise=True)
     provider.post(sender.msisdn, "TAL 5 1 2 1:00 0:30")
     provider.post(sender.msisdn, f"#{older.pk} TAL 6 2 3 2:00 1:00")
     assert FigureReport.objects.get(incident=newer).agents_on_duty == 5
