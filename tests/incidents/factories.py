@@ -63,6 +63,14 @@ class IncidentFactory(factory.django.DjangoModelFactory):
         )
 
 
+def small_and_large(*, card, user):
+    """Two running incidents on the card's first scenario, for the query-budget tests that
+    fill one with a little and the other with a lot and compare what a page costs."""
+    slug = card.scenarios.first().slug
+    start = services.incident_start
+    return tuple(start(card=card, scenario_slug=slug, user=user) for _ in range(2))
+
+
 def add_log_entries(incident, n, author=None):
     start = Incident.objects.values_list("last_log_sequence", flat=True).get(pk=incident.pk)
     LogEntry.objects.bulk_create(

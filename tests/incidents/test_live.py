@@ -19,6 +19,7 @@ from tests.incidents.factories import (
     add_log_entries,
     add_steps,
     incident_close_ticked,
+    small_and_large,
 )
 
 pytestmark = pytest.mark.django_db
@@ -165,9 +166,7 @@ def _dashboard_queries(client, incident):
 
 
 def test_dashboard_query_count_does_not_grow_with_volume(client, card, coordinator):
-    slug = card.scenarios.get().slug
-    small = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
-    large = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
+    small, large = small_and_large(card=card, user=coordinator)
     for incident, n in ((small, 10), (large, 500)):
         add_log_entries(incident, n, author=coordinator)
         add_steps(incident, n)

@@ -14,7 +14,13 @@ from core import loadshed
 from incidents import selectors, services
 from incidents.models import Incident
 from tests.factories import UserFactory
-from tests.incidents.factories import add_figures, add_log_entries, add_steps, figures_report
+from tests.incidents.factories import (
+    add_figures,
+    add_log_entries,
+    add_steps,
+    figures_report,
+    small_and_large,
+)
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -136,9 +142,7 @@ def test_no_poll_answer_holds_a_form_someone_types_in(client, incident, coordina
 def test_poll_for_one_group_costs_the_same_queries_with_10_or_2000_log_entries(
     client, card, coordinator
 ):
-    slug = card.scenarios.get().slug
-    small = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
-    large = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
+    small, large = small_and_large(card=card, user=coordinator)
     add_log_entries(small, 10, author=coordinator)
     add_log_entries(large, 2000, author=coordinator)
     client.force_login(coordinator)
@@ -155,9 +159,7 @@ def test_poll_for_one_group_costs_the_same_queries_with_10_or_2000_log_entries(
 
 
 def test_full_page_costs_the_same_queries_with_10_or_2000_log_entries(client, card, coordinator):
-    slug = card.scenarios.get().slug
-    small = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
-    large = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
+    small, large = small_and_large(card=card, user=coordinator)
     for incident, n in ((small, 10), (large, 2000)):
         add_log_entries(incident, n, author=coordinator)
         add_figures(incident, 3, user=coordinator)
