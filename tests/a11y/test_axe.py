@@ -6,17 +6,12 @@ The app's CSP forbids injected scripts, so the browser context bypasses CSP for 
 """
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-
-from tests.conftest import CHROMIUM_ARGS
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [
     pytest.mark.browser,
@@ -71,16 +66,6 @@ def objects(seeded_card, coordinator):
     }
 
 
-@pytest.fixture
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def axe_violations(page) -> list[dict]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
@@ -100,12 +85,12 @@ def axe_violations(page) -> list[dict]:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_no_serious_or_critical_violations(name, browser, production_server, objects):
+def test_no_serious_or_critical_violations(name, production_server, chromium, objects):
     build, logged_in = PAGES[name]
     path = build(objects)
     failures = {}
     for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
+        context = chromium.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
         if logged_in:
             client = Client()
             client.force_login(objects["admin" if logged_in == "admin" else "user"])

@@ -12,14 +12,14 @@ pytestmark = BROWSER_TEST
 
 
 def test_an_over_long_paste_is_counted_refused_in_danish_and_kept_whole(
-    phone, live_server, staff_user, card, coordinator
+    production_server, phone, staff_user, card, coordinator
 ):
     slug = card.scenarios.get().slug
     incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
     text = ("Borgerne venter længe i køen. " * 70).strip()  # 2,099 characters
     page = phone.new_page()
-    log_in(page, live_server.url, staff_user)
-    page.goto(live_server.url + reverse("incidents:dashboard", args=[incident.pk]))
+    log_in(page, production_server.url, staff_user)
+    page.goto(production_server.url + reverse("incidents:dashboard", args=[incident.pk]))
     wait_until(page, "window.htmx !== undefined")
     field = page.locator("#id_text")
     counter = page.locator("#id_text-counter")

@@ -8,8 +8,6 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import CHROMIUM_ARGS
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -17,22 +15,15 @@ pytestmark = [
 
 
 @pytest.fixture
-def phone_page(production_server, chromium_path, coordinator, seeded_card, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright runs an event loop in this thread; set per test, never for the whole
-    # session (`check --deploy` in another test rejects the variable).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def phone_page(production_server, chromium, coordinator, seeded_card):
     client = Client()
     client.force_login(coordinator)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740})
-        base = production_server.url
-        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
-        yield context.new_page(), base
-        browser.close()
+    context = chromium.new_context(viewport={"width": 360, "height": 740})
+    base = production_server.url
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
+    yield context.new_page(), base
+    context.close()
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from contextlib import contextmanager
 
-from tests.conftest import CHROMIUM_ARGS
 from tests.factories import PASSWORD
 
 
@@ -19,15 +18,12 @@ def login(browser, base, user, viewport, **kwargs):
 
 
 @contextmanager
-def dashboard(base, chromium_path, user, incident, viewport, **kwargs):
-    """Chromium logged in as ``user`` on the incident's dashboard; closed afterwards."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            page = login(browser, base, user, viewport, **kwargs)
-            page.goto(f"{base}/haendelser/{incident.pk}/")
-            yield page
-        finally:
-            browser.close()
+def dashboard(base, browser, user, incident, viewport, **kwargs):
+    """A page of ``browser`` (the ``chromium`` fixture) logged in as ``user`` on the
+    incident's dashboard; its context closed afterwards."""
+    page = login(browser, base, user, viewport, **kwargs)
+    try:
+        page.goto(f"{base}/haendelser/{incident.pk}/")
+        yield page
+    finally:
+        page.context.close()

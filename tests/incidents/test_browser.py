@@ -5,7 +5,6 @@ import time
 import pytest
 
 from incidents import services
-from tests.conftest import CHROMIUM_ARGS
 from tests.incidents.browser_steps import login
 
 pytestmark = [
@@ -29,39 +28,32 @@ def _seen_within(page, selector, **kwargs):
 
 
 def test_two_phones_see_each_others_tick_and_log_entry(
-    production_server, chromium_path, allow_orm_in_playwright, card, coordinator, staff_user
+    production_server, chromium, card, coordinator, staff_user
 ):
-    from playwright.sync_api import sync_playwright
-
     slug = card.scenarios.get().slug
     incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
     step = incident.steps.filter(kind="action").order_by("order").first()
     url = f"{production_server.url}/haendelser/{incident.pk}/"
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            coordinator_page = _login(browser, production_server.url, coordinator)
-            staff_page = _login(browser, production_server.url, staff_user)
-            for page in (coordinator_page, staff_page):
-                page.goto(url)
-                page.wait_for_function("window.htmx !== undefined")
+    coordinator_page = _login(chromium, production_server.url, coordinator)
+    staff_page = _login(chromium, production_server.url, staff_user)
+    for page in (coordinator_page, staff_page):
+        page.goto(url)
+        page.wait_for_function("window.htmx !== undefined")
 
-            # The coordinator ticks a step with one thumb …
-            coordinator_page.click(f"#step-{step.pk} button:has-text('Udført')")
-            coordinator_page.wait_for_selector(f"#step-{step.pk}.step--done", timeout=3000)
-            tick_seen = _seen_within(staff_page, f"#step-{step.pk}.step--done")
+    # The coordinator ticks a step with one thumb …
+    coordinator_page.click(f"#step-{step.pk} button:has-text('Udført')")
+    coordinator_page.wait_for_selector(f"#step-{step.pk}.step--done", timeout=3000)
+    tick_seen = _seen_within(staff_page, f"#step-{step.pk}.step--done")
 
-            # … and the staff member writes in the log.
-            staff_page.fill("#id_text", "Miralix Go virker på min telefon")
-            staff_page.click("#incident-log-form button[type=submit]")
-            staff_page.wait_for_selector("#incident-log >> text=Miralix Go virker", timeout=3000)
-            log_seen = _seen_within(coordinator_page, "#incident-log >> text=Miralix Go virker")
+    # … and the staff member writes in the log.
+    staff_page.fill("#id_text", "Miralix Go virker på min telefon")
+    staff_page.click("#incident-log-form button[type=submit]")
+    staff_page.wait_for_selector("#incident-log >> text=Miralix Go virker", timeout=3000)
+    log_seen = _seen_within(coordinator_page, "#incident-log >> text=Miralix Go virker")
 
-            assert staff_page.url == url and coordinator_page.url == url  # never reloaded
-            assert staff_page.input_value("#id_text") == ""  # the form was reset after posting
-            width = staff_page.evaluate("document.documentElement.scrollWidth")
-            assert width <= PHONE["width"], "no sideways scrolling on a 360-px phone"
-            print(f"tick seen after {tick_seen:.1f} s, log entry after {log_seen:.1f} s")
-        finally:
-            browser.close()
+    assert staff_page.url == url and coordinator_page.url == url  # never reloaded
+    assert staff_page.input_value("#id_text") == ""  # the form was reset after posting
+    width = staff_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], "no sideways scrolling on a 360-px phone"
+    print(f"tick seen after {tick_seen:.1f} s, log entry after {log_seen:.1f} s")

@@ -21,12 +21,12 @@ def _focused(page):
 
 
 def test_typing_in_every_form_survives_other_peoples_writes(
-    live_server, chromium_path, allow_orm_in_playwright, seeded_card, coordinator, staff_user
+    production_server, chromium, seeded_card, coordinator, staff_user
 ):
     incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
     someone_else_writes = _colleague(incident, staff_user)
 
-    with dashboard(live_server.url, chromium_path, coordinator, incident, DESK) as page:
+    with dashboard(production_server.url, chromium, coordinator, incident, DESK) as page:
         page.wait_for_function("window.htmx !== undefined")
 
         _typing_a_log_entry(page, someone_else_writes)
@@ -122,7 +122,7 @@ def _typing_a_recipient(page, incident):
 
 
 def test_desk_shows_the_situation_at_a_glance_at_1280x800(
-    live_server, chromium_path, allow_orm_in_playwright, seeded_card, coordinator
+    production_server, chromium, seeded_card, coordinator
 ):
     incident = services.incident_start(
         card=seeded_card, scenario_slug=POWER, user=coordinator, is_exercise=True
@@ -139,7 +139,7 @@ def test_desk_shows_the_situation_at_a_glance_at_1280x800(
     )
     services.incident_log_write(incident=incident, text="Nyeste indlæg", author=coordinator)
 
-    with dashboard(live_server.url, chromium_path, coordinator, incident, DESK) as page:
+    with dashboard(production_server.url, chromium, coordinator, incident, DESK) as page:
         if os.environ.get("DESK_SCREENSHOT"):  # to look at the layout by eye
             page.screenshot(path=os.environ["DESK_SCREENSHOT"])
         at_a_glance = {
@@ -172,12 +172,11 @@ def test_desk_shows_the_situation_at_a_glance_at_1280x800(
 
 
 def test_phone_is_one_column_with_a_jump_bar_to_every_section(
-    live_server, chromium_path, allow_orm_in_playwright, seeded_card, coordinator
+    production_server, chromium, seeded_card, coordinator
 ):
     incident = services.incident_start(card=seeded_card, scenario_slug=POWER, user=coordinator)
-    with dashboard(
-        live_server.url, chromium_path, coordinator, incident, PHONE, has_touch=True, is_mobile=True
-    ) as page:
+    phone = {"has_touch": True, "is_mobile": True}
+    with dashboard(production_server.url, chromium, coordinator, incident, PHONE, **phone) as page:
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         links = page.locator(".jump-bar a")
         assert links.count() >= 7
@@ -194,11 +193,13 @@ def test_phone_is_one_column_with_a_jump_bar_to_every_section(
 
 
 def test_a_hidden_tab_pauses_and_retry_after_slows_the_polls(
-    live_server, chromium_path, allow_orm_in_playwright, card, coordinator
+    live_server, chromium, card, coordinator
 ):
+    # Pytest-django's live_server, not the production-like one: the test marks the server
+    # behind (core.loadshed, per process), which only a server in this process lets it do.
     slug = card.scenarios.get().slug
     incident = services.incident_start(card=card, scenario_slug=slug, user=coordinator)
-    with dashboard(live_server.url, chromium_path, coordinator, incident, DESK) as page:
+    with dashboard(live_server.url, chromium, coordinator, incident, DESK) as page:
         page.wait_for_function("window.htmx !== undefined")
         polls = []
         page.on("request", lambda r: polls.append(r.url) if "rev=" in r.url else None)
